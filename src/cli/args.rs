@@ -1,0 +1,83 @@
+//! The command line as the user typed it (clap). Turning these into real objects happens in
+//! the command functions.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "steppe",
+    version,
+    about = "Monte Carlo scenarios of geopolitical influence",
+    long_about = "steppe simulates many futures of a scenario file — actors competing for influence \
+in target states through channels, with uncertain assumptions, regime-switching drivers and \
+random events — and shows what the assumptions add up to.\n\n\
+Start with:  steppe run scenarios/baseline.toml\n\
+File format: docs/format.md    JSON output: docs/json.md",
+    after_help = "Exit codes: 0 success, 2 invalid input or usage, 1 any other failure."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Simulate a scenario and summarise its futures.
+    #[command(
+        long_about = "Simulate a scenario and summarise its futures: each actor's composite \
+influence share in each target and the region (median and 5–95 % interval) at the start and a few \
+horizon years, and every metric the scenario defines, with its Monte Carlo standard error.\n\n\
+The same scenario, seed and run count give the same numbers, bit for bit, on any number of threads."
+    )]
+    Run(RunArgs),
+    /// Check scenario files without running them; print every problem found.
+    Validate(ValidateArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+steppe run scenarios/baseline.toml\n  \
+steppe run scenarios/baseline.toml --runs 100000 --seed 7\n  \
+steppe run scenarios/baseline.toml --json > result.json\n  \
+steppe run scenarios/baseline.toml --out results/baseline")]
+pub struct RunArgs {
+    /// The scenario file (TOML).
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub sim: SimulationArgs,
+}
+
+/// Flags shared by every command that simulates.
+#[derive(Debug, Args)]
+pub struct SimulationArgs {
+    /// Number of simulated futures [default: the file's `runs`].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1_000_000_000))]
+    pub runs: Option<u64>,
+    /// Master seed of the random streams [default: the file's `seed`].
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+    /// Worker threads [default: all cores]; the results do not depend on it.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub threads: Option<u32>,
+    /// Print the full result as one JSON document on stdout instead of the table.
+    #[arg(long)]
+    pub json: bool,
+    /// Also write the result as files into DIR: summary.json, series.csv, metrics.csv, runs.csv.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Replace DIR if it already exists.
+    #[arg(long, requires = "out")]
+    pub force: bool,
+    /// Print nothing on stderr (no progress, no timing).
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Scenario files to check.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+}

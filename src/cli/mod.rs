@@ -1,0 +1,211 @@
+//! The command line: reads files, calls the engine, renders and writes results. All I/O of
+//! steppe happens here; `main` only calls [`main`] and exits with its code.
+
+mod args;
+mod error;
+mod output;
+
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::Parser;
+
+use crate::engine::{self, RunConfig};
+use crate::report;
+use crate::scenario::{self, Scenario};
+use crate::summary;
+pub use args::Cli;
+use args::{Command, RunArgs, SimulationArgs, ValidateArgs};
+pub use error::CliError;
+
+/// Largest scenario file read, in bytes: more is surely not a hand-written scenario.
+const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
+
+/// Parses the command line, runs the command, prints any error, and returns the exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            // clap: help and version are successes, everything else is a usage error.
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("{error}");
+            ExitCode::from(error.exit_code())
+        }
+    }
+}
+
+pub fn run(cli: Cli) -> Result<(), CliError> {
+    match cli.command {
+        Command::Run(args) => run_command(args),
+        Command::Validate(args) => validate_command(args),
+    }
+}
+
+fn validate_command(args: ValidateArgs) -> Result<(), CliError> {
+    let mut invalid = Vec::new();
+    let mut stdout = std::io::stdout().lock();
+    for file in &args.files {
+        match load_scenario(file) {
+            Ok(scenario) => {
+                let _ = writeln!(
+                    stdout,
+                    "{}: ok ({} actors, {} targets, {} channels, {} parameters, {} drivers, {} events, {} metrics)",
+                    file.display(),
+                    scenario.actors.len(),
+                    scenario.targets.len(),
+                    scenario.channels.len(),
+                    scenario.n_named_params(),
+                    scenario.drivers.len(),
+                    scenario.events.len(),
+                    scenario.metrics.len()
+                );
+            }
+            Err(CliError::Invalid(mut files)) => invalid.append(&mut files),
+            Err(other) => return Err(other),
+        }
+    }
+    if invalid.is_empty() {
+        Ok(())
+    } else {
+        Err(CliError::Invalid(invalid))
+    }
+}
+
+fn run_command(args: RunArgs) -> Result<(), CliError> {
+    let scenario = load_scenario(&args.file)?;
+    let file = args.file.display().to_string();
+    let config = run_config(&scenario, &args.sim);
+    let outcome = simulate(&scenario, &config, &args.sim)?;
+    let summary = summary::summarize(&scenario, &file, &outcome);
+    if let Some(dir) = &args.sim.out {
+        let files = [
+            ("summary.json", report::json::render(&summary)),
+            ("series.csv", report::csv::series(&summary)),
+            ("metrics.csv", report::csv::metrics(&summary)),
+            ("runs.csv", report::csv::runs(&scenario, &outcome)),
+        ];
+        output::write_dir(dir, &files, args.sim.force)?;
+        if !args.sim.quiet {
+            eprintln!("wrote {}", dir.display());
+        }
+    }
+    let text = if args.sim.json {
+        report::json::render(&summary)
+    } else {
+        report::table::render(&scenario, &summary)
+    };
+    print_stdout(&text)
+}
+
+fn run_config(scenario: &Scenario, sim: &SimulationArgs) -> RunConfig {
+    let mut config = RunConfig::from_scenario(scenario);
+    if let Some(runs) = sim.runs {
+        config.runs = runs;
+    }
+    if let Some(seed) = sim.seed {
+        config.seed = seed;
+    }
+    config
+}
+
+/// Runs the engine on a pool of the requested size, with progress on a terminal.
+fn simulate(
+    scenario: &Scenario,
+    config: &RunConfig,
+    sim: &SimulationArgs,
+) -> Result<engine::Outcome, CliError> {
+    let mut builder = rayon::ThreadPoolBuilder::new();
+    if let Some(threads) = sim.threads {
+        builder = builder.num_threads(threads as usize);
+    }
+    let pool = builder
+        .build()
+        .map_err(|e| CliError::Failure(format!("cannot start worker threads: {e}")))?;
+    let show_progress = !sim.quiet && std::io::stderr().is_terminal();
+    let started = Instant::now();
+    let total = config.runs;
+    let last_shown = std::sync::Mutex::new(Instant::now());
+    let progress = |done: u64| {
+        if !show_progress {
+            return;
+        }
+        let Ok(mut last) = last_shown.lock() else {
+            return;
+        };
+        if last.elapsed().as_millis() < 200 && done < total {
+            return;
+        }
+        *last = Instant::now();
+        let elapsed = started.elapsed().as_secs_f64();
+        let eta = if done > 0 {
+            elapsed * (total - done.min(total)) as f64 / done as f64
+        } else {
+            0.0
+        };
+        eprint!("\r{done}/{total} runs, {elapsed:.1} s elapsed, about {eta:.1} s left   ");
+    };
+    let outcome = pool.install(|| engine::simulate_with_progress(scenario, config, &progress));
+    if show_progress {
+        eprint!("\r{}\r", " ".repeat(60));
+    }
+    if !sim.quiet {
+        let seconds = started.elapsed().as_secs_f64();
+        eprintln!(
+            "simulated {} runs in {seconds:.2} s ({:.0} runs/s) on {} threads",
+            config.runs,
+            config.runs as f64 / seconds.max(1e-9),
+            pool.current_num_threads()
+        );
+    }
+    Ok(outcome)
+}
+
+/// Reads and validates a scenario file.
+pub fn load_scenario(path: &Path) -> Result<Scenario, CliError> {
+    let metadata = std::fs::metadata(path)
+        .map_err(|e| CliError::Usage(format!("cannot read {}: {e}", path.display())))?;
+    if metadata.is_dir() {
+        return Err(CliError::Usage(format!(
+            "{} is a directory, not a scenario file",
+            path.display()
+        )));
+    }
+    if metadata.len() > MAX_FILE_BYTES {
+        return Err(CliError::Usage(format!(
+            "{} is {} bytes; scenario files are limited to {MAX_FILE_BYTES} bytes",
+            path.display(),
+            metadata.len()
+        )));
+    }
+    let bytes = std::fs::read(path)
+        .map_err(|e| CliError::Usage(format!("cannot read {}: {e}", path.display())))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        CliError::Usage(format!(
+            "{} is not UTF-8 text (invalid byte at offset {})",
+            path.display(),
+            e.utf8_error().valid_up_to()
+        ))
+    })?;
+    scenario::load(&path.display().to_string(), &text).map_err(|d| CliError::Invalid(vec![d]))
+}
+
+/// Prints to stdout; a closed pipe (`steppe run ... | head`) is not an error.
+fn print_stdout(text: &str) -> Result<(), CliError> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(CliError::Failure(format!("cannot write to stdout: {e}"))),
+    }
+}

@@ -1,0 +1,63 @@
+//! The one place that writes result files. A directory of results appears whole or not at all:
+//! files are written into a temporary sibling directory that is then renamed into place, and an
+//! existing directory is only replaced with `--force`, after the new one is complete.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use super::error::CliError;
+
+/// Writes `files` (name, contents) as the directory `dir`.
+pub fn write_dir(dir: &Path, files: &[(&str, String)], force: bool) -> Result<(), CliError> {
+    let exists = dir.exists();
+    if exists && !force {
+        return Err(CliError::Usage(format!(
+            "{} already exists; choose another --out directory or add --force to replace it",
+            dir.display()
+        )));
+    }
+    if exists && !dir.is_dir() {
+        return Err(CliError::Usage(format!(
+            "{} exists and is not a directory",
+            dir.display()
+        )));
+    }
+    let parent = match dir.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    fs::create_dir_all(&parent).map_err(|e| failure("create", &parent, &e))?;
+    let name = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "out".into());
+    let temporary = parent.join(format!(".{name}.tmp-{}", std::process::id()));
+    let result = (|| {
+        fs::create_dir(&temporary).map_err(|e| failure("create", &temporary, &e))?;
+        for (file, contents) in files {
+            let path = temporary.join(file);
+            fs::write(&path, contents).map_err(|e| failure("write", &path, &e))?;
+        }
+        if exists {
+            // Keep the old results until the new ones are in place.
+            let old = parent.join(format!(".{name}.old-{}", std::process::id()));
+            fs::rename(dir, &old).map_err(|e| failure("move aside", dir, &e))?;
+            if let Err(e) = fs::rename(&temporary, dir) {
+                let _ = fs::rename(&old, dir);
+                return Err(failure("replace", dir, &e));
+            }
+            let _ = fs::remove_dir_all(&old);
+        } else {
+            fs::rename(&temporary, dir).map_err(|e| failure("create", dir, &e))?;
+        }
+        Ok(())
+    })();
+    if result.is_err() {
+        let _ = fs::remove_dir_all(&temporary);
+    }
+    result
+}
+
+fn failure(action: &str, path: &Path, error: &std::io::Error) -> CliError {
+    CliError::Failure(format!("cannot {action} {}: {error}", path.display()))
+}

@@ -1,0 +1,179 @@
+//! Problems found in a scenario file, each pointing at a byte range of the file's text, and
+//! their rendering as `FILE:LINE:COLUMN: message`, the offending line, a caret, and a hint.
+//!
+//! Validation collects every problem it can find before giving up, so this type is a plain
+//! value gathered into a `Vec`, not an early-return error.
+
+use std::fmt::Write as _;
+use std::ops::Range;
+
+/// One problem in one file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// Byte range in the file's text; empty ranges point between two characters.
+    pub span: Range<usize>,
+    /// What is wrong, in one sentence, without a trailing full stop.
+    pub message: String,
+    /// What would be right, when we can say.
+    pub hint: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn new(span: Range<usize>, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            span,
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Diagnostic {
+        self.hint = Some(hint.into());
+        self
+    }
+}
+
+/// A file's problems together with what is needed to show them.
+#[derive(Debug, Clone)]
+pub struct FileDiagnostics {
+    /// The path as the user gave it (shown as is).
+    pub path: String,
+    pub text: String,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl std::fmt::Display for FileDiagnostics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, diagnostic) in self.diagnostics.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            f.write_str(&render(&self.path, &self.text, diagnostic))?;
+        }
+        Ok(())
+    }
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let offset = clamp_to_char_boundary(text, offset);
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let column = before[line_start..].chars().count() + 1;
+    (line, column)
+}
+
+/// Renders one diagnostic:
+///
+/// ```text
+/// scenarios/x.toml:12:12: unknown actor `rusia`
+///    |
+/// 12 | actors = ["rusia"]
+///    |           ^^^^^^^
+///    = help: did you mean `russia`?
+/// ```
+pub fn render(path: &str, text: &str, diagnostic: &Diagnostic) -> String {
+    let start = clamp_to_char_boundary(text, diagnostic.span.start);
+    let end = clamp_to_char_boundary(text, diagnostic.span.end.max(start));
+    let (line, column) = line_column(text, start);
+    let mut out = format!("{path}:{line}:{column}: {}\n", diagnostic.message);
+
+    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+    let line_text = text[line_start..line_end].trim_end_matches('\r');
+    let gutter = line.to_string().len();
+    let pad = " ".repeat(gutter);
+    let _ = writeln!(out, "{pad} |");
+    let _ = writeln!(out, "{line} | {line_text}");
+    // The caret covers the span's part on its first line, at least one character.
+    let caret_start = text[line_start..start].chars().count();
+    let caret_len = text[start..end.min(line_end).max(start)]
+        .chars()
+        .count()
+        .max(1);
+    let _ = writeln!(
+        out,
+        "{pad} | {}{}",
+        " ".repeat(caret_start),
+        "^".repeat(caret_len)
+    );
+    if let Some(hint) = &diagnostic.hint {
+        let _ = writeln!(out, "{pad} = help: {hint}");
+    }
+    out
+}
+
+/// The candidate nearest to `word` by edit distance, if it is close enough to be a likely typo.
+pub fn nearest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let limit = (word.chars().count() / 3).max(2);
+    candidates
+        .into_iter()
+        .map(|candidate| (strsim::damerau_levenshtein(word, candidate), candidate))
+        .filter(|(distance, _)| *distance <= limit)
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, candidate)| candidate)
+}
+
+/// "did you mean `x`? " followed by the list of valid names: the hint for an unknown name.
+pub fn unknown_name_hint<'a>(
+    word: &str,
+    kind_plural: &str,
+    candidates: impl IntoIterator<Item = &'a str> + Clone,
+) -> String {
+    let list: Vec<String> = candidates
+        .clone()
+        .into_iter()
+        .map(|c| format!("`{c}`"))
+        .collect();
+    let list = if list.is_empty() {
+        "none".to_string()
+    } else {
+        list.join(", ")
+    };
+    match nearest(word, candidates) {
+        Some(near) => format!("did you mean `{near}`? {kind_plural}: {list}"),
+        None => format!("{kind_plural}: {list}"),
+    }
+}
+
+fn clamp_to_char_boundary(text: &str, offset: usize) -> usize {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_and_column_count_characters() {
+        let text = "a = 1\nbé = \"x\"\n";
+        assert_eq!(line_column(text, 0), (1, 1));
+        assert_eq!(line_column(text, 6), (2, 1));
+        // `=` on line 2 comes after `bé `, three characters but four bytes.
+        assert_eq!(line_column(text, 10), (2, 4));
+        assert_eq!(line_column(text, text.len()), (3, 1));
+    }
+
+    #[test]
+    fn render_puts_caret_under_span() {
+        let text = "[x]\nactors = [\"rusia\"]\n";
+        let start = text.find("\"rusia\"").unwrap();
+        let d = Diagnostic::new(start..start + 7, "unknown actor `rusia`")
+            .with_hint("did you mean `russia`?");
+        let expected = "f.toml:2:11: unknown actor `rusia`\n  |\n2 | actors = [\"rusia\"]\n  |           ^^^^^^^\n  = help: did you mean `russia`?\n";
+        assert_eq!(render("f.toml", text, &d), expected);
+    }
+
+    #[test]
+    fn nearest_finds_typos_only() {
+        let names = ["russia", "china", "turkey"];
+        assert_eq!(nearest("rusia", names), Some("russia"));
+        assert_eq!(nearest("chian", names), Some("china"));
+        assert_eq!(nearest("brazil", names), None);
+    }
+}

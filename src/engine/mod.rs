@@ -1,0 +1,118 @@
+//! The simulation engine: a validated [`Scenario`] and a [`RunConfig`] in, an [`Outcome`] out.
+//!
+//! Pure: no files, no terminal, no clock, no global state. Runs are simulated in fixed batches on
+//! rayon's current thread pool (the caller picks its size); because every run draws from its own
+//! streams and every aggregate merges exactly, the outcome is the same bit for bit on any number
+//! of threads.
+
+mod plan;
+mod run;
+pub mod series;
+
+use rayon::prelude::*;
+
+use crate::scenario::Scenario;
+pub use series::{DEFAULT_BINS, SeriesAccumulator};
+
+/// How to run a scenario.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunConfig {
+    pub runs: u64,
+    pub seed: u64,
+    /// Histogram bins of the series aggregates.
+    pub bins: usize,
+}
+
+impl RunConfig {
+    /// The scenario's own run count and seed.
+    pub fn from_scenario(scenario: &Scenario) -> RunConfig {
+        RunConfig {
+            runs: scenario.runs,
+            seed: scenario.seed,
+            bins: DEFAULT_BINS,
+        }
+    }
+}
+
+/// Everything a simulation produced.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub runs: u64,
+    pub seed: u64,
+    /// Composite shares of every target and the region, aggregated over runs, at every point.
+    pub series: SeriesAccumulator,
+    /// `metrics[m][run]`; a `first` metric's "never" is NaN.
+    pub metrics: Vec<Vec<f64>>,
+    /// `params[p][run]`: each run's draw of every parameter.
+    pub params: Vec<Vec<f64>>,
+}
+
+/// Runs per batch: the unit of parallel work. Fixed, so the work split never depends on the
+/// number of threads (results would not either, but fixed batches keep that easy to see).
+const BATCH: usize = 256;
+
+/// Simulates `config.runs` futures of `scenario`.
+pub fn simulate(scenario: &Scenario, config: &RunConfig) -> Outcome {
+    simulate_with_progress(scenario, config, &|_| {})
+}
+
+/// Like [`simulate`], calling `progress(runs_done)` after each batch (from any thread).
+pub fn simulate_with_progress(
+    scenario: &Scenario,
+    config: &RunConfig,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Outcome {
+    let plan = plan::Plan::new(scenario);
+    let runs = config.runs as usize;
+    let n_metrics = scenario.metrics.len();
+    let n_params = scenario.params.len();
+    // Run-major while simulating (each batch writes a contiguous block), transposed at the end.
+    let mut metric_rows = vec![0.0; runs * n_metrics];
+    let mut param_rows = vec![0.0; runs * n_params];
+    let n_batches = runs.div_ceil(BATCH);
+    let done = std::sync::atomic::AtomicU64::new(0);
+    // Few large work units per thread: each unit carries a histogram worth megabytes.
+    let min_len = (n_batches / (4 * rayon::current_num_threads())).max(1);
+    let series = metric_rows
+        .par_chunks_mut((BATCH * n_metrics).max(1))
+        .zip(param_rows.par_chunks_mut((BATCH * n_params).max(1)))
+        .enumerate()
+        .with_min_len(min_len)
+        .fold(
+            || run::Worker::new(scenario, &plan, config.seed, config.bins),
+            |mut worker, (batch, (metric_block, param_block))| {
+                let first = batch * BATCH;
+                let last = (first + BATCH).min(runs);
+                for (i, run) in (first..last).enumerate() {
+                    worker.run(
+                        run as u64,
+                        &mut metric_block[i * n_metrics..(i + 1) * n_metrics],
+                        &mut param_block[i * n_params..(i + 1) * n_params],
+                    );
+                }
+                let total =
+                    done.fetch_add((last - first) as u64, std::sync::atomic::Ordering::Relaxed);
+                progress(total + (last - first) as u64);
+                worker
+            },
+        )
+        .map(|worker| worker.series)
+        .reduce_with(|mut a, b| {
+            a.merge(&b);
+            a
+        })
+        .unwrap_or_else(|| SeriesAccumulator::new(plan.n_steps + 1, plan.n_series(), config.bins));
+    Outcome {
+        runs: config.runs,
+        seed: config.seed,
+        series,
+        metrics: transpose(&metric_rows, n_metrics, runs),
+        params: transpose(&param_rows, n_params, runs),
+    }
+}
+
+fn transpose(rows: &[f64], width: usize, height: usize) -> Vec<Vec<f64>> {
+    (0..width)
+        .map(|j| (0..height).map(|i| rows[i * width + j]).collect())
+        .collect()
+}

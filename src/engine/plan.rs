@@ -1,0 +1,247 @@
+//! What the engine derives from a scenario once, before any run: component keys of the random
+//! streams, the step grid, event windows in steps, regime transition tables per step. Per-run
+//! coefficients (which depend on the run's parameter draws) are resolved by [`Plan::coefficients`]
+//! at the start of each run, so the step loop reads only flat arrays of numbers.
+
+use crate::rng::ComponentKey;
+use crate::scenario::{DriverKind, Scenario, Value};
+
+pub struct Plan {
+    pub n_targets: usize,
+    pub n_channels: usize,
+    pub n_slots: usize,
+    pub n_cells: usize,
+    pub n_steps: usize,
+    pub dt: f64,
+    pub channel_weights: Vec<f64>,
+    pub target_weights: Vec<f64>,
+    pub param_keys: Vec<ComponentKey>,
+    /// Cells whose volatility may be non-zero, with their noise stream keys.
+    pub noise_cells: Vec<(usize, ComponentKey)>,
+    pub driver_keys: Vec<ComponentKey>,
+    pub event_keys: Vec<ComponentKey>,
+    /// `event_open[e][k]`: whether event `e` may fire in the step that ends at point `k`.
+    pub event_open: Vec<Vec<bool>>,
+    /// Pairs (target, channel) with a floor or ceiling on some slot, with those slots.
+    pub bounded_pairs: Vec<(usize, Vec<usize>)>,
+    /// Time in years of each point 0..=n_steps.
+    pub times: Vec<f64>,
+    /// Calendar year of each point.
+    pub calendar_years: Vec<i32>,
+}
+
+/// Per-run numbers, resolved from the scenario's values and the run's parameter draws.
+pub struct Coefficients {
+    /// Drift per year of each cell before drivers and events.
+    pub base_drift: Vec<f64>,
+    /// Update `x ← a·x + c0 + c1·drift + s·z` per cell, covering plain diffusion
+    /// (a = 1, c0 = 0, c1 = dt, s = σ√dt) and exact Ornstein–Uhlenbeck steps alike.
+    pub a: Vec<f64>,
+    pub c0: Vec<f64>,
+    pub c1: Vec<f64>,
+    pub s: Vec<f64>,
+    pub floor: Vec<f64>,
+    pub ceiling: Vec<f64>,
+    /// Per regime driver (None for factors): per state, the probability of leaving in one step
+    /// and the cumulative distribution of the destination given a move.
+    pub regime_leave: Vec<Vec<f64>>,
+    pub regime_destination: Vec<Vec<Vec<(usize, f64)>>>,
+    /// Drift shifts per regime state, resolved: `regime_shifts[d][state]`.
+    pub regime_shifts: Vec<Vec<Vec<(usize, f64)>>>,
+    /// Per factor driver: AR coefficient per step and innovation sd per step.
+    pub factor_phi: Vec<f64>,
+    pub factor_innovation: Vec<f64>,
+    pub factor_shifts: Vec<Vec<(usize, f64)>>,
+    /// Per event: probability of firing in one step.
+    pub event_probability: Vec<f64>,
+    pub event_jumps: Vec<Vec<(usize, f64)>>,
+    pub event_drifts: Vec<Vec<(usize, f64)>>,
+}
+
+impl Plan {
+    pub fn new(scenario: &Scenario) -> Plan {
+        let n_steps = scenario.n_steps();
+        let n_slots = scenario.n_slots();
+        let times: Vec<f64> = (0..=n_steps).map(|k| scenario.time(k)).collect();
+        let calendar_years: Vec<i32> = (0..=n_steps).map(|k| scenario.calendar_year(k)).collect();
+        let mut noise_cells = Vec::new();
+        for t in 0..scenario.targets.len() {
+            for c in 0..scenario.channels.len() {
+                for slot in 0..n_slots {
+                    let cell = scenario.cell(t, c, slot);
+                    if !scenario.cells[cell].volatility.is_zero() {
+                        let name = format!(
+                            "noise/{}/{}/{}",
+                            scenario.targets[t].name,
+                            scenario.channels[c].name,
+                            scenario.slot_name(slot)
+                        );
+                        noise_cells.push((cell, ComponentKey::new(&name)));
+                    }
+                }
+            }
+        }
+        let event_open = scenario
+            .events
+            .iter()
+            .map(|e| {
+                calendar_years
+                    .iter()
+                    .enumerate()
+                    .map(|(k, &y)| k > 0 && y >= e.window.0 && y <= e.window.1)
+                    .collect()
+            })
+            .collect();
+        let mut bounded_pairs = Vec::new();
+        for pair in 0..scenario.targets.len() * scenario.channels.len() {
+            let slots: Vec<usize> = (0..n_slots)
+                .filter(|&s| {
+                    let cell = &scenario.cells[pair * n_slots + s];
+                    cell.floor.is_some() || cell.ceiling.is_some()
+                })
+                .collect();
+            if !slots.is_empty() {
+                bounded_pairs.push((pair, slots));
+            }
+        }
+        Plan {
+            n_targets: scenario.targets.len(),
+            n_channels: scenario.channels.len(),
+            n_slots,
+            n_cells: scenario.n_cells(),
+            n_steps,
+            dt: scenario.step.dt(),
+            channel_weights: scenario.channels.iter().map(|c| c.weight).collect(),
+            target_weights: scenario.targets.iter().map(|t| t.weight).collect(),
+            param_keys: scenario
+                .params
+                .iter()
+                .map(|p| ComponentKey::new(&format!("param/{}", p.name)))
+                .collect(),
+            noise_cells,
+            driver_keys: scenario
+                .drivers
+                .iter()
+                .map(|d| ComponentKey::new(&format!("driver/{}", d.name)))
+                .collect(),
+            event_keys: scenario
+                .events
+                .iter()
+                .map(|e| ComponentKey::new(&format!("event/{}", e.name)))
+                .collect(),
+            event_open,
+            bounded_pairs,
+            times,
+            calendar_years,
+        }
+    }
+
+    /// Number of aggregate series: (targets + region) × slots.
+    pub fn n_series(&self) -> usize {
+        (self.n_targets + 1) * self.n_slots
+    }
+
+    /// Resolves every per-run number of the scenario from the run's parameter values.
+    pub fn coefficients(&self, scenario: &Scenario, params: &[f64], out: &mut Coefficients) {
+        let dt = self.dt;
+        let v = |value: Value| value.resolve(params);
+        for (cell, dynamics) in scenario.cells.iter().enumerate() {
+            out.base_drift[cell] = dynamics.drift.iter().map(|d| v(*d)).sum();
+            let sigma = v(dynamics.volatility);
+            match dynamics.reversion {
+                None => {
+                    out.a[cell] = 1.0;
+                    out.c0[cell] = 0.0;
+                    out.c1[cell] = dt;
+                    out.s[cell] = sigma * dt.sqrt();
+                }
+                Some(reversion) => {
+                    // Exact OU step toward m = ln(level) + drift/κ over dt.
+                    let kappa = v(reversion.speed);
+                    let a = (-kappa * dt).exp();
+                    out.a[cell] = a;
+                    out.c0[cell] = (1.0 - a) * v(reversion.level).ln();
+                    out.c1[cell] = (1.0 - a) / kappa;
+                    out.s[cell] = sigma * ((1.0 - a * a) / (2.0 * kappa)).sqrt();
+                }
+            }
+            out.floor[cell] = dynamics.floor.map_or(0.0, v);
+            out.ceiling[cell] = dynamics.ceiling.map_or(1.0, v);
+        }
+        for (d, driver) in scenario.drivers.iter().enumerate() {
+            match &driver.kind {
+                DriverKind::Regime(regime) => {
+                    for (i, row) in regime.transitions.iter().enumerate() {
+                        let leave_year = (1.0 - row[i]).clamp(0.0, 1.0);
+                        // Keep the chance of leaving within a year; split moves as the row does.
+                        out.regime_leave[d][i] = 1.0 - (1.0 - leave_year).powf(dt);
+                        let destinations = &mut out.regime_destination[d][i];
+                        destinations.clear();
+                        let mut cumulative = 0.0;
+                        for (j, p) in row.iter().enumerate() {
+                            if j != i && *p > 0.0 {
+                                cumulative += p / leave_year;
+                                destinations.push((j, cumulative));
+                            }
+                        }
+                    }
+                    for (state, shifts) in regime.shifts.iter().enumerate() {
+                        let resolved = &mut out.regime_shifts[d][state];
+                        resolved.clear();
+                        resolved.extend(shifts.iter().map(|s| (s.cell, v(s.amount))));
+                    }
+                }
+                DriverKind::Factor(factor) => {
+                    let phi = v(factor.persistence).powf(dt);
+                    out.factor_phi[d] = phi;
+                    out.factor_innovation[d] = v(factor.sd) * (1.0 - phi * phi).max(0.0).sqrt();
+                    out.factor_shifts[d].clear();
+                    out.factor_shifts[d]
+                        .extend(factor.shifts.iter().map(|s| (s.cell, v(s.amount))));
+                }
+            }
+        }
+        for (e, event) in scenario.events.iter().enumerate() {
+            out.event_probability[e] = 1.0 - (1.0 - v(event.hazard).clamp(0.0, 1.0)).powf(dt);
+            out.event_jumps[e].clear();
+            out.event_jumps[e].extend(event.jumps.iter().map(|s| (s.cell, v(s.amount))));
+            out.event_drifts[e].clear();
+            out.event_drifts[e].extend(event.drifts.iter().map(|s| (s.cell, v(s.amount))));
+        }
+    }
+
+    pub fn empty_coefficients(&self, scenario: &Scenario) -> Coefficients {
+        let n = self.n_cells;
+        let n_drivers = scenario.drivers.len();
+        let mut regime_leave = vec![Vec::new(); n_drivers];
+        let mut regime_destination = vec![Vec::new(); n_drivers];
+        let mut regime_shifts = vec![Vec::new(); n_drivers];
+        for (d, driver) in scenario.drivers.iter().enumerate() {
+            if let DriverKind::Regime(regime) = &driver.kind {
+                let n_states = regime.states.len();
+                regime_leave[d] = vec![0.0; n_states];
+                regime_destination[d] = vec![Vec::new(); n_states];
+                regime_shifts[d] = vec![Vec::new(); n_states];
+            }
+        }
+        let n_events = scenario.events.len();
+        Coefficients {
+            base_drift: vec![0.0; n],
+            a: vec![1.0; n],
+            c0: vec![0.0; n],
+            c1: vec![0.0; n],
+            s: vec![0.0; n],
+            floor: vec![0.0; n],
+            ceiling: vec![1.0; n],
+            regime_leave,
+            regime_destination,
+            regime_shifts,
+            factor_phi: vec![0.0; n_drivers],
+            factor_innovation: vec![0.0; n_drivers],
+            factor_shifts: vec![Vec::new(); n_drivers],
+            event_probability: vec![0.0; n_events],
+            event_jumps: vec![Vec::new(); n_events],
+            event_drifts: vec![Vec::new(); n_events],
+        }
+    }
+}

@@ -1,0 +1,461 @@
+//! Name resolution and type checking: [`Ast`] → [`Expr`].
+//!
+//! Every error carries a span within the expression text, so the scenario loader can point at
+//! the exact token inside the TOML string.
+
+use super::parse::{Ast, BinaryOp, Span, UnaryOp};
+use super::{Expr, Function};
+use crate::diagnostic::unknown_name_hint;
+use crate::scenario::AUTONOMY;
+
+/// The names an expression may refer to, in the order that gives their indices.
+#[derive(Debug, Clone, Default)]
+pub struct Names {
+    pub targets: Vec<String>,
+    /// Actors; `autonomy` is accepted too and maps to the slot after the last actor.
+    pub actors: Vec<String>,
+    pub channels: Vec<String>,
+    /// Drivers with their states (`None` for a factor).
+    pub drivers: Vec<(String, Option<Vec<String>>)>,
+    /// Named parameters.
+    pub params: Vec<String>,
+    pub events: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Type {
+    Number,
+    Condition,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompileError {
+    pub span: Span,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+/// Resolves and type-checks `ast`. Returns every error found, not only the first.
+pub fn compile(ast: &Ast, names: &Names) -> Result<(Expr, Type), Vec<CompileError>> {
+    let mut compiler = Compiler {
+        names,
+        errors: Vec::new(),
+    };
+    let typed = compiler.expr(ast);
+    match (typed, compiler.errors.is_empty()) {
+        (Some(Typed::Value(expr, ty)), true) => Ok((expr, ty)),
+        (Some(typed), true) => Err(vec![CompileError {
+            span: ast.span(),
+            message: format!("{} cannot stand alone here", typed.describe()),
+            hint: Some(
+                "compare a regime with a state, e.g. regime(\"war\") == \"ceasefire\"".into(),
+            ),
+        }]),
+        _ => Err(compiler.errors),
+    }
+}
+
+/// Intermediate results: strings and regimes exist only as arguments and comparison operands.
+enum Typed {
+    Value(Expr, Type),
+    Str(String),
+    Regime(usize),
+}
+
+impl Typed {
+    fn describe(&self) -> &'static str {
+        match self {
+            Typed::Value(_, Type::Number) => "a number",
+            Typed::Value(_, Type::Condition) => "a condition",
+            Typed::Str(_) => "a string",
+            Typed::Regime(_) => "a regime",
+        }
+    }
+}
+
+struct Compiler<'a> {
+    names: &'a Names,
+    errors: Vec<CompileError>,
+}
+
+impl Compiler<'_> {
+    fn error(&mut self, span: Span, message: impl Into<String>, hint: Option<String>) {
+        self.errors.push(CompileError {
+            span,
+            message: message.into(),
+            hint,
+        });
+    }
+
+    fn expr(&mut self, ast: &Ast) -> Option<Typed> {
+        match ast {
+            Ast::Number { value, .. } => Some(Typed::Value(Expr::Const(*value), Type::Number)),
+            Ast::Str { value, .. } => Some(Typed::Str(value.clone())),
+            Ast::Ident { name, span } => match name.as_str() {
+                "year" => Some(Typed::Value(Expr::Year, Type::Number)),
+                "true" => Some(Typed::Value(Expr::Const(1.0), Type::Condition)),
+                "false" => Some(Typed::Value(Expr::Const(0.0), Type::Condition)),
+                _ => {
+                    let hint = if self.names.params.iter().any(|p| p == name) {
+                        format!("parameters are read with param(\"{name}\")")
+                    } else {
+                        "names in expressions are `year`, `true`, `false`; everything else is a function call such as share(\"kazakhstan\", \"russia\")".to_string()
+                    };
+                    self.error(*span, format!("unknown name `{name}`"), Some(hint));
+                    None
+                }
+            },
+            Ast::Call {
+                name,
+                name_span,
+                args,
+                span,
+            } => self.call(name, *name_span, args, *span),
+            Ast::Unary { op, operand, span } => {
+                let inner = self.expr(operand)?;
+                match (op, inner) {
+                    (UnaryOp::Neg, Typed::Value(e, Type::Number)) => {
+                        Some(Typed::Value(Expr::Neg(Box::new(e)), Type::Number))
+                    }
+                    (UnaryOp::Not, Typed::Value(e, Type::Condition)) => {
+                        Some(Typed::Value(Expr::Not(Box::new(e)), Type::Condition))
+                    }
+                    (UnaryOp::Neg, other) => {
+                        self.error(
+                            *span,
+                            format!("`-` needs a number, found {}", other.describe()),
+                            None,
+                        );
+                        None
+                    }
+                    (UnaryOp::Not, other) => {
+                        self.error(
+                            *span,
+                            format!("`not` needs a condition, found {}", other.describe()),
+                            None,
+                        );
+                        None
+                    }
+                }
+            }
+            Ast::Binary { op, lhs, rhs, span } => {
+                let (a, b) = (self.expr(lhs), self.expr(rhs));
+                self.binary(*op, a?, b?, lhs.span(), rhs, *span)
+            }
+        }
+    }
+
+    fn binary(
+        &mut self,
+        op: BinaryOp,
+        a: Typed,
+        b: Typed,
+        lhs_span: Span,
+        rhs: &Ast,
+        span: Span,
+    ) -> Option<Typed> {
+        use BinaryOp::*;
+        match (op, a, b) {
+            // regime("war") == "setback" and its mirror.
+            (Eq | Ne, Typed::Regime(driver), Typed::Str(state))
+            | (Eq | Ne, Typed::Str(state), Typed::Regime(driver)) => {
+                let states = self.names.drivers[driver].1.as_deref().unwrap_or_default();
+                let Some(index) = states.iter().position(|s| *s == state) else {
+                    let hint =
+                        unknown_name_hint(&state, "its states", states.iter().map(String::as_str));
+                    self.error(
+                        span,
+                        format!(
+                            "regime `{}` has no state `{state}`",
+                            self.names.drivers[driver].0
+                        ),
+                        Some(hint),
+                    );
+                    return None;
+                };
+                let is = Expr::RegimeIs {
+                    driver,
+                    state: index,
+                };
+                let expr = if op == Eq {
+                    is
+                } else {
+                    Expr::Not(Box::new(is))
+                };
+                Some(Typed::Value(expr, Type::Condition))
+            }
+            (And | Or, Typed::Value(x, Type::Condition), Typed::Value(y, Type::Condition)) => Some(
+                Typed::Value(Expr::Binary(op, Box::new(x), Box::new(y)), Type::Condition),
+            ),
+            (
+                Add | Sub | Mul | Div | Pow,
+                Typed::Value(x, Type::Number),
+                Typed::Value(y, Type::Number),
+            ) => {
+                if op == Div && y == Expr::Const(0.0) {
+                    self.error(rhs.span(), "division by zero", None);
+                    return None;
+                }
+                Some(Typed::Value(
+                    Expr::Binary(op, Box::new(x), Box::new(y)),
+                    Type::Number,
+                ))
+            }
+            (
+                Lt | Le | Gt | Ge | Eq | Ne,
+                Typed::Value(x, Type::Number),
+                Typed::Value(y, Type::Number),
+            ) => Some(Typed::Value(
+                Expr::Binary(op, Box::new(x), Box::new(y)),
+                Type::Condition,
+            )),
+            (op, a, b) => {
+                let symbol = symbol(op);
+                let needs = match op {
+                    And | Or => "conditions",
+                    _ => "numbers",
+                };
+                let hint = match (&a, &b) {
+                    (Typed::Regime(_), _) | (_, Typed::Regime(_)) => {
+                        Some("a regime can only be compared with == or != to a state name in quotes".to_string())
+                    }
+                    (Typed::Str(_), _) | (_, Typed::Str(_)) => {
+                        Some("strings are only names given to functions, or states compared with regime(...)".to_string())
+                    }
+                    _ => None,
+                };
+                let _ = lhs_span;
+                self.error(
+                    span,
+                    format!(
+                        "`{symbol}` needs {needs}, found {} and {}",
+                        a.describe(),
+                        b.describe()
+                    ),
+                    hint,
+                );
+                None
+            }
+        }
+    }
+
+    fn call(&mut self, name: &str, name_span: Span, args: &[Ast], span: Span) -> Option<Typed> {
+        let function = match name {
+            "abs" => Some(Function::Abs),
+            "exp" => Some(Function::Exp),
+            "ln" | "log" => Some(Function::Ln),
+            "sqrt" => Some(Function::Sqrt),
+            "sin" => Some(Function::Sin),
+            "cos" => Some(Function::Cos),
+            _ => None,
+        };
+        if let Some(function) = function {
+            let [arg] = args else {
+                self.error(
+                    span,
+                    format!("{name}(x) takes 1 argument, got {}", args.len()),
+                    None,
+                );
+                return None;
+            };
+            let x = self.number(arg)?;
+            return Some(Typed::Value(
+                Expr::Call(function, Box::new(x)),
+                Type::Number,
+            ));
+        }
+        match name {
+            "min" | "max" => {
+                if args.is_empty() {
+                    self.error(
+                        span,
+                        format!("{name}(...) needs at least one argument"),
+                        None,
+                    );
+                    return None;
+                }
+                let values: Vec<Option<Expr>> = args.iter().map(|a| self.number(a)).collect();
+                let values: Vec<Expr> = values.into_iter().collect::<Option<_>>()?;
+                let expr = if name == "min" {
+                    Expr::Min(values)
+                } else {
+                    Expr::Max(values)
+                };
+                Some(Typed::Value(expr, Type::Number))
+            }
+            "share" => {
+                if !(2..=3).contains(&args.len()) {
+                    self.error(
+                        span,
+                        format!(
+                            "share(target, actor [, channel]) takes 2 or 3 arguments, got {}",
+                            args.len()
+                        ),
+                        None,
+                    );
+                    return None;
+                }
+                let target = self.name_arg(&args[0], "target", &self.names.targets.clone());
+                let slot = self.actor_arg(&args[1]);
+                if args.len() == 3 {
+                    let channel = self.name_arg(&args[2], "channel", &self.names.channels.clone());
+                    let (target, slot, channel) = (target?, slot?, channel?);
+                    Some(Typed::Value(
+                        Expr::Share {
+                            target,
+                            channel,
+                            slot,
+                        },
+                        Type::Number,
+                    ))
+                } else {
+                    let (target, slot) = (target?, slot?);
+                    Some(Typed::Value(Expr::Composite { target, slot }, Type::Number))
+                }
+            }
+            "region" => {
+                let [arg] = args else {
+                    self.error(
+                        span,
+                        format!("region(actor) takes 1 argument, got {}", args.len()),
+                        None,
+                    );
+                    return None;
+                };
+                let slot = self.actor_arg(arg)?;
+                Some(Typed::Value(Expr::Region { slot }, Type::Number))
+            }
+            "regime" | "factor" => {
+                let [arg] = args else {
+                    self.error(
+                        span,
+                        format!("{name}(driver) takes 1 argument, got {}", args.len()),
+                        None,
+                    );
+                    return None;
+                };
+                let wanted_regime = name == "regime";
+                let candidates: Vec<String> = self
+                    .names
+                    .drivers
+                    .iter()
+                    .filter(|(_, states)| states.is_some() == wanted_regime)
+                    .map(|(n, _)| n.clone())
+                    .collect();
+                let kind = if wanted_regime {
+                    "regime driver"
+                } else {
+                    "factor driver"
+                };
+                let index = self.name_arg(arg, kind, &candidates)?;
+                let driver = self
+                    .names
+                    .drivers
+                    .iter()
+                    .position(|(n, _)| *n == candidates[index])?;
+                if wanted_regime {
+                    Some(Typed::Regime(driver))
+                } else {
+                    Some(Typed::Value(Expr::Factor { driver }, Type::Number))
+                }
+            }
+            "param" => {
+                let [arg] = args else {
+                    self.error(
+                        span,
+                        format!("param(name) takes 1 argument, got {}", args.len()),
+                        None,
+                    );
+                    return None;
+                };
+                let param = self.name_arg(arg, "parameter", &self.names.params.clone())?;
+                Some(Typed::Value(Expr::Param { param }, Type::Number))
+            }
+            "fired" => {
+                let [arg] = args else {
+                    self.error(
+                        span,
+                        format!("fired(event) takes 1 argument, got {}", args.len()),
+                        None,
+                    );
+                    return None;
+                };
+                let event = self.name_arg(arg, "event", &self.names.events.clone())?;
+                Some(Typed::Value(Expr::Fired { event }, Type::Condition))
+            }
+            _ => {
+                let functions = [
+                    "share", "region", "regime", "factor", "param", "fired", "min", "max", "abs",
+                    "exp", "ln", "sqrt", "sin", "cos",
+                ];
+                let hint = unknown_name_hint(name, "functions", functions);
+                self.error(name_span, format!("unknown function `{name}`"), Some(hint));
+                None
+            }
+        }
+    }
+
+    fn number(&mut self, ast: &Ast) -> Option<Expr> {
+        match self.expr(ast)? {
+            Typed::Value(e, Type::Number) => Some(e),
+            other => {
+                self.error(
+                    ast.span(),
+                    format!("expected a number, found {}", other.describe()),
+                    None,
+                );
+                None
+            }
+        }
+    }
+
+    /// A string literal naming one of `candidates`; returns its index.
+    fn name_arg(&mut self, ast: &Ast, kind: &str, candidates: &[String]) -> Option<usize> {
+        let Ast::Str { value, span } = ast else {
+            let hint = format!("write the {kind}'s name in quotes");
+            self.error(
+                ast.span(),
+                format!("expected a {kind} name in quotes"),
+                Some(hint),
+            );
+            return None;
+        };
+        match candidates.iter().position(|c| c == value) {
+            Some(i) => Some(i),
+            None => {
+                let hint = unknown_name_hint(
+                    value,
+                    &format!("declared {kind}s"),
+                    candidates.iter().map(String::as_str),
+                );
+                self.error(*span, format!("unknown {kind} `{value}`"), Some(hint));
+                None
+            }
+        }
+    }
+
+    /// An actor name or `autonomy`; returns its slot.
+    fn actor_arg(&mut self, ast: &Ast) -> Option<usize> {
+        let mut actors = self.names.actors.clone();
+        actors.push(AUTONOMY.to_string());
+        self.name_arg(ast, "actor", &actors)
+    }
+}
+
+fn symbol(op: BinaryOp) -> &'static str {
+    match op {
+        BinaryOp::Add => "+",
+        BinaryOp::Sub => "-",
+        BinaryOp::Mul => "*",
+        BinaryOp::Div => "/",
+        BinaryOp::Pow => "^",
+        BinaryOp::Lt => "<",
+        BinaryOp::Le => "<=",
+        BinaryOp::Gt => ">",
+        BinaryOp::Ge => ">=",
+        BinaryOp::Eq => "==",
+        BinaryOp::Ne => "!=",
+        BinaryOp::And => "and",
+        BinaryOp::Or => "or",
+    }
+}

@@ -1,0 +1,933 @@
+//! Parser for the expression language of scenario files (metric definitions and event
+//! conditions). It turns text into an [`Ast`] whose nodes carry byte [`Span`]s, so that a later
+//! pass can resolve names, check types and put a caret under the offending token. Nothing here
+//! knows which names or functions exist: `share("x", "y")` and `foo(1)` are both just calls.
+
+/// Byte range into the expression text, half-open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Span {
+    pub start: usize,
+    pub end: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnaryOp {
+    Neg,
+    Not,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BinaryOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Pow,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    Eq,
+    Ne,
+    And,
+    Or,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Ast {
+    Number {
+        value: f64,
+        span: Span,
+    },
+    /// `span` includes the quotes.
+    Str {
+        value: String,
+        span: Span,
+    },
+    /// Bare names such as `year`, `true`, `false`.
+    Ident {
+        name: String,
+        span: Span,
+    },
+    /// `span` runs from the start of the name through the closing `)`.
+    Call {
+        name: String,
+        name_span: Span,
+        args: Vec<Ast>,
+        span: Span,
+    },
+    Unary {
+        op: UnaryOp,
+        operand: Box<Ast>,
+        span: Span,
+    },
+    Binary {
+        op: BinaryOp,
+        lhs: Box<Ast>,
+        rhs: Box<Ast>,
+        span: Span,
+    },
+}
+
+impl Ast {
+    pub fn span(&self) -> Span {
+        match self {
+            Ast::Number { span, .. }
+            | Ast::Str { span, .. }
+            | Ast::Ident { span, .. }
+            | Ast::Call { span, .. }
+            | Ast::Unary { span, .. }
+            | Ast::Binary { span, .. } => *span,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParseError {
+    pub span: Span,
+    pub message: String,
+}
+
+/// Deepest nesting of parentheses/operators accepted; deeper input is an error, never a stack
+/// overflow.
+///
+/// Every parenthesis pair, call and operator between the root and the innermost operand counts
+/// as one level, including the links of a flat chain such as `a + b + c`. The limit therefore
+/// also bounds the height of the returned tree, so callers may walk it recursively.
+pub const MAX_DEPTH: usize = 64;
+
+/// Parses `text` as exactly one expression.
+pub fn parse(text: &str) -> Result<Ast, ParseError> {
+    let mut parser = Parser::new(text)?;
+    let parsed = parser.expression()?;
+    match parser.current.kind {
+        Tok::Eof => Ok(parsed.ast),
+        Tok::RParen => Err(parser.error_here("unexpected `)` with no matching `(`")),
+        _ => Err(parser.error_here(format!(
+            "unexpected {} after a complete expression; expected an operator",
+            parser.found()
+        ))),
+    }
+}
+
+type PResult<T> = Result<T, ParseError>;
+
+fn error(start: usize, end: usize, message: impl Into<String>) -> ParseError {
+    ParseError {
+        span: Span { start, end },
+        message: message.into(),
+    }
+}
+
+fn too_deep(at: Span) -> ParseError {
+    ParseError {
+        span: at,
+        message: format!("expression nested deeper than {MAX_DEPTH} levels"),
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Tok {
+    Number(f64),
+    Str(String),
+    Ident(String),
+    LParen,
+    RParen,
+    Comma,
+    Plus,
+    Minus,
+    Star,
+    Slash,
+    Caret,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    EqEq,
+    Ne,
+    And,
+    Or,
+    Not,
+    Eof,
+}
+
+#[derive(Debug)]
+struct Token {
+    kind: Tok,
+    span: Span,
+}
+
+struct Lexer<'a> {
+    text: &'a str,
+    /// Always on a char boundary: only ASCII bytes and whole tokens are ever skipped.
+    pos: usize,
+}
+
+impl Lexer<'_> {
+    fn next_token(&mut self) -> PResult<Token> {
+        let bytes = self.text.as_bytes();
+        while matches!(bytes.get(self.pos), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            self.pos += 1;
+        }
+        let start = self.pos;
+        let Some(&first) = bytes.get(start) else {
+            return Ok(Token {
+                kind: Tok::Eof,
+                span: Span { start, end: start },
+            });
+        };
+        let (kind, len) = match (first, bytes.get(start + 1).copied()) {
+            (b'0'..=b'9', _) | (b'.', Some(b'0'..=b'9')) => return self.number(start),
+            (b'"' | b'\'', _) => return self.string(start, first),
+            (b'a'..=b'z' | b'A'..=b'Z' | b'_', _) => return Ok(self.word(start)),
+            (b'(', _) => (Tok::LParen, 1),
+            (b')', _) => (Tok::RParen, 1),
+            (b',', _) => (Tok::Comma, 1),
+            (b'+', _) => (Tok::Plus, 1),
+            (b'-', _) => (Tok::Minus, 1),
+            (b'*', Some(b'*')) => {
+                return Err(error(
+                    start,
+                    start + 2,
+                    "`**` is not an operator; use `^` for powers",
+                ));
+            }
+            (b'*', _) => (Tok::Star, 1),
+            (b'/', _) => (Tok::Slash, 1),
+            (b'^', _) => (Tok::Caret, 1),
+            (b'<', Some(b'=')) => (Tok::Le, 2),
+            (b'<', _) => (Tok::Lt, 1),
+            (b'>', Some(b'=')) => (Tok::Ge, 2),
+            (b'>', _) => (Tok::Gt, 1),
+            (b'=', Some(b'=')) => (Tok::EqEq, 2),
+            (b'!', Some(b'=')) => (Tok::Ne, 2),
+            // Habits from other languages: say what to write instead of "unexpected character".
+            (b'=', _) => {
+                return Err(error(
+                    start,
+                    start + 1,
+                    "`=` is not an operator; use `==` to compare",
+                ));
+            }
+            (b'!', _) => return Err(error(start, start + 1, "`!` is not an operator; use `not`")),
+            (b'&', Some(b'&')) => {
+                return Err(error(
+                    start,
+                    start + 2,
+                    "`&&` is not an operator; use `and`",
+                ));
+            }
+            (b'|', Some(b'|')) => {
+                return Err(error(start, start + 2, "`||` is not an operator; use `or`"));
+            }
+            (b'&', _) => return Err(error(start, start + 1, "`&` is not an operator; use `and`")),
+            (b'|', _) => return Err(error(start, start + 1, "`|` is not an operator; use `or`")),
+            _ => return Err(self.unexpected_char(start)),
+        };
+        self.pos = start + len;
+        Ok(Token {
+            kind,
+            span: Span {
+                start,
+                end: self.pos,
+            },
+        })
+    }
+
+    fn number(&mut self, start: usize) -> PResult<Token> {
+        let bytes = self.text.as_bytes();
+        let is_digit = |i: usize| bytes.get(i).is_some_and(u8::is_ascii_digit);
+        let skip_digits = |mut i: usize| {
+            while is_digit(i) {
+                i += 1;
+            }
+            i
+        };
+        let mut end = skip_digits(start);
+        if bytes.get(end) == Some(&b'.') {
+            end = skip_digits(end + 1);
+        }
+        if matches!(bytes.get(end), Some(b'e' | b'E')) {
+            let mut exponent = end + 1;
+            if matches!(bytes.get(exponent), Some(b'+' | b'-')) {
+                exponent += 1;
+            }
+            if is_digit(exponent) {
+                end = skip_digits(exponent);
+            }
+        }
+        // Anything word-like glued on (`1e`, `1.2.3`, `2x`) is reported as one bad number:
+        // splitting it into a number and a stray token would blame the wrong thing.
+        let glued = |i: usize| {
+            bytes
+                .get(i)
+                .is_some_and(|&b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.')
+        };
+        if glued(end) {
+            while glued(end) {
+                end += 1;
+            }
+            let literal = &self.text[start..end];
+            return Err(error(start, end, format!("malformed number `{literal}`")));
+        }
+        self.pos = end;
+        let literal = &self.text[start..end];
+        match literal.parse::<f64>() {
+            Ok(value) if value.is_finite() => Ok(Token {
+                kind: Tok::Number(value),
+                span: Span { start, end },
+            }),
+            Ok(_) => Err(error(
+                start,
+                end,
+                format!("number `{literal}` is too large for a 64-bit float"),
+            )),
+            Err(_) => Err(error(start, end, format!("malformed number `{literal}`"))),
+        }
+    }
+
+    fn string(&mut self, start: usize, quote: u8) -> PResult<Token> {
+        let body = start + 1;
+        // The quote is ASCII, so a byte search can never stop inside a multi-byte character.
+        let close = self.text.as_bytes()[body..]
+            .iter()
+            .position(|&b| b == quote)
+            .map(|offset| body + offset);
+        let Some(close) = close else {
+            return Err(error(
+                start,
+                self.text.len(),
+                format!(
+                    "unterminated string; expected a closing `{}`",
+                    char::from(quote)
+                ),
+            ));
+        };
+        self.pos = close + 1;
+        Ok(Token {
+            kind: Tok::Str(self.text[body..close].to_owned()),
+            span: Span {
+                start,
+                end: self.pos,
+            },
+        })
+    }
+
+    fn word(&mut self, start: usize) -> Token {
+        let bytes = self.text.as_bytes();
+        let mut end = start;
+        while bytes
+            .get(end)
+            .is_some_and(|&b| b.is_ascii_alphanumeric() || b == b'_')
+        {
+            end += 1;
+        }
+        self.pos = end;
+        let kind = match &self.text[start..end] {
+            "and" => Tok::And,
+            "or" => Tok::Or,
+            "not" => Tok::Not,
+            name => Tok::Ident(name.to_owned()),
+        };
+        Token {
+            kind,
+            span: Span { start, end },
+        }
+    }
+
+    fn unexpected_char(&self, start: usize) -> ParseError {
+        // Cover the whole character so a caret renderer never splits a UTF-8 sequence.
+        let ch = self.text[start..].chars().next().unwrap_or('\u{fffd}');
+        error(
+            start,
+            (start + ch.len_utf8()).min(self.text.len()),
+            format!("unexpected character `{}`", ch.escape_debug()),
+        )
+    }
+}
+
+/// A subtree and its nesting depth, carried upwards so the depth limit is enforced while the
+/// tree is built instead of by walking it again.
+struct Parsed {
+    ast: Ast,
+    depth: usize,
+}
+
+/// Depth of a construct wrapping a child of depth `inner`, or the too-deep error at `at`.
+fn deeper(inner: usize, at: Span) -> PResult<usize> {
+    if inner >= MAX_DEPTH {
+        Err(too_deep(at))
+    } else {
+        Ok(inner + 1)
+    }
+}
+
+fn binary(op: BinaryOp, lhs: Parsed, rhs: Parsed, op_span: Span) -> PResult<Parsed> {
+    let depth = deeper(lhs.depth.max(rhs.depth), op_span)?;
+    let span = Span {
+        start: lhs.ast.span().start,
+        end: rhs.ast.span().end,
+    };
+    let ast = Ast::Binary {
+        op,
+        lhs: Box::new(lhs.ast),
+        rhs: Box::new(rhs.ast),
+        span,
+    };
+    Ok(Parsed { ast, depth })
+}
+
+fn comparison_op(tok: &Tok) -> Option<BinaryOp> {
+    match tok {
+        Tok::Lt => Some(BinaryOp::Lt),
+        Tok::Le => Some(BinaryOp::Le),
+        Tok::Gt => Some(BinaryOp::Gt),
+        Tok::Ge => Some(BinaryOp::Ge),
+        Tok::EqEq => Some(BinaryOp::Eq),
+        Tok::Ne => Some(BinaryOp::Ne),
+        _ => None,
+    }
+}
+
+type Rule<'a> = fn(&mut Parser<'a>) -> PResult<Parsed>;
+
+struct Parser<'a> {
+    lexer: Lexer<'a>,
+    current: Token,
+    /// Span of the last consumed token, for messages like "expected ... after `+`".
+    previous: Option<Span>,
+    /// Constructs enclosing the current position. The depth in `Parsed` is only known on the
+    /// way back up, by which time deep input would already have overflowed the stack, so this
+    /// is checked on the way down. It never exceeds the final depth, so the two agree.
+    level: usize,
+}
+
+impl<'a> Parser<'a> {
+    fn new(text: &'a str) -> PResult<Self> {
+        let mut lexer = Lexer { text, pos: 0 };
+        let current = lexer.next_token()?;
+        Ok(Parser {
+            lexer,
+            current,
+            previous: None,
+            level: 0,
+        })
+    }
+
+    /// Consumes the current token. Its successor is lexed right away, so a lexing error only
+    /// surfaces once everything before it has been accepted: errors come out left to right.
+    fn bump(&mut self) -> PResult<Token> {
+        let next = self.lexer.next_token()?;
+        let token = std::mem::replace(&mut self.current, next);
+        self.previous = Some(token.span);
+        Ok(token)
+    }
+
+    fn nested<T>(
+        &mut self,
+        opened_at: Span,
+        inner: impl FnOnce(&mut Self) -> PResult<T>,
+    ) -> PResult<T> {
+        if self.level >= MAX_DEPTH {
+            return Err(too_deep(opened_at));
+        }
+        self.level += 1;
+        let result = inner(self);
+        self.level -= 1;
+        result
+    }
+
+    fn expression(&mut self) -> PResult<Parsed> {
+        self.left_assoc(Self::conjunction, |tok| {
+            (*tok == Tok::Or).then_some(BinaryOp::Or)
+        })
+    }
+
+    fn conjunction(&mut self) -> PResult<Parsed> {
+        self.left_assoc(Self::logical_not, |tok| {
+            (*tok == Tok::And).then_some(BinaryOp::And)
+        })
+    }
+
+    fn logical_not(&mut self) -> PResult<Parsed> {
+        self.prefix(&Tok::Not, UnaryOp::Not, Self::comparison)
+    }
+
+    fn comparison(&mut self) -> PResult<Parsed> {
+        let lhs = self.sum()?;
+        let Some(op) = comparison_op(&self.current.kind) else {
+            return Ok(lhs);
+        };
+        let op_span = self.bump()?.span;
+        let rhs = self.nested(op_span, Self::sum)?;
+        // `a < b < c` means something different in every language that accepts it.
+        if comparison_op(&self.current.kind).is_some() {
+            return Err(self.error_here("comparisons cannot be chained; use `and` to combine them"));
+        }
+        binary(op, lhs, rhs, op_span)
+    }
+
+    fn sum(&mut self) -> PResult<Parsed> {
+        self.left_assoc(Self::product, |tok| match tok {
+            Tok::Plus => Some(BinaryOp::Add),
+            Tok::Minus => Some(BinaryOp::Sub),
+            _ => None,
+        })
+    }
+
+    fn product(&mut self) -> PResult<Parsed> {
+        self.left_assoc(Self::negation, |tok| match tok {
+            Tok::Star => Some(BinaryOp::Mul),
+            Tok::Slash => Some(BinaryOp::Div),
+            _ => None,
+        })
+    }
+
+    fn negation(&mut self) -> PResult<Parsed> {
+        self.prefix(&Tok::Minus, UnaryOp::Neg, Self::power)
+    }
+
+    fn power(&mut self) -> PResult<Parsed> {
+        let base = self.primary()?;
+        if self.current.kind != Tok::Caret {
+            return Ok(base);
+        }
+        let op_span = self.bump()?.span;
+        // Going back up to `negation` makes `2^-1` legal and `2^3^2` nest to the right, while
+        // `-2^2` stays `-(2^2)` because the base is only a primary.
+        let exponent = self.nested(op_span, Self::negation)?;
+        binary(BinaryOp::Pow, base, exponent, op_span)
+    }
+
+    /// A loop rather than recursion, so a flat chain costs no stack; `binary` still counts
+    /// each link towards the depth of the tree it builds.
+    fn left_assoc(
+        &mut self,
+        operand: Rule<'a>,
+        operator: fn(&Tok) -> Option<BinaryOp>,
+    ) -> PResult<Parsed> {
+        let mut lhs = operand(self)?;
+        while let Some(op) = operator(&self.current.kind) {
+            let op_span = self.bump()?.span;
+            let rhs = self.nested(op_span, operand)?;
+            lhs = binary(op, lhs, rhs, op_span)?;
+        }
+        Ok(lhs)
+    }
+
+    fn prefix(&mut self, token: &Tok, op: UnaryOp, operand: Rule<'a>) -> PResult<Parsed> {
+        if self.current.kind != *token {
+            return operand(self);
+        }
+        let op_span = self.bump()?.span;
+        let inner = self.nested(op_span, |p| p.prefix(token, op, operand))?;
+        let ast = Ast::Unary {
+            op,
+            span: Span {
+                start: op_span.start,
+                end: inner.ast.span().end,
+            },
+            operand: Box::new(inner.ast),
+        };
+        Ok(Parsed {
+            ast,
+            depth: deeper(inner.depth, op_span)?,
+        })
+    }
+
+    fn primary(&mut self) -> PResult<Parsed> {
+        let span = self.current.span;
+        let ast = match &mut self.current.kind {
+            Tok::Number(value) => {
+                let value = *value;
+                self.bump()?;
+                Ast::Number { value, span }
+            }
+            Tok::Str(value) => {
+                let value = std::mem::take(value);
+                self.bump()?;
+                Ast::Str { value, span }
+            }
+            Tok::Ident(name) => {
+                let name = std::mem::take(name);
+                self.bump()?;
+                if self.current.kind == Tok::LParen {
+                    return self.call(name, span);
+                }
+                Ast::Ident { name, span }
+            }
+            Tok::LParen => {
+                self.bump()?;
+                return self.nested(span, |p| p.parenthesised(span));
+            }
+            _ => return Err(self.expected_expression()),
+        };
+        Ok(Parsed { ast, depth: 0 })
+    }
+
+    fn parenthesised(&mut self, open: Span) -> PResult<Parsed> {
+        let inner = self.expression()?;
+        if self.current.kind != Tok::RParen {
+            return Err(self.error_here(format!(
+                "expected `)` to close `(` opened at byte {}, found {}",
+                open.start,
+                self.found()
+            )));
+        }
+        self.bump()?;
+        // No node is left behind, but the parentheses still count, or `((((…))))` would recurse
+        // without limit.
+        Ok(Parsed {
+            depth: deeper(inner.depth, open)?,
+            ast: inner.ast,
+        })
+    }
+
+    fn call(&mut self, name: String, name_span: Span) -> PResult<Parsed> {
+        let open = self.bump()?.span;
+        self.nested(open, |p| p.arguments(name, name_span, open))
+    }
+
+    fn arguments(&mut self, name: String, name_span: Span, open: Span) -> PResult<Parsed> {
+        let mut args = Vec::new();
+        let mut depth = 0;
+        if self.current.kind != Tok::RParen {
+            loop {
+                let arg = self.expression()?;
+                depth = depth.max(arg.depth);
+                args.push(arg.ast);
+                match self.current.kind {
+                    Tok::Comma => {
+                        self.bump()?;
+                    }
+                    Tok::RParen => break,
+                    _ => {
+                        return Err(self.error_here(format!(
+                            "expected `,` or `)` in the call to `{name}`, found {}",
+                            self.found()
+                        )));
+                    }
+                }
+            }
+        }
+        let close = self.bump()?.span;
+        let span = Span {
+            start: name_span.start,
+            end: close.end,
+        };
+        Ok(Parsed {
+            depth: deeper(depth, open)?,
+            ast: Ast::Call {
+                name,
+                name_span,
+                args,
+                span,
+            },
+        })
+    }
+
+    fn expected_expression(&self) -> ParseError {
+        let after = match self.previous {
+            Some(prev) => format!(" after `{}`", &self.lexer.text[prev.start..prev.end]),
+            None => String::new(),
+        };
+        self.error_here(format!(
+            "expected an expression{after}, found {}",
+            self.found()
+        ))
+    }
+
+    /// The current token as it reads in the source, for "found …" in messages.
+    fn found(&self) -> String {
+        match self.current.kind {
+            Tok::Eof => "end of input".to_owned(),
+            _ => {
+                let Span { start, end } = self.current.span;
+                format!("`{}`", &self.lexer.text[start..end])
+            }
+        }
+    }
+
+    fn error_here(&self, message: impl Into<String>) -> ParseError {
+        ParseError {
+            span: self.current.span,
+            message: message.into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sexpr(ast: &Ast) -> String {
+        match ast {
+            Ast::Number { value, .. } => value.to_string(),
+            Ast::Str { value, .. } => format!("{value:?}"),
+            Ast::Ident { name, .. } => name.clone(),
+            Ast::Call { name, args, .. } => {
+                let parts: Vec<String> = std::iter::once(name.clone())
+                    .chain(args.iter().map(sexpr))
+                    .collect();
+                format!("({})", parts.join(" "))
+            }
+            Ast::Unary { op, operand, .. } => {
+                let op = match op {
+                    UnaryOp::Neg => "neg",
+                    UnaryOp::Not => "not",
+                };
+                format!("({op} {})", sexpr(operand))
+            }
+            Ast::Binary { op, lhs, rhs, .. } => {
+                let op = match op {
+                    BinaryOp::Add => "+",
+                    BinaryOp::Sub => "-",
+                    BinaryOp::Mul => "*",
+                    BinaryOp::Div => "/",
+                    BinaryOp::Pow => "^",
+                    BinaryOp::Lt => "<",
+                    BinaryOp::Le => "<=",
+                    BinaryOp::Gt => ">",
+                    BinaryOp::Ge => ">=",
+                    BinaryOp::Eq => "==",
+                    BinaryOp::Ne => "!=",
+                    BinaryOp::And => "and",
+                    BinaryOp::Or => "or",
+                };
+                format!("({op} {} {})", sexpr(lhs), sexpr(rhs))
+            }
+        }
+    }
+
+    /// Pre-order spans of every node; a call contributes its span then its name span.
+    fn spans(ast: &Ast, out: &mut Vec<(usize, usize)>) {
+        let Span { start, end } = ast.span();
+        out.push((start, end));
+        match ast {
+            Ast::Call {
+                name_span, args, ..
+            } => {
+                out.push((name_span.start, name_span.end));
+                args.iter().for_each(|arg| spans(arg, out));
+            }
+            Ast::Unary { operand, .. } => spans(operand, out),
+            Ast::Binary { lhs, rhs, .. } => {
+                spans(lhs, out);
+                spans(rhs, out);
+            }
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn precedence_and_associativity() {
+        let cases = [
+            ("1 + 2 * 3", "(+ 1 (* 2 3))"),
+            ("1 - 2 - 3", "(- (- 1 2) 3)"),
+            ("8 / 4 / 2", "(/ (/ 8 4) 2)"),
+            ("(1 + 2) * 3", "(* (+ 1 2) 3)"),
+            ("2 ^ 3 ^ 2", "(^ 2 (^ 3 2))"),
+            ("-2 ^ 2", "(neg (^ 2 2))"),
+            ("2 ^ -1", "(^ 2 (neg 1))"),
+            ("2^-x^2", "(^ 2 (neg (^ x 2)))"),
+            ("-x * y", "(* (neg x) y)"),
+            ("- - 1", "(neg (neg 1))"),
+            ("a or b and c", "(or a (and b c))"),
+            ("a and b or c", "(or (and a b) c)"),
+            ("a or b or c", "(or (or a b) c)"),
+            ("not a == b", "(not (== a b))"),
+            ("not a and b", "(and (not a) b)"),
+            ("not not a", "(not (not a))"),
+            ("a + b < c * d", "(< (+ a b) (* c d))"),
+            ("(a <= b) != c", "(!= (<= a b) c)"),
+            ("f()", "(f)"),
+            ("f (1)", "(f 1)"),
+            ("\t1\n+\r2 ", "(+ 1 2)"),
+            (".5 + 1e-3 + 2.5E+4 + 1.", "(+ (+ (+ 0.5 0.001) 25000) 1)"),
+            ("android or notable", "(or android notable)"),
+            ("true and _x1", "(and true _x1)"),
+            (
+                r#"share("kazakhstan", "china") > share("kazakhstan", "russia")"#,
+                r#"(> (share "kazakhstan" "china") (share "kazakhstan" "russia"))"#,
+            ),
+            (
+                r#"region('russia') < 0.25 and regime("war") == "setback""#,
+                r#"(and (< (region "russia") 0.25) (== (regime "war") "setback"))"#,
+            ),
+            (
+                r#"not fired("coercion") or year >= 2030"#,
+                r#"(or (not (fired "coercion")) (>= year 2030))"#,
+            ),
+            (
+                r#"max(share("kazakhstan","china"), 0.1) ^ 2 * -3.5e-1 / 2"#,
+                r#"(/ (* (^ (max (share "kazakhstan" "china") 0.1) 2) (neg 0.35)) 2)"#,
+            ),
+            (
+                r#"exp(param("x")) - ln(2) + sqrt(4) + abs(-1) + sin(0) + cos(0)"#,
+                r#"(+ (+ (+ (+ (- (exp (param "x")) (ln 2)) (sqrt 4)) (abs (neg 1))) (sin 0)) (cos 0))"#,
+            ),
+            (r#"'it"s' + "é""#, r#"(+ "it\"s" "é")"#),
+        ];
+        for (input, expected) in cases {
+            match parse(input) {
+                Ok(ast) => assert_eq!(sexpr(&ast), expected, "input: {input:?}"),
+                Err(e) => panic!("{input:?} failed to parse: {e:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn errors() {
+        let cases = [
+            ("", (0, 0), "expected an expression, found end of input"),
+            ("   ", (3, 3), "found end of input"),
+            ("1 +", (3, 3), "an expression after `+`, found end of input"),
+            ("+1", (0, 1), "expected an expression, found `+`"),
+            ("()", (1, 2), "expected an expression after `(`, found `)`"),
+            ("1 2", (2, 3), "unexpected `2` after a complete expression"),
+            ("1 2 @", (2, 3), "unexpected `2`"),
+            ("1)", (1, 2), "unexpected `)` with no matching `(`"),
+            ("(1 + 2", (6, 6), "opened at byte 0, found end of input"),
+            ("((1) 2)", (5, 6), "close `(` opened at byte 0, found `2`"),
+            ("f(1", (3, 3), "`,` or `)` in the call to `f`, found end of"),
+            ("f(1 2)", (4, 5), "`,` or `)` in the call to `f`, found `2`"),
+            ("f(1,)", (4, 5), "an expression after `,`, found `)`"),
+            ("f(,1)", (2, 3), "an expression after `(`, found `,`"),
+            ("a < b < c", (6, 7), "cannot be chained; use `and`"),
+            ("a == b != c", (7, 9), "comparisons cannot be chained"),
+            ("not a < b >= c", (10, 12), "comparisons cannot be chained"),
+            ("a = 1", (2, 3), "`=` is not an operator; use `==` to"),
+            ("a =< 1", (2, 3), "use `==`"),
+            ("a && b", (2, 4), "use `and`"),
+            ("a || b", (2, 4), "use `or`"),
+            ("!a", (0, 1), "use `not`"),
+            ("2 ** 3", (2, 4), "use `^`"),
+            ("2 ^ not x", (4, 7), "expression after `^`, found `not`"),
+            ("and", (0, 3), "found `and`"),
+            ("1 # 2", (2, 3), "unexpected character `#`"),
+            ("1 + é", (4, 6), "unexpected character `é`"),
+            ("€", (0, 3), "unexpected character `€`"),
+            (".", (0, 1), "unexpected character `.`"),
+            ("\"abc", (0, 4), "expected a closing `\"`"),
+            ("'ab\" + 1", (0, 8), "expected a closing `'`"),
+            ("1e999", (0, 5), "too large"),
+            ("\"a\nb", (0, 4), "unterminated string"),
+            ("1e", (0, 2), "malformed number `1e`"),
+            ("1e+ 2", (0, 2), "malformed number `1e`"),
+            ("1.2.3", (0, 5), "malformed number `1.2.3`"),
+            ("2x", (0, 2), "malformed number `2x`"),
+        ];
+        for (input, (start, end), needle) in cases {
+            match parse(input) {
+                Ok(ast) => panic!("{input:?} parsed as {}", sexpr(&ast)),
+                Err(e) => {
+                    assert_eq!(e.span, Span { start, end }, "span for {input:?}: {e:?}");
+                    assert!(e.message.contains(needle), "message for {input:?}: {e:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn node_spans() {
+        let cases: [(&str, &[(usize, usize)]); 6] = [
+            (
+                r#"share("a", "b") > 0.5"#,
+                &[(0, 21), (0, 15), (0, 5), (6, 9), (11, 14), (18, 21)],
+            ),
+            ("1 + -x", &[(0, 6), (0, 1), (4, 6), (5, 6)]),
+            ("not  a", &[(0, 6), (5, 6)]),
+            ("(1 + 2)", &[(1, 6), (1, 2), (5, 6)]),
+            ("(1) * 2", &[(1, 7), (1, 2), (6, 7)]),
+            (r#""é" + f()"#, &[(0, 10), (0, 4), (7, 10), (7, 8)]),
+        ];
+        for (input, expected) in cases {
+            let ast = parse(input).unwrap_or_else(|e| panic!("{input:?}: {e:?}"));
+            let mut got = Vec::new();
+            spans(&ast, &mut got);
+            assert_eq!(got, expected, "spans for {input:?}");
+        }
+    }
+
+    #[test]
+    fn depth_limit_is_exact_for_every_kind_of_nesting() {
+        type Shape = (&'static str, fn(usize) -> String);
+        let shapes: [Shape; 10] = [
+            ("parens", |n| format!("{}1{}", "(".repeat(n), ")".repeat(n))),
+            ("calls", |n| format!("{}1{}", "f(".repeat(n), ")".repeat(n))),
+            ("negation", |n| format!("{}1", "-".repeat(n))),
+            ("not", |n| format!("{}x", "not ".repeat(n))),
+            ("left chain", |n| format!("1{}", " + 1".repeat(n))),
+            ("or chain", |n| format!("a{}", " or a".repeat(n))),
+            ("right chain", |n| format!("2{}", "^2".repeat(n))),
+            // A chain grows the depth only on the way up, after the brackets were entered.
+            ("chain in parens", |n| {
+                format!("(1{})", " + 1".repeat(n - 1))
+            }),
+            ("chain in a call", |n| {
+                format!("f(1{})", " * 1".repeat(n - 1))
+            }),
+            ("negated chain", |n| format!("-(1{})", " - 1".repeat(n - 2))),
+        ];
+        let message = format!("expression nested deeper than {MAX_DEPTH} levels");
+        for (shape, make) in shapes {
+            assert!(parse(&make(MAX_DEPTH)).is_ok(), "{shape} at the limit");
+            for n in [MAX_DEPTH + 1, 1_000, 10_000] {
+                match parse(&make(n)) {
+                    Ok(_) => panic!("{shape} x{n} parsed"),
+                    Err(e) => assert_eq!(e.message, message, "{shape} x{n}"),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn wide_but_shallow_input_is_not_mistaken_for_deep() {
+        let args = vec!["-(x) * not_(y)"; 1_000].join(", ");
+        let input = format!("f({args}) and g() < h(1)");
+        assert!(parse(&input).is_ok());
+    }
+
+    #[test]
+    fn very_deep_parens_fail_cleanly_on_a_default_stack() {
+        let input = format!("{}1{}", "(".repeat(100_000), ")".repeat(100_000));
+        let result = std::thread::Builder::new()
+            .stack_size(2 * 1024 * 1024)
+            .spawn(move || parse(&input))
+            .expect("spawning a test thread")
+            .join()
+            .expect("parser thread panicked or overflowed");
+        let e = result.expect_err("100,000 nested parens must be rejected");
+        assert!(e.message.contains("nested deeper"), "{e:?}");
+    }
+
+    #[test]
+    fn short_inputs_never_panic_and_spans_stay_on_char_boundaries() {
+        // The brief's alphabet plus `é` (multi-byte) and `.` (number edge cases).
+        let alphabet = [
+            '(', ')', '1', 'a', '"', '+', '-', '<', '=', 'n', 'o', 't', ',', ' ', 'é', '.',
+        ];
+        let mut layer = vec![String::new()];
+        let mut count = 0;
+        for _ in 0..=3 {
+            for input in &layer {
+                let span = match parse(input) {
+                    Ok(ast) => ast.span(),
+                    Err(e) => e.span,
+                };
+                assert!(
+                    span.start <= span.end
+                        && input.is_char_boundary(span.start)
+                        && input.is_char_boundary(span.end),
+                    "{input:?} gave {span:?}"
+                );
+                count += 1;
+            }
+            layer = layer
+                .iter()
+                .flat_map(|s| alphabet.iter().map(move |c| format!("{s}{c}")))
+                .collect();
+        }
+        assert_eq!(count, 1 + 16 + 16 * 16 + 16 * 16 * 16);
+    }
+}

@@ -1,0 +1,6 @@
+//! Renderers: pure functions from a [`Summary`](crate::summary::Summary) to text. They return
+//! strings; writing them anywhere is the caller's business.
+
+pub mod csv;
+pub mod json;
+pub mod table;

@@ -1,0 +1,233 @@
+//! The terminal summary: composite shares per target and the region at the start and a few
+//! horizon years (median and 5–95 % interval), then every metric with its Monte Carlo error.
+//! Fits 80 columns for up to four year columns.
+
+use std::fmt::Write as _;
+
+use crate::scenario::Scenario;
+use crate::summary::{MetricResult, Summary};
+
+pub fn render(scenario: &Scenario, summary: &Summary) -> String {
+    let mut out = String::new();
+    let title = if scenario.title.is_empty() {
+        scenario.name.clone()
+    } else {
+        format!("{} — {}", scenario.name, scenario.title)
+    };
+    let _ = writeln!(out, "{title}");
+    let _ = writeln!(
+        out,
+        "{} runs, seed {}, {}–{} by {}",
+        thousands(summary.runs),
+        summary.seed,
+        scenario.start,
+        scenario.end,
+        scenario.step.name()
+    );
+    let points = report_points(scenario);
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "Composite influence share, % — median [5–95 % interval]"
+    );
+    let labels: Vec<String> = scenario
+        .targets
+        .iter()
+        .map(|t| t.label.clone())
+        .chain(["Region".to_string()])
+        .collect();
+    let n_slots = scenario.n_slots();
+    let name_width = scenario
+        .actors
+        .iter()
+        .map(|a| a.label.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max("autonomy".len())
+        + 2;
+    for (t, label) in labels.iter().enumerate() {
+        let _ = writeln!(out);
+        let mut header = format!("{label:<name_width$}");
+        for &(point, year) in &points {
+            let width = if point == 0 { START_WIDTH } else { CELL_WIDTH };
+            let _ = write!(header, "{year:>width$}");
+        }
+        let _ = writeln!(out, "{}", header.trim_end());
+        for s in 0..n_slots {
+            let series = &summary.series[t * n_slots + s];
+            let name = scenario
+                .actors
+                .get(s)
+                .map_or("autonomy", |a| a.label.as_str());
+            let mut line = format!("  {name:<width$}", width = name_width - 2);
+            for &(point, _) in &points {
+                let p = &series.points[point];
+                if point == 0 {
+                    let _ = write!(line, "{:>START_WIDTH$}", points_of(p.p50));
+                } else {
+                    let cell = format!(
+                        "{} [{}–{}]",
+                        points_of(p.p50),
+                        points_of(p.p05),
+                        points_of(p.p95)
+                    );
+                    let _ = write!(line, "{cell:>CELL_WIDTH$}");
+                }
+            }
+            let _ = writeln!(out, "{line}");
+        }
+    }
+    if !summary.metrics.is_empty() {
+        let _ = writeln!(out);
+        let _ = writeln!(out, "Metrics (± is the Monte Carlo standard error)");
+        for metric in &summary.metrics {
+            let _ = writeln!(out);
+            let heading = match metric.year {
+                Some(year) => format!("{} ({}, {year})", metric.name, metric.kind),
+                None => format!("{} ({})", metric.name, metric.kind),
+            };
+            let _ = writeln!(out, "{heading}");
+            if !metric.description.is_empty() {
+                let _ = writeln!(out, "  {}", metric.description);
+            }
+            match &metric.result {
+                MetricResult::Number(d) => {
+                    let _ = writeln!(
+                        out,
+                        "  mean {} ± {}   median {} [5–95 %: {} – {}]",
+                        sig(d.mean),
+                        sig(d.se),
+                        sig(d.p50),
+                        sig(d.p05),
+                        sig(d.p95)
+                    );
+                    if d.invalid_runs > 0 {
+                        let _ = writeln!(
+                            out,
+                            "  warning: {} runs gave no finite value and are left out",
+                            d.invalid_runs
+                        );
+                    }
+                }
+                MetricResult::Probability { probability, se } => {
+                    let _ = writeln!(
+                        out,
+                        "  probability {} ± {}",
+                        percent_precise(*probability),
+                        percent_precise(*se)
+                    );
+                }
+                MetricResult::FirstYear {
+                    never,
+                    never_se,
+                    median_year,
+                    by_year,
+                } => {
+                    let mut line = String::from("  by");
+                    for &(_, year) in points.iter().skip(1) {
+                        if let Some(y) = by_year.iter().find(|y| y.year == year) {
+                            let _ = write!(line, " {year}: {}", percent(y.cumulative));
+                        }
+                    }
+                    let _ = writeln!(out, "{line}");
+                    let median = median_year.map_or("never".to_string(), |y| y.to_string());
+                    let _ = writeln!(
+                        out,
+                        "  never {} ± {}   median year {median}",
+                        percent_precise(*never),
+                        percent_precise(*never_se)
+                    );
+                    let _ = writeln!(out, "  first year:{}", first_year_bars(by_year));
+                }
+            }
+        }
+    }
+    out
+}
+
+const START_WIDTH: usize = 7;
+const CELL_WIDTH: usize = 19;
+
+/// A share as percentage points with one decimal, without the sign (the heading says %).
+fn points_of(p: f64) -> String {
+    if p.is_nan() {
+        "–".to_string()
+    } else {
+        format!("{:.1}", p * 100.0)
+    }
+}
+
+/// The start and up to three horizon years: multiples of five and the end.
+pub fn report_points(scenario: &Scenario) -> Vec<(usize, i32)> {
+    let per_year = scenario.step.per_year() as usize;
+    let mut years: Vec<i32> = ((scenario.start + 1)..=scenario.end)
+        .filter(|y| y % 5 == 0 || *y == scenario.end)
+        .collect();
+    while years.len() > 3 {
+        // Thin evenly, always keeping the end.
+        let keep: Vec<i32> = years.iter().rev().step_by(2).rev().copied().collect();
+        years = keep;
+    }
+    std::iter::once(scenario.start)
+        .chain(years)
+        .map(|y| ((y - scenario.start) as usize * per_year, y))
+        .collect()
+}
+
+/// Probability of first holding in each year, as `year:percent` pairs for the years that have any.
+fn first_year_bars(by_year: &[crate::summary::YearProbability]) -> String {
+    let mut out = String::new();
+    for y in by_year.iter().filter(|y| y.probability > 0.0) {
+        let _ = write!(out, " {}:{}", y.year, percent(y.probability));
+    }
+    if out.is_empty() {
+        " none".to_string()
+    } else {
+        out
+    }
+}
+
+fn percent(p: f64) -> String {
+    if p.is_nan() {
+        "–".to_string()
+    } else {
+        format!("{:.1}%", p * 100.0)
+    }
+}
+
+fn percent_precise(p: f64) -> String {
+    if p.is_nan() {
+        "–".to_string()
+    } else {
+        format!("{:.2}%", p * 100.0)
+    }
+}
+
+/// Four significant digits, without exponent for everyday magnitudes.
+fn sig(v: f64) -> String {
+    if !v.is_finite() {
+        return "–".to_string();
+    }
+    if v == 0.0 {
+        return "0".to_string();
+    }
+    let magnitude = v.abs().log10().floor() as i32;
+    if (-4..6).contains(&magnitude) {
+        let decimals = (3 - magnitude).max(0) as usize;
+        format!("{v:.decimals$}")
+    } else {
+        format!("{v:.3e}")
+    }
+}
+
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}

@@ -1,0 +1,1726 @@
+//! The second stage of reading a scenario: from the raw mirror to a [`Scenario`], checking
+//! names, ranges, sums and expressions, and collecting every problem with its place in the file.
+
+use std::ops::Range;
+
+use indexmap::IndexMap;
+use toml::Spanned;
+
+use super::raw::{
+    Name, Number, RawDriver, RawEvent, RawInitialValue, RawMetric, RawNumber, RawNumberOrName,
+    RawParam, RawRule, RawScenario, RawSelection, Text,
+};
+use super::{
+    AUTONOMY, CellDynamics, CellShift, Driver, DriverKind, Entity, Event, Factor, Metric,
+    MetricKind, Param, Regime, Reversion, Scenario, Step, Value,
+};
+use crate::diagnostic::{Diagnostic, FileDiagnostics, nearest, unknown_name_hint};
+use crate::distribution::Distribution;
+use crate::expr::{self, Expr, Names, Type};
+
+/// Largest run count a file may ask for; more is surely a typo.
+const MAX_RUNS: i64 = 1_000_000_000;
+/// Longest horizon, in years.
+const MAX_YEARS: i64 = 1000;
+
+/// Reads a scenario from its text. `path` is only used to label problems.
+pub fn load(path: &str, text: &str) -> Result<Scenario, FileDiagnostics> {
+    let fail = |diagnostics| FileDiagnostics {
+        path: path.to_string(),
+        text: text.to_string(),
+        diagnostics,
+    };
+    let raw: RawScenario = match toml::from_str(text) {
+        Ok(raw) => raw,
+        Err(error) => return Err(fail(vec![toml_error(&error, text)])),
+    };
+    let mut validator = Validator {
+        text,
+        diagnostics: Vec::new(),
+        params: Vec::new(),
+    };
+    let scenario = validator.scenario(raw);
+    match scenario {
+        Some(scenario) if validator.diagnostics.is_empty() => Ok(scenario),
+        _ => {
+            let mut diagnostics = validator.diagnostics;
+            diagnostics.sort_by_key(|d| d.span.start);
+            Err(fail(diagnostics))
+        }
+    }
+}
+
+/// Turns a TOML or shape error into a diagnostic, with the nearest key for an unknown one.
+fn toml_error(error: &toml::de::Error, text: &str) -> Diagnostic {
+    let span = error.span().unwrap_or(0..0);
+    let message = error.message().trim().trim_end_matches('.').to_string();
+    if let Some(rest) = message.strip_prefix("unknown field `") {
+        let (field, expected) = rest.split_once('`').unwrap_or((rest, ""));
+        let valid: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+        let list = valid
+            .iter()
+            .map(|k| format!("`{k}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let hint = match nearest(field, valid.iter().copied()) {
+            Some(near) => format!("did you mean `{near}`? valid keys here: {list}"),
+            None => format!("valid keys here: {list}"),
+        };
+        return Diagnostic::new(span, format!("unknown key `{field}`")).with_hint(hint);
+    }
+    if let Some(rest) = message.strip_prefix("missing field `") {
+        let field = rest.split('`').next().unwrap_or(rest);
+        return Diagnostic::new(span, format!("missing key `{field}`"));
+    }
+    let message = message.replace("invalid type: ", "wrong type: found ");
+    let _ = text;
+    Diagnostic::new(span, message)
+}
+
+/// Allowed range of a number.
+#[derive(Clone, Copy)]
+struct Bounds {
+    lo: f64,
+    hi: f64,
+    lo_open: bool,
+    hi_open: bool,
+    text: &'static str,
+}
+
+const NON_NEGATIVE: Bounds = Bounds {
+    lo: 0.0,
+    hi: f64::INFINITY,
+    lo_open: false,
+    hi_open: true,
+    text: "must be ≥ 0",
+};
+const POSITIVE: Bounds = Bounds {
+    lo: 0.0,
+    hi: f64::INFINITY,
+    lo_open: true,
+    hi_open: true,
+    text: "must be > 0",
+};
+const PROBABILITY: Bounds = Bounds {
+    lo: 0.0,
+    hi: 1.0,
+    lo_open: false,
+    hi_open: false,
+    text: "must be a probability within [0, 1]",
+};
+const FLOOR: Bounds = Bounds {
+    lo: 0.0,
+    hi: 1.0,
+    lo_open: false,
+    hi_open: true,
+    text: "must be a share within [0, 1)",
+};
+const CEILING: Bounds = Bounds {
+    lo: 0.0,
+    hi: 1.0,
+    lo_open: true,
+    hi_open: false,
+    text: "must be a share within (0, 1]",
+};
+const PERSISTENCE: Bounds = Bounds {
+    lo: 0.0,
+    hi: 1.0,
+    lo_open: false,
+    hi_open: true,
+    text: "must be within [0, 1)",
+};
+/// Guards against strengths overflowing: e^50 is already absurd for a yearly log-change.
+const RATE: Bounds = Bounds {
+    lo: -50.0,
+    hi: 50.0,
+    lo_open: false,
+    hi_open: false,
+    text: "must be within [-50, 50] per year",
+};
+
+impl Bounds {
+    fn contains(&self, v: f64) -> bool {
+        let above = if self.lo_open {
+            v > self.lo
+        } else {
+            v >= self.lo
+        };
+        let below = if self.hi_open {
+            v < self.hi
+        } else {
+            v <= self.hi
+        };
+        v.is_finite() && above && below
+    }
+}
+
+struct Validator<'a> {
+    text: &'a str,
+    diagnostics: Vec<Diagnostic>,
+    params: Vec<Param>,
+}
+
+/// Declared names, for resolving selections.
+struct Declared {
+    actors: Vec<String>,
+    targets: Vec<String>,
+    channels: Vec<String>,
+}
+
+impl Validator<'_> {
+    fn error(&mut self, span: Range<usize>, message: impl Into<String>) {
+        self.diagnostics.push(Diagnostic::new(span, message));
+    }
+
+    fn error_hint(
+        &mut self,
+        span: Range<usize>,
+        message: impl Into<String>,
+        hint: impl Into<String>,
+    ) {
+        self.diagnostics
+            .push(Diagnostic::new(span, message).with_hint(hint));
+    }
+
+    fn scenario(&mut self, raw: RawScenario) -> Option<Scenario> {
+        let header_span = raw.scenario.span();
+        let header = raw.scenario.into_inner();
+        let name = match header.name {
+            Some(name) => {
+                self.identifier(&name);
+                name.into_inner()
+            }
+            None => {
+                self.error_hint(
+                    header_span.clone(),
+                    "missing key `name` in [scenario]",
+                    "add name = \"my_scenario\"",
+                );
+                String::new()
+            }
+        };
+        let start = self.year_key(header.start, "start", &header_span);
+        let end = self.year_key(header.end, "end", &header_span);
+        if let (Some(s), Some(e)) = (&start, &end) {
+            if e.1 <= s.1 {
+                self.error(
+                    e.0.clone(),
+                    format!("`end` ({}) must be after `start` ({})", e.1, s.1),
+                );
+            } else if i64::from(e.1 - s.1) > MAX_YEARS {
+                self.error(
+                    e.0.clone(),
+                    format!(
+                        "a horizon of {} years is more than the limit of {MAX_YEARS}",
+                        e.1 - s.1
+                    ),
+                );
+            }
+        }
+        let step = match &header.step {
+            None => Step::Year,
+            Some(s) => match s.get_ref().as_str() {
+                "year" => Step::Year,
+                "quarter" => Step::Quarter,
+                "month" => Step::Month,
+                other => {
+                    let hint = unknown_name_hint(other, "steps", ["year", "quarter", "month"]);
+                    self.error_hint(s.span(), format!("unknown step `{other}`"), hint);
+                    Step::Year
+                }
+            },
+        };
+        let runs = match header.runs {
+            None => 10_000,
+            Some(r) if (1..=MAX_RUNS).contains(r.get_ref()) => *r.get_ref() as u64,
+            Some(r) => {
+                self.error(
+                    r.span(),
+                    format!(
+                        "`runs` must be between 1 and {MAX_RUNS}, got {}",
+                        r.get_ref()
+                    ),
+                );
+                1
+            }
+        };
+        let seed = match header.seed {
+            None => 0,
+            Some(s) if *s.get_ref() >= 0 => *s.get_ref() as u64,
+            Some(s) => {
+                self.error(s.span(), format!("`seed` must be ≥ 0, got {}", s.get_ref()));
+                0
+            }
+        };
+
+        let actors = self.entities(raw.actors, "actor", false);
+        let targets = self.entities(raw.targets, "target", true);
+        let channels = self.entities(raw.channels, "channel", true);
+        for (list, kind) in [
+            (&actors, "actors"),
+            (&targets, "targets"),
+            (&channels, "channels"),
+        ] {
+            if list.is_empty() {
+                self.error_hint(
+                    0..0,
+                    format!("the scenario declares no {kind}"),
+                    format!("add a [{kind}] table"),
+                );
+            }
+        }
+        let declared = Declared {
+            actors: actors.iter().map(|e| e.name.clone()).collect(),
+            targets: targets.iter().map(|e| e.name.clone()).collect(),
+            channels: channels.iter().map(|e| e.name.clone()).collect(),
+        };
+        let (start, end) = (start?.1, end?.1);
+        let initial_shares = self.initial(raw.initial, &declared);
+        self.named_params(raw.params);
+        let n_named = self.params.len();
+        let cells = self.dynamics(raw.dynamics, &declared);
+        let drivers = self.drivers(raw.drivers, &declared);
+
+        let names = Names {
+            targets: declared.targets.clone(),
+            actors: declared.actors.clone(),
+            channels: declared.channels.clone(),
+            drivers: drivers
+                .iter()
+                .map(|d| {
+                    let states = match &d.kind {
+                        DriverKind::Regime(r) => Some(r.states.clone()),
+                        DriverKind::Factor(_) => None,
+                    };
+                    (d.name.clone(), states)
+                })
+                .collect(),
+            params: self.params[..n_named]
+                .iter()
+                .map(|p| p.name.clone())
+                .collect(),
+            events: raw.events.keys().map(|k| k.get_ref().clone()).collect(),
+        };
+        let horizon = Horizon { start, end, step };
+        let events = self.events(raw.events, &declared, &drivers, &names, &horizon);
+        let metrics = self.metrics(raw.metrics, &names, &horizon);
+
+        let scenario = Scenario {
+            name,
+            title: text(header.title),
+            description: text(header.description),
+            start,
+            end,
+            step,
+            runs,
+            seed,
+            actors,
+            targets,
+            channels,
+            initial_shares: initial_shares?,
+            params: std::mem::take(&mut self.params),
+            cells: cells?,
+            drivers,
+            events,
+            metrics,
+        };
+        Some(scenario)
+    }
+
+    fn identifier(&mut self, name: &Spanned<String>) -> bool {
+        let s = name.get_ref();
+        let mut chars = s.chars();
+        let ok = chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+            && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !ok {
+            self.error_hint(
+                name.span(),
+                format!("`{s}` is not a valid name"),
+                "names start with a letter and contain only letters, digits and `_`",
+            );
+        }
+        ok
+    }
+
+    fn year_key(
+        &mut self,
+        value: Option<Spanned<i64>>,
+        key: &str,
+        header: &Range<usize>,
+    ) -> Option<(Range<usize>, i32)> {
+        match value {
+            None => {
+                self.error_hint(
+                    header.clone(),
+                    format!("missing key `{key}` in [scenario]"),
+                    format!("add {key} = 2022 (a year)"),
+                );
+                None
+            }
+            Some(v) if (-100_000..=100_000).contains(v.get_ref()) => {
+                Some((v.span(), *v.get_ref() as i32))
+            }
+            Some(v) => {
+                self.error(
+                    v.span(),
+                    format!("`{key}` must be a year, got {}", v.get_ref()),
+                );
+                None
+            }
+        }
+    }
+
+    fn entities(
+        &mut self,
+        map: IndexMap<Name, Spanned<crate::scenario::raw::RawEntity>>,
+        kind: &str,
+        weighted: bool,
+    ) -> Vec<Entity> {
+        let mut entities = Vec::new();
+        for (name, entity) in map {
+            self.identifier(&name);
+            if name.get_ref() == AUTONOMY || (kind == "actor" && name.get_ref() == "source") {
+                self.error_hint(
+                    name.span(),
+                    format!("`{}` is reserved and cannot name an {kind}", name.get_ref()),
+                    "`autonomy` is the target's own share; `source` cites a row of initial shares",
+                );
+            }
+            let entity = entity.into_inner();
+            let weight = match entity.weight {
+                None => 1.0,
+                Some(w) if !weighted => {
+                    self.error_hint(
+                        w.span(),
+                        format!("an {kind} has no weight"),
+                        "weights belong to targets and channels",
+                    );
+                    1.0
+                }
+                Some(w) if *w.get_ref() > 0.0 && w.get_ref().is_finite() => *w.get_ref(),
+                Some(w) => {
+                    self.error(
+                        w.span(),
+                        format!("a {kind}'s weight must be > 0, got {}", w.get_ref()),
+                    );
+                    1.0
+                }
+            };
+            let name = name.into_inner();
+            entities.push(Entity {
+                label: entity
+                    .label
+                    .map_or_else(|| name.clone(), Spanned::into_inner),
+                name,
+                weight,
+                description: text(entity.description),
+                source: text(entity.source),
+            });
+        }
+        let total: f64 = entities.iter().map(|e| e.weight).sum();
+        for entity in &mut entities {
+            entity.weight /= total;
+        }
+        entities
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn initial(
+        &mut self,
+        initial: IndexMap<Name, Spanned<IndexMap<Name, Spanned<IndexMap<Name, RawInitialValue>>>>>,
+        declared: &Declared,
+    ) -> Option<Vec<f64>> {
+        let n_slots = declared.actors.len() + 1;
+        let n_cells = declared.targets.len() * declared.channels.len() * n_slots;
+        let mut shares = vec![f64::NAN; n_cells];
+        let mut seen = vec![false; declared.targets.len() * declared.channels.len()];
+        let mut ok = true;
+        for (target_name, by_channel) in &initial {
+            let Some(target) = self.lookup(target_name, "target", &declared.targets) else {
+                ok = false;
+                continue;
+            };
+            for (channel_name, row) in by_channel.get_ref() {
+                let Some(channel) = self.lookup(channel_name, "channel", &declared.channels) else {
+                    ok = false;
+                    continue;
+                };
+                let pair = target * declared.channels.len() + channel;
+                seen[pair] = true;
+                let mut sum = 0.0;
+                let mut present = vec![false; declared.actors.len()];
+                for (actor_name, value) in row.get_ref() {
+                    if actor_name.get_ref() == "source" {
+                        if let RawInitialValue::Share(v) = value {
+                            self.error(v.span(), "`source` must be text");
+                        }
+                        continue;
+                    }
+                    if actor_name.get_ref() == AUTONOMY {
+                        self.error_hint(
+                            actor_name.span(),
+                            "autonomy's initial share is not given: it is the remainder",
+                            "list only the actors; autonomy = 1 − their sum",
+                        );
+                        ok = false;
+                        continue;
+                    }
+                    let Some(actor) = self.lookup(actor_name, "actor", &declared.actors) else {
+                        ok = false;
+                        continue;
+                    };
+                    present[actor] = true;
+                    match value {
+                        RawInitialValue::Share(v) if *v.get_ref() > 0.0 && *v.get_ref() < 1.0 => {
+                            sum += v.get_ref();
+                            shares[pair * n_slots + actor] = *v.get_ref();
+                        }
+                        RawInitialValue::Share(v) => {
+                            self.error_hint(
+                                v.span(),
+                                format!("an initial share must be within (0, 1), got {}", v.get_ref()),
+                                "strengths are positive: use a small share such as 0.001 for an actor that is nearly absent",
+                            );
+                            ok = false;
+                        }
+                        RawInitialValue::Text(t) => {
+                            self.error_hint(
+                                t.span(),
+                                "an initial share must be a plain number",
+                                "the observed starting point is not a parameter",
+                            );
+                            ok = false;
+                        }
+                    }
+                }
+                let missing: Vec<&str> = declared
+                    .actors
+                    .iter()
+                    .zip(&present)
+                    .filter(|(_, p)| !**p)
+                    .map(|(a, _)| a.as_str())
+                    .collect();
+                if !missing.is_empty() {
+                    self.error_hint(
+                        row.span(),
+                        format!(
+                            "initial shares of {}/{} do not give {}",
+                            target_name.get_ref(),
+                            channel_name.get_ref(),
+                            quote_list(&missing)
+                        ),
+                        "every actor needs a positive initial share in every target and channel",
+                    );
+                    ok = false;
+                } else if sum >= 1.0 - 1e-12 {
+                    self.error_hint(
+                        row.span(),
+                        format!(
+                            "initial shares of {}/{} sum to {}, leaving no autonomy",
+                            target_name.get_ref(),
+                            channel_name.get_ref(),
+                            round(sum)
+                        ),
+                        "the actors' shares must sum to less than 1; autonomy is the remainder",
+                    );
+                    ok = false;
+                } else {
+                    shares[pair * n_slots + n_slots - 1] = 1.0 - sum;
+                }
+            }
+        }
+        let mut missing = Vec::new();
+        for (t, target) in declared.targets.iter().enumerate() {
+            for (c, channel) in declared.channels.iter().enumerate() {
+                if !seen[t * declared.channels.len() + c] {
+                    missing.push(format!("[initial.{target}.{channel}]"));
+                }
+            }
+        }
+        if !missing.is_empty() && !declared.channels.is_empty() {
+            let shown: Vec<String> = missing.iter().take(6).cloned().collect();
+            let more = if missing.len() > 6 {
+                format!(" and {} more", missing.len() - 6)
+            } else {
+                String::new()
+            };
+            self.error_hint(
+                0..0,
+                format!(
+                    "initial shares missing for {} target/channel pairs",
+                    missing.len()
+                ),
+                format!("add {}{more}", shown.join(", ")),
+            );
+            ok = false;
+        }
+        ok.then_some(shares)
+    }
+
+    fn lookup(&mut self, name: &Name, kind: &str, declared: &[String]) -> Option<usize> {
+        let found = declared.iter().position(|d| d == name.get_ref());
+        if found.is_none() {
+            let hint = unknown_name_hint(
+                name.get_ref(),
+                &format!("declared {kind}s"),
+                declared.iter().map(String::as_str),
+            );
+            self.error_hint(
+                name.span(),
+                format!("unknown {kind} `{}`", name.get_ref()),
+                hint,
+            );
+        }
+        found
+    }
+
+    fn named_params(&mut self, params: IndexMap<Name, Spanned<RawParam>>) {
+        for (name, param) in params {
+            self.identifier(&name);
+            let span = param.span();
+            let (number, description, source) = match param.into_inner() {
+                RawParam::Short(number) => (Spanned::new(span.clone(), number), None, None),
+                RawParam::Full(table) => match table.dist {
+                    Some(dist) => (dist, table.description, table.source),
+                    None => {
+                        self.error_hint(
+                            span,
+                            format!("parameter `{}` has no `dist`", name.get_ref()),
+                            "add dist = \"normal(0, 1)\" (or another distribution)",
+                        );
+                        continue;
+                    }
+                },
+            };
+            let distribution = match number.get_ref() {
+                RawNumber::Constant(v) if v.is_finite() => Distribution::Fixed { value: *v },
+                RawNumber::Constant(v) => {
+                    self.error(
+                        number.span(),
+                        format!("a parameter must be finite, got {v}"),
+                    );
+                    continue;
+                }
+                RawNumber::Text(t) => match self.distribution(t, number.span()) {
+                    Some(d) => d,
+                    None => continue,
+                },
+            };
+            self.params.push(Param {
+                name: name.into_inner(),
+                distribution,
+                description: text(description),
+                source: text(source),
+                inline: false,
+            });
+        }
+    }
+
+    /// Parses an inline distribution, reporting errors at their place inside the string.
+    fn distribution(&mut self, written: &str, span: Range<usize>) -> Option<Distribution> {
+        match Distribution::parse(written) {
+            Ok(d) => Some(d),
+            Err((offset, message)) => {
+                let at = self.inner_span(&span, written, offset..offset + 1);
+                self.error_hint(at, message, "distributions: fixed(v), normal(mean, sd), lognormal(mu, sigma), uniform(low, high), triangular(low, mode, high), beta(alpha, beta), pert(low, mode, high)");
+                None
+            }
+        }
+    }
+
+    /// Maps a byte range inside a string value to the file, when the string has no escapes.
+    fn inner_span(&self, span: &Range<usize>, value: &str, inner: Range<usize>) -> Range<usize> {
+        let source = &self.text[span.clone()];
+        let mut open = if source.starts_with("'''") || source.starts_with("\"\"\"") {
+            3
+        } else if source.starts_with('\'') || source.starts_with('"') {
+            1
+        } else {
+            return span.clone();
+        };
+        // TOML drops a newline right after the opening of a multi-line string.
+        if open == 3 {
+            if source[open..].starts_with("\r\n") {
+                open += 2;
+            } else if source[open..].starts_with('\n') {
+                open += 1;
+            }
+        }
+        let start = span.start + open;
+        if self.text.get(start..start + value.len()) == Some(value) {
+            let end = (start + inner.end)
+                .min(start + value.len())
+                .max(start + inner.start);
+            (start + inner.start.min(value.len()))..end
+        } else {
+            span.clone()
+        }
+    }
+
+    /// Resolves a number slot: constant, parameter name or inline distribution.
+    fn number(&mut self, number: &Number, path: &str, bounds: Bounds) -> Option<Value> {
+        let span = number.span();
+        let (value, lo, hi) = match number.get_ref() {
+            RawNumber::Constant(v) => (Value::Const(*v), *v, *v),
+            RawNumber::Text(t) if Distribution::looks_like_call(t) => {
+                let distribution = self.distribution(t, span.clone())?;
+                let (lo, hi) = (distribution.quantile(0.0), distribution.quantile(1.0));
+                self.params.push(Param {
+                    name: path.to_string(),
+                    distribution,
+                    description: String::new(),
+                    source: String::new(),
+                    inline: true,
+                });
+                (Value::Param(self.params.len() - 1), lo, hi)
+            }
+            RawNumber::Text(t) => {
+                let found = self.params.iter().position(|p| !p.inline && p.name == *t);
+                let Some(index) = found else {
+                    let names: Vec<&str> = self
+                        .params
+                        .iter()
+                        .filter(|p| !p.inline)
+                        .map(|p| p.name.as_str())
+                        .collect();
+                    let hint = unknown_name_hint(t, "declared parameters", names);
+                    self.error_hint(span, format!("unknown parameter `{t}`"), hint);
+                    return None;
+                };
+                let d = self.params[index].distribution;
+                (Value::Param(index), d.quantile(0.0), d.quantile(1.0))
+            }
+        };
+        if bounds.text.is_empty() && lo.is_finite() && hi.is_finite() {
+            return Some(value);
+        }
+        if !(bounds.contains(lo) && bounds.contains(hi)) {
+            let message = match value {
+                Value::Const(v) => format!("{} {}, got {v}", path_key(path), bounds.text),
+                Value::Param(_) => format!(
+                    "{} {}, but its distribution reaches {} to {}",
+                    path_key(path),
+                    bounds.text,
+                    round(lo),
+                    round(hi)
+                ),
+            };
+            let hint = match value {
+                Value::Const(_) => None,
+                Value::Param(_) => Some(
+                    "choose a distribution whose support lies in the allowed range (e.g. beta or pert for a probability)",
+                ),
+            };
+            match hint {
+                Some(h) => self.error_hint(span, message, h),
+                None => self.error(span, message),
+            }
+            return None;
+        }
+        Some(value)
+    }
+
+    fn optional_number(
+        &mut self,
+        number: &Option<Number>,
+        path: &str,
+        bounds: Bounds,
+    ) -> Option<Option<Value>> {
+        match number {
+            None => Some(None),
+            Some(n) => self.number(n, path, bounds).map(Some),
+        }
+    }
+
+    /// Resolves a selection to indices; `None` (absent) means all.
+    fn selection(
+        &mut self,
+        selection: &Option<Spanned<RawSelection>>,
+        kind: &str,
+        declared: &[String],
+        autonomy: bool,
+    ) -> Option<Vec<usize>> {
+        let Some(selection) = selection else {
+            return Some((0..declared.len()).collect());
+        };
+        match selection.get_ref() {
+            RawSelection::All => Some((0..declared.len()).collect()),
+            RawSelection::Other(s) => {
+                let hint = if declared.contains(s) {
+                    format!("write [\"{s}\"] (a list) to select one")
+                } else {
+                    "write \"all\" or a list of names".to_string()
+                };
+                self.error_hint(
+                    selection.span(),
+                    format!("a selection must be \"all\" or a list of {kind}s, got \"{s}\""),
+                    hint,
+                );
+                None
+            }
+            RawSelection::Names(names) => {
+                if names.is_empty() {
+                    self.error_hint(
+                        selection.span(),
+                        format!("empty list of {kind}s"),
+                        "remove the key to select all, or name at least one",
+                    );
+                    return None;
+                }
+                let mut indices = Vec::new();
+                let mut ok = true;
+                for name in names {
+                    if autonomy && name.get_ref() == AUTONOMY {
+                        indices.push(declared.len());
+                        continue;
+                    }
+                    match self.lookup(name, kind, declared) {
+                        Some(i) if !indices.contains(&i) => indices.push(i),
+                        Some(_) => self.error(
+                            name.span(),
+                            format!("{kind} `{}` is listed twice", name.get_ref()),
+                        ),
+                        None => ok = false,
+                    }
+                }
+                ok.then_some(indices)
+            }
+        }
+    }
+
+    /// Cells selected by an actors/targets/channels triple.
+    fn cells(
+        &mut self,
+        actors: &Option<Spanned<RawSelection>>,
+        targets: &Option<Spanned<RawSelection>>,
+        channels: &Option<Spanned<RawSelection>>,
+        declared: &Declared,
+    ) -> Option<Vec<usize>> {
+        let actors = self.selection(actors, "actor", &declared.actors, true);
+        let targets = self.selection(targets, "target", &declared.targets, false);
+        let channels = self.selection(channels, "channel", &declared.channels, false);
+        let (actors, targets, channels) = (actors?, targets?, channels?);
+        let n_slots = declared.actors.len() + 1;
+        let mut cells = Vec::with_capacity(actors.len() * targets.len() * channels.len());
+        for &t in &targets {
+            for &c in &channels {
+                for &a in &actors {
+                    cells.push((t * declared.channels.len() + c) * n_slots + a);
+                }
+            }
+        }
+        Some(cells)
+    }
+
+    fn dynamics(
+        &mut self,
+        rules: Vec<Spanned<RawRule>>,
+        declared: &Declared,
+    ) -> Option<Vec<CellDynamics>> {
+        let n_cells =
+            declared.targets.len() * declared.channels.len() * (declared.actors.len() + 1);
+        let still = CellDynamics {
+            drift: Vec::new(),
+            volatility: Value::Const(0.0),
+            reversion: None,
+            floor: None,
+            ceiling: None,
+        };
+        let mut cells = vec![still; n_cells];
+        let mut ok = true;
+        for (i, rule) in rules.iter().enumerate() {
+            let rule = rule.get_ref();
+            let path = |key: &str| format!("dynamics[{i}].{key}");
+            let selected = self.cells(&rule.actors, &rule.targets, &rule.channels, declared);
+            let drift = self.optional_number(&rule.drift, &path("drift"), RATE);
+            let volatility = self.optional_number(
+                &rule.volatility,
+                &path("volatility"),
+                Bounds {
+                    hi: 50.0,
+                    hi_open: false,
+                    text: "must be within [0, 50] per √year",
+                    ..NON_NEGATIVE
+                },
+            );
+            let reversion = match &rule.reversion {
+                None => Some(None),
+                Some(r) => {
+                    let level = self.number(&r.get_ref().level, &path("reversion.level"), POSITIVE);
+                    let speed = self.number(
+                        &r.get_ref().speed,
+                        &path("reversion.speed"),
+                        Bounds {
+                            hi: 1000.0,
+                            hi_open: false,
+                            text: "must be within (0, 1000] per year",
+                            ..POSITIVE
+                        },
+                    );
+                    match (level, speed) {
+                        (Some(level), Some(speed)) => Some(Some(Reversion { level, speed })),
+                        _ => None,
+                    }
+                }
+            };
+            let floor = self.optional_number(&rule.floor, &path("floor"), FLOOR);
+            let ceiling = self.optional_number(&rule.ceiling, &path("ceiling"), CEILING);
+            let (
+                Some(selected),
+                Some(drift),
+                Some(volatility),
+                Some(reversion),
+                Some(floor),
+                Some(ceiling),
+            ) = (selected, drift, volatility, reversion, floor, ceiling)
+            else {
+                ok = false;
+                continue;
+            };
+            for cell in selected {
+                let dynamics = &mut cells[cell];
+                if let Some(d) = drift.filter(|d| !d.is_zero()) {
+                    dynamics.drift.push(d);
+                }
+                if let Some(v) = volatility {
+                    dynamics.volatility = v;
+                }
+                if reversion.is_some() {
+                    dynamics.reversion = reversion;
+                }
+                if floor.is_some() {
+                    dynamics.floor = floor;
+                }
+                if ceiling.is_some() {
+                    dynamics.ceiling = ceiling;
+                }
+            }
+            if let (Some(Value::Const(f)), Some(Value::Const(c)), Some(span)) =
+                (floor, ceiling, rule.ceiling.as_ref().map(Spanned::span))
+                && f >= c
+            {
+                self.error(
+                    span,
+                    format!("the ceiling ({c}) must be above the floor ({f})"),
+                );
+                ok = false;
+            }
+        }
+        if ok {
+            self.check_floors(&cells, declared, &rules);
+        }
+        ok.then_some(cells)
+    }
+
+    /// Floors of one target and channel must leave room for each other.
+    fn check_floors(
+        &mut self,
+        cells: &[CellDynamics],
+        declared: &Declared,
+        rules: &[Spanned<RawRule>],
+    ) {
+        let n_slots = declared.actors.len() + 1;
+        for (pair, chunk) in cells.chunks(n_slots).enumerate() {
+            let total: f64 = chunk
+                .iter()
+                .filter_map(|c| c.floor)
+                .map(|f| match f {
+                    Value::Const(v) => v,
+                    Value::Param(p) => self.params[p].distribution.quantile(1.0),
+                })
+                .sum();
+            if total >= 1.0 {
+                let t = pair / declared.channels.len();
+                let c = pair % declared.channels.len();
+                let span = rules
+                    .iter()
+                    .rev()
+                    .find_map(|r| r.get_ref().floor.as_ref().map(Spanned::span))
+                    .unwrap_or(0..0);
+                self.error_hint(
+                    span,
+                    format!("floors in {}/{} add up to {} (at most), which leaves no room", declared.targets[t], declared.channels[c], round(total)),
+                    "floors of the actors (and autonomy) in one target and channel must sum to less than 1",
+                );
+                return;
+            }
+        }
+    }
+
+    fn drivers(
+        &mut self,
+        drivers: IndexMap<Name, Spanned<RawDriver>>,
+        declared: &Declared,
+    ) -> Vec<Driver> {
+        let mut out = Vec::new();
+        for (name, driver) in drivers {
+            self.identifier(&name);
+            let span = driver.span();
+            let driver = driver.into_inner();
+            let kind = match driver.kind.as_ref().map(|k| k.get_ref().as_str()) {
+                Some("regime") => self
+                    .regime(&name, &driver, span, declared)
+                    .map(DriverKind::Regime),
+                Some("factor") => self
+                    .factor(&name, &driver, span, declared)
+                    .map(DriverKind::Factor),
+                Some(other) => {
+                    let hint = unknown_name_hint(other, "driver types", ["regime", "factor"]);
+                    self.error_hint(
+                        driver.kind.as_ref().map_or(span, Spanned::span),
+                        format!("unknown driver type `{other}`"),
+                        hint,
+                    );
+                    None
+                }
+                None => {
+                    self.error_hint(span, format!("driver `{}` has no `type`", name.get_ref()), "add type = \"regime\" (a Markov chain of states) or type = \"factor\" (an AR(1) process)");
+                    None
+                }
+            };
+            if let Some(kind) = kind {
+                out.push(Driver {
+                    name: name.into_inner(),
+                    description: text(driver.description),
+                    source: text(driver.source),
+                    kind,
+                });
+            }
+        }
+        out
+    }
+
+    fn regime(
+        &mut self,
+        name: &Name,
+        driver: &RawDriver,
+        span: Range<usize>,
+        declared: &Declared,
+    ) -> Option<Regime> {
+        let name = name.get_ref();
+        for (key, present) in [
+            (
+                "persistence",
+                driver.persistence.as_ref().map(Spanned::span),
+            ),
+            ("sd", driver.sd.as_ref().map(Spanned::span)),
+        ] {
+            if let Some(s) = present {
+                self.error_hint(
+                    s,
+                    format!("`{key}` belongs to factor drivers, not regimes"),
+                    "remove it, or set type = \"factor\"",
+                );
+            }
+        }
+        let Some(states) = &driver.states else {
+            self.error_hint(
+                span,
+                format!("regime `{name}` has no `states`"),
+                "add states = [\"a\", \"b\"]",
+            );
+            return None;
+        };
+        let mut names: Vec<String> = Vec::new();
+        for state in states.get_ref() {
+            if !self.identifier(state) {
+                continue;
+            }
+            if names.contains(state.get_ref()) {
+                self.error(
+                    state.span(),
+                    format!("state `{}` is listed twice", state.get_ref()),
+                );
+            } else {
+                names.push(state.get_ref().clone());
+            }
+        }
+        if names.is_empty() {
+            self.error(
+                states.span(),
+                format!("regime `{name}` needs at least one state"),
+            );
+            return None;
+        }
+        let initial = match &driver.initial {
+            None => {
+                self.error_hint(
+                    span.clone(),
+                    format!("regime `{name}` has no `initial` state"),
+                    format!("add initial = \"{}\"", names[0]),
+                );
+                None
+            }
+            Some(init) => match init.get_ref() {
+                RawNumberOrName::Name(s) => {
+                    let found = names.iter().position(|n| n == s);
+                    if found.is_none() {
+                        let hint =
+                            unknown_name_hint(s, "its states", names.iter().map(String::as_str));
+                        self.error_hint(
+                            init.span(),
+                            format!("`{s}` is not a state of regime `{name}`"),
+                            hint,
+                        );
+                    }
+                    found
+                }
+                RawNumberOrName::Number(_) => {
+                    self.error(
+                        init.span(),
+                        "a regime's initial state must be a state name in quotes",
+                    );
+                    None
+                }
+            },
+        };
+        let transitions = self.transitions(name, &names, driver, span);
+        let mut shifts = vec![Vec::new(); names.len()];
+        let mut ok = true;
+        for (i, effect) in driver.effects.iter().enumerate() {
+            let effect_span = effect.span();
+            let effect = effect.get_ref();
+            let state = match &effect.state {
+                None => {
+                    self.error_hint(
+                        effect_span.clone(),
+                        "a regime's effect needs the `state` it applies in",
+                        format!("add state = \"{}\"", names[0]),
+                    );
+                    None
+                }
+                Some(s) => {
+                    let found = names.iter().position(|n| n == s.get_ref());
+                    if found.is_none() {
+                        let hint = unknown_name_hint(
+                            s.get_ref(),
+                            "its states",
+                            names.iter().map(String::as_str),
+                        );
+                        self.error_hint(
+                            s.span(),
+                            format!("`{}` is not a state of regime `{name}`", s.get_ref()),
+                            hint,
+                        );
+                    }
+                    found
+                }
+            };
+            let cells = self.cells(&effect.actors, &effect.targets, &effect.channels, declared);
+            let drift = self.effect_drift(
+                &effect.drift,
+                &format!("drivers.{name}.effects[{i}].drift"),
+                effect_span,
+            );
+            match (state, cells, drift) {
+                (Some(state), Some(cells), Some(amount)) => {
+                    shifts[state].extend(cells.into_iter().map(|cell| CellShift { cell, amount }));
+                }
+                _ => ok = false,
+            }
+        }
+        let (initial, transitions) = (initial?, transitions?);
+        ok.then_some(Regime {
+            states: names,
+            initial,
+            transitions,
+            shifts,
+        })
+    }
+
+    fn effect_drift(
+        &mut self,
+        drift: &Option<Number>,
+        path: &str,
+        span: Range<usize>,
+    ) -> Option<Value> {
+        match drift {
+            Some(d) => self.number(d, path, RATE),
+            None => {
+                self.error_hint(
+                    span,
+                    "a driver's effect needs a `drift`",
+                    "add drift = -0.05 (change of the yearly drift)",
+                );
+                None
+            }
+        }
+    }
+
+    fn transitions(
+        &mut self,
+        name: &str,
+        states: &[String],
+        driver: &RawDriver,
+        span: Range<usize>,
+    ) -> Option<Vec<Vec<f64>>> {
+        let Some(rows) = &driver.transitions else {
+            self.error_hint(
+                span,
+                format!("regime `{name}` has no `transitions`"),
+                format!("add [drivers.{name}.transitions] with a row per state"),
+            );
+            return None;
+        };
+        let mut matrix = vec![vec![f64::NAN; states.len()]; states.len()];
+        let mut ok = true;
+        for (from_name, row) in rows.get_ref() {
+            let Some(from) = self.lookup(from_name, &format!("state of `{name}`"), states) else {
+                ok = false;
+                continue;
+            };
+            let mut sum = 0.0;
+            let mut row_ok = true;
+            for (to_name, p) in row.get_ref() {
+                let Some(to) = self.lookup(to_name, &format!("state of `{name}`"), states) else {
+                    row_ok = false;
+                    continue;
+                };
+                if !(0.0..=1.0).contains(p.get_ref()) {
+                    self.error(
+                        p.span(),
+                        format!(
+                            "a transition probability must be within [0, 1], got {}",
+                            p.get_ref()
+                        ),
+                    );
+                    row_ok = false;
+                }
+                matrix[from][to] = *p.get_ref();
+                sum += p.get_ref();
+            }
+            let missing: Vec<&str> = states
+                .iter()
+                .zip(&matrix[from])
+                .filter(|(_, p)| p.is_nan())
+                .map(|(s, _)| s.as_str())
+                .collect();
+            if !missing.is_empty() {
+                self.error_hint(
+                    row.span(),
+                    format!(
+                        "the row of `{}` does not give {}",
+                        from_name.get_ref(),
+                        quote_list(&missing)
+                    ),
+                    "name every state in every row (0 where the move is impossible)",
+                );
+                row_ok = false;
+            } else if row_ok && (sum - 1.0).abs() > 1e-9 {
+                self.error_hint(row.span(), format!("the row of `{}` sums to {}, not 1", from_name.get_ref(), round(sum)), "each row gives where the chain is one year later, so its probabilities must sum to 1");
+                row_ok = false;
+            }
+            ok &= row_ok;
+        }
+        let missing: Vec<&str> = states
+            .iter()
+            .zip(&matrix)
+            .filter(|(_, row)| row.iter().all(|p| p.is_nan()))
+            .map(|(s, _)| s.as_str())
+            .collect();
+        if !missing.is_empty() && ok {
+            self.error_hint(
+                rows.span(),
+                format!(
+                    "regime `{name}` has no transition row for {}",
+                    quote_list(&missing)
+                ),
+                "give a row for every state",
+            );
+            ok = false;
+        }
+        ok.then_some(matrix)
+    }
+
+    fn factor(
+        &mut self,
+        name: &Name,
+        driver: &RawDriver,
+        span: Range<usize>,
+        declared: &Declared,
+    ) -> Option<Factor> {
+        let name = name.get_ref();
+        for (key, present) in [
+            ("states", driver.states.as_ref().map(Spanned::span)),
+            (
+                "transitions",
+                driver.transitions.as_ref().map(Spanned::span),
+            ),
+        ] {
+            if let Some(s) = present {
+                self.error_hint(
+                    s,
+                    format!("`{key}` belongs to regime drivers, not factors"),
+                    "remove it, or set type = \"regime\"",
+                );
+            }
+        }
+        let persistence = match &driver.persistence {
+            Some(p) => self.number(p, &format!("drivers.{name}.persistence"), PERSISTENCE),
+            None => {
+                self.error_hint(
+                    span,
+                    format!("factor `{name}` has no `persistence`"),
+                    "add persistence = 0.6 (its AR(1) coefficient over one year)",
+                );
+                None
+            }
+        };
+        let sd = self.optional_number(&driver.sd, &format!("drivers.{name}.sd"), NON_NEGATIVE);
+        let initial = match &driver.initial {
+            None => Some(0.0),
+            Some(init) => match init.get_ref() {
+                RawNumberOrName::Number(v) if v.is_finite() => Some(*v),
+                _ => {
+                    self.error(
+                        init.span(),
+                        "a factor's initial value must be a plain number",
+                    );
+                    None
+                }
+            },
+        };
+        let mut shifts = Vec::new();
+        let mut ok = true;
+        for (i, effect) in driver.effects.iter().enumerate() {
+            let effect_span = effect.span();
+            let effect = effect.get_ref();
+            if let Some(s) = &effect.state {
+                self.error_hint(
+                    s.span(),
+                    "a factor has no states",
+                    "a factor's effect applies in proportion to its value; remove `state`",
+                );
+                ok = false;
+            }
+            let cells = self.cells(&effect.actors, &effect.targets, &effect.channels, declared);
+            let drift = self.effect_drift(
+                &effect.drift,
+                &format!("drivers.{name}.effects[{i}].drift"),
+                effect_span,
+            );
+            match (cells, drift) {
+                (Some(cells), Some(amount)) => {
+                    shifts.extend(cells.into_iter().map(|cell| CellShift { cell, amount }))
+                }
+                _ => ok = false,
+            }
+        }
+        let (persistence, sd, initial) = (persistence?, sd?, initial?);
+        ok.then_some(Factor {
+            persistence,
+            sd: sd.unwrap_or(Value::Const(1.0)),
+            initial,
+            shifts,
+        })
+    }
+
+    fn events(
+        &mut self,
+        events: IndexMap<Name, Spanned<RawEvent>>,
+        declared: &Declared,
+        drivers: &[Driver],
+        names: &Names,
+        horizon: &Horizon,
+    ) -> Vec<Event> {
+        let mut out = Vec::new();
+        for (name, event) in events {
+            self.identifier(&name);
+            let span = event.span();
+            let event = event.into_inner();
+            let ename = name.get_ref().clone();
+            let hazard = match &event.hazard {
+                Some(h) => self.number(h, &format!("events.{ename}.hazard"), PROBABILITY),
+                None => {
+                    self.error_hint(
+                        span.clone(),
+                        format!("event `{ename}` has no `hazard`"),
+                        "add hazard = 0.1 (its probability per year)",
+                    );
+                    None
+                }
+            };
+            let window = match &event.window {
+                None => Some((horizon.start + 1, horizon.end)),
+                Some(w) => {
+                    match w.get_ref().as_slice() {
+                        [from, to] if from.get_ref() <= to.get_ref() => {
+                            let (from, to) = (*from.get_ref(), *to.get_ref());
+                            if to <= i64::from(horizon.start) || from > i64::from(horizon.end) {
+                                self.error_hint(w.span(), format!("window [{from}, {to}] lies outside the simulated years {}–{}", horizon.start + 1, horizon.end), "the first simulated year is the one after `start`");
+                                None
+                            } else {
+                                Some((
+                                    from.max(i64::from(horizon.start) + 1) as i32,
+                                    to.min(i64::from(horizon.end)) as i32,
+                                ))
+                            }
+                        }
+                        [from, to] => {
+                            self.error(
+                                w.span(),
+                                format!(
+                                    "window [{}, {}] ends before it starts",
+                                    from.get_ref(),
+                                    to.get_ref()
+                                ),
+                            );
+                            None
+                        }
+                        _ => {
+                            self.error_hint(
+                                w.span(),
+                                "a window is two years",
+                                "write window = [2024, 2030] (inclusive)",
+                            );
+                            None
+                        }
+                    }
+                }
+            };
+            let condition = match &event.when {
+                None => Some(None),
+                Some(when) => match self.expression(when, names) {
+                    Some((expr, Type::Condition)) => Some(Some(expr)),
+                    Some((_, Type::Number)) => {
+                        self.error_hint(
+                            when.span(),
+                            "`when` must be a condition, but this is a number",
+                            "compare it, e.g. share(\"kazakhstan\", \"russia\") < 0.3",
+                        );
+                        None
+                    }
+                    None => None,
+                },
+            };
+            let mut jumps = Vec::new();
+            let mut drifts = Vec::new();
+            let mut regime_changes = Vec::new();
+            let mut ok = true;
+            if event.effects.is_empty() {
+                self.error_hint(
+                    span.clone(),
+                    format!("event `{ename}` has no effects"),
+                    format!(
+                        "add [[events.{ename}.effects]] with a jump, a drift, or a driver and state"
+                    ),
+                );
+                ok = false;
+            }
+            for (i, effect) in event.effects.iter().enumerate() {
+                let effect_span = effect.span();
+                let effect = effect.get_ref();
+                let path = |key: &str| format!("events.{ename}.effects[{i}].{key}");
+                if effect.driver.is_some() || effect.state.is_some() {
+                    let (Some(driver), Some(state)) = (&effect.driver, &effect.state) else {
+                        self.error_hint(
+                            effect_span,
+                            "a regime change needs both `driver` and `state`",
+                            "write driver = \"war\" and state = \"ceasefire\"",
+                        );
+                        ok = false;
+                        continue;
+                    };
+                    for (key, s) in [
+                        ("jump", effect.jump.as_ref().map(Spanned::span)),
+                        ("drift", effect.drift.as_ref().map(Spanned::span)),
+                        ("actors", effect.actors.as_ref().map(Spanned::span)),
+                        ("targets", effect.targets.as_ref().map(Spanned::span)),
+                        ("channels", effect.channels.as_ref().map(Spanned::span)),
+                    ] {
+                        if let Some(s) = s {
+                            self.error_hint(
+                                s,
+                                format!("`{key}` cannot be in the same effect as a regime change"),
+                                "put it in an effect of its own",
+                            );
+                            ok = false;
+                        }
+                    }
+                    match self.regime_state(driver, state, drivers) {
+                        Some(change) => regime_changes.push(change),
+                        None => ok = false,
+                    }
+                    continue;
+                }
+                if effect.jump.is_none() && effect.drift.is_none() {
+                    self.error_hint(effect_span, "an effect needs a `jump`, a `drift`, or a `driver` and `state`", "jump = 0.2 adds to the log-strength once; drift = 0.01 changes the yearly drift from then on");
+                    ok = false;
+                    continue;
+                }
+                let cells = self.cells(&effect.actors, &effect.targets, &effect.channels, declared);
+                let jump = self.optional_number(&effect.jump, &path("jump"), RATE);
+                let drift = self.optional_number(&effect.drift, &path("drift"), RATE);
+                let (Some(cells), Some(jump), Some(drift)) = (cells, jump, drift) else {
+                    ok = false;
+                    continue;
+                };
+                for &cell in &cells {
+                    if let Some(amount) = jump {
+                        jumps.push(CellShift { cell, amount });
+                    }
+                    if let Some(amount) = drift {
+                        drifts.push(CellShift { cell, amount });
+                    }
+                }
+            }
+            let (Some(hazard), Some(window), Some(condition), true) =
+                (hazard, window, condition, ok)
+            else {
+                continue;
+            };
+            out.push(Event {
+                name: ename,
+                description: text(event.description),
+                source: text(event.source),
+                hazard,
+                window,
+                repeat: event.repeat.is_some_and(|r| *r.get_ref()),
+                condition,
+                jumps,
+                drifts,
+                regime_changes,
+            });
+        }
+        out
+    }
+
+    fn regime_state(
+        &mut self,
+        driver: &Name,
+        state: &Name,
+        drivers: &[Driver],
+    ) -> Option<(usize, usize)> {
+        let regimes: Vec<&str> = drivers
+            .iter()
+            .filter(|d| matches!(d.kind, DriverKind::Regime(_)))
+            .map(|d| d.name.as_str())
+            .collect();
+        let Some(index) = drivers.iter().position(|d| d.name == *driver.get_ref()) else {
+            let hint = unknown_name_hint(driver.get_ref(), "regime drivers", regimes);
+            self.error_hint(
+                driver.span(),
+                format!("unknown driver `{}`", driver.get_ref()),
+                hint,
+            );
+            return None;
+        };
+        let DriverKind::Regime(regime) = &drivers[index].kind else {
+            self.error_hint(
+                driver.span(),
+                format!(
+                    "`{}` is a factor, and only a regime can be forced to a state",
+                    driver.get_ref()
+                ),
+                format!("regime drivers: {}", regimes.join(", ")),
+            );
+            return None;
+        };
+        match regime.states.iter().position(|s| s == state.get_ref()) {
+            Some(s) => Some((index, s)),
+            None => {
+                let hint = unknown_name_hint(
+                    state.get_ref(),
+                    "its states",
+                    regime.states.iter().map(String::as_str),
+                );
+                self.error_hint(
+                    state.span(),
+                    format!(
+                        "`{}` is not a state of regime `{}`",
+                        state.get_ref(),
+                        driver.get_ref()
+                    ),
+                    hint,
+                );
+                None
+            }
+        }
+    }
+
+    fn metrics(
+        &mut self,
+        metrics: IndexMap<Name, Spanned<RawMetric>>,
+        names: &Names,
+        horizon: &Horizon,
+    ) -> Vec<Metric> {
+        let mut out = Vec::new();
+        for (name, metric) in metrics {
+            self.identifier(&name);
+            let span = metric.span();
+            let metric: RawMetric = metric.into_inner();
+            let mname = name.get_ref().clone();
+            let Some(expr_text) = &metric.expr else {
+                self.error_hint(
+                    span,
+                    format!("metric `{mname}` has no `expr`"),
+                    "add expr = 'share(\"kazakhstan\", \"russia\")'",
+                );
+                continue;
+            };
+            let compiled = self.expression(expr_text, names);
+            let kind_name = metric.kind.as_ref().map(|k| k.get_ref().as_str());
+            if let (Some(year), false) = (&metric.year, kind_name == Some("at")) {
+                self.error_hint(
+                    year.span(),
+                    "`year` is only for metrics of kind \"at\"",
+                    "remove it, or set kind = \"at\"",
+                );
+            }
+            let Some((expr, ty)) = compiled else { continue };
+            let kind = match kind_name {
+                Some("at") => {
+                    let year = match &metric.year {
+                        None => Some(horizon.end),
+                        Some(y)
+                            if (i64::from(horizon.start)..=i64::from(horizon.end))
+                                .contains(y.get_ref()) =>
+                        {
+                            Some(*y.get_ref() as i32)
+                        }
+                        Some(y) => {
+                            self.error(
+                                y.span(),
+                                format!(
+                                    "year {} is outside the scenario's years {}–{}",
+                                    y.get_ref(),
+                                    horizon.start,
+                                    horizon.end
+                                ),
+                            );
+                            None
+                        }
+                    };
+                    year.map(|year| MetricKind::At {
+                        year,
+                        step: (year - horizon.start) as usize * horizon.step.per_year() as usize,
+                        condition: ty == Type::Condition,
+                    })
+                }
+                Some(k @ ("first" | "ever")) => {
+                    if ty == Type::Condition {
+                        Some(if k == "first" {
+                            MetricKind::First
+                        } else {
+                            MetricKind::Ever
+                        })
+                    } else {
+                        self.error_hint(
+                            expr_text.span(),
+                            format!(
+                                "a metric of kind \"{k}\" needs a condition, but this is a number"
+                            ),
+                            "compare it, e.g. share(\"kazakhstan\", \"china\") > 0.3",
+                        );
+                        None
+                    }
+                }
+                Some(k @ ("min" | "max")) => {
+                    if ty == Type::Number {
+                        Some(if k == "min" {
+                            MetricKind::Min
+                        } else {
+                            MetricKind::Max
+                        })
+                    } else {
+                        self.error_hint(
+                            expr_text.span(),
+                            format!(
+                                "a metric of kind \"{k}\" needs a number, but this is a condition"
+                            ),
+                            "use kind = \"ever\" for whether a condition ever holds",
+                        );
+                        None
+                    }
+                }
+                Some(other) => {
+                    let hint = unknown_name_hint(
+                        other,
+                        "metric kinds",
+                        ["at", "first", "ever", "min", "max"],
+                    );
+                    let kind_span = metric.kind.as_ref().map_or(span.clone(), Spanned::span);
+                    self.error_hint(kind_span, format!("unknown metric kind `{other}`"), hint);
+                    None
+                }
+                None => {
+                    self.error_hint(
+                        span,
+                        format!("metric `{mname}` has no `kind`"),
+                        "add kind = \"at\", \"first\", \"ever\", \"min\" or \"max\"",
+                    );
+                    None
+                }
+            };
+            if let Some(kind) = kind {
+                out.push(Metric {
+                    name: mname,
+                    description: text(metric.description),
+                    source: text(metric.source),
+                    kind,
+                    expr,
+                    expr_text: expr_text.get_ref().clone(),
+                });
+            }
+        }
+        out
+    }
+
+    /// Parses and compiles an expression, reporting errors at their place in the file.
+    fn expression(&mut self, written: &Spanned<String>, names: &Names) -> Option<(Expr, Type)> {
+        let span = written.span();
+        let source = written.get_ref();
+        let ast = match expr::parse::parse(source) {
+            Ok(ast) => ast,
+            Err(error) => {
+                let at = self.inner_span(&span, source, error.span.start..error.span.end);
+                self.error(at, error.message);
+                return None;
+            }
+        };
+        match expr::compile(&ast, names) {
+            Ok(compiled) => Some(compiled),
+            Err(errors) => {
+                for error in errors {
+                    let at = self.inner_span(&span, source, error.span.start..error.span.end);
+                    match error.hint {
+                        Some(hint) => self.error_hint(at, error.message, hint),
+                        None => self.error(at, error.message),
+                    }
+                }
+                None
+            }
+        }
+    }
+}
+
+struct Horizon {
+    start: i32,
+    end: i32,
+    step: Step,
+}
+
+fn text(value: Text) -> String {
+    value.map(Spanned::into_inner).unwrap_or_default()
+}
+
+fn quote_list(names: &[&str]) -> String {
+    names
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A sum or bound shown to a user: no float noise like 1.0000000000000002.
+fn round(v: f64) -> String {
+    let s = format!("{:.6}", v);
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    s.to_string()
+}
+
+/// The last key of a path such as `events.x.hazard`, for messages.
+fn path_key(path: &str) -> String {
+    let key = path.rsplit('.').next().unwrap_or(path);
+    format!("`{key}`")
+}

@@ -1,0 +1,281 @@
+//! What a run adds up to: the [`Summary`] every renderer (table, JSON, CSV) draws from.
+//!
+//! It holds nothing that varies between identical runs — no timings, thread counts or dates —
+//! so two results of the same scenario, seed and run count compare equal byte for byte.
+
+use serde::Serialize;
+
+use crate::engine::Outcome;
+use crate::scenario::{MetricKind, Scenario};
+use crate::stats;
+
+/// Version of the result document; bump on any incompatible change (docs/json.md).
+pub const SCHEMA: &str = "steppe.result/1";
+
+/// Quantiles reported for every distribution.
+pub const QUANTILES: [(f64, &str); 5] = [
+    (0.05, "p05"),
+    (0.25, "p25"),
+    (0.5, "p50"),
+    (0.75, "p75"),
+    (0.95, "p95"),
+];
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub schema: &'static str,
+    pub scenario: ScenarioInfo,
+    pub runs: u64,
+    pub seed: u64,
+    pub series: Vec<Series>,
+    pub metrics: Vec<MetricSummary>,
+    pub params: Vec<ParamSummary>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ScenarioInfo {
+    pub name: String,
+    pub title: String,
+    pub file: String,
+    pub start: i32,
+    pub end: i32,
+    pub step: &'static str,
+    pub actors: Vec<String>,
+    pub targets: Vec<String>,
+}
+
+/// One actor's (or autonomy's) composite share in one target or the region, over time.
+#[derive(Debug, Clone, Serialize)]
+pub struct Series {
+    /// A target's name, or `region`.
+    pub target: String,
+    /// An actor's name, or `autonomy`.
+    pub actor: String,
+    pub points: Vec<Point>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Point {
+    pub step: usize,
+    /// Time in years (`start + step·dt`).
+    pub time: f64,
+    pub mean: f64,
+    /// Monte Carlo standard error of the mean.
+    pub se: f64,
+    pub p05: f64,
+    pub p25: f64,
+    pub p50: f64,
+    pub p75: f64,
+    pub p95: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MetricSummary {
+    pub name: String,
+    pub description: String,
+    pub kind: &'static str,
+    pub expr: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub year: Option<i32>,
+    #[serde(flatten)]
+    pub result: MetricResult,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum MetricResult {
+    Number(Distribution),
+    Probability {
+        probability: f64,
+        se: f64,
+    },
+    FirstYear {
+        /// Probability that the condition never holds within the horizon.
+        never: f64,
+        never_se: f64,
+        /// Median first year, if the condition holds by the horizon in at least half the runs.
+        median_year: Option<i32>,
+        by_year: Vec<YearProbability>,
+    },
+}
+
+/// A numeric distribution over runs.
+#[derive(Debug, Clone, Serialize)]
+pub struct Distribution {
+    pub mean: f64,
+    pub se: f64,
+    pub sd: f64,
+    pub min: f64,
+    pub p05: f64,
+    pub p25: f64,
+    pub p50: f64,
+    pub p75: f64,
+    pub p95: f64,
+    pub max: f64,
+    /// Runs whose value was not a finite number (e.g. `ln` of 0); left out of the statistics.
+    pub invalid_runs: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct YearProbability {
+    pub year: i32,
+    /// Probability that the condition first holds in this year.
+    pub probability: f64,
+    /// Probability that it holds by the end of this year.
+    pub cumulative: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ParamSummary {
+    pub name: String,
+    pub distribution: String,
+    pub description: String,
+    pub source: String,
+    pub inline: bool,
+    /// Of the draws in this result.
+    pub drawn: Distribution,
+}
+
+pub fn summarize(scenario: &Scenario, file: &str, outcome: &Outcome) -> Summary {
+    let mut slots: Vec<String> = scenario.actors.iter().map(|a| a.name.clone()).collect();
+    slots.push(crate::scenario::AUTONOMY.to_string());
+    let mut series = Vec::new();
+    let series_targets = scenario
+        .targets
+        .iter()
+        .map(|t| t.name.clone())
+        .chain(["region".to_string()]);
+    for (t, target) in series_targets.enumerate() {
+        for (s, slot) in slots.iter().enumerate() {
+            let index = t * slots.len() + s;
+            let points = (0..outcome.series.n_points)
+                .map(|k| {
+                    let (mean, se) = outcome.series.mean(k, index);
+                    let q = |q| outcome.series.quantile(k, index, q);
+                    Point {
+                        step: k,
+                        time: scenario.time(k),
+                        mean,
+                        se,
+                        p05: q(0.05),
+                        p25: q(0.25),
+                        p50: q(0.5),
+                        p75: q(0.75),
+                        p95: q(0.95),
+                    }
+                })
+                .collect();
+            series.push(Series {
+                target: target.clone(),
+                actor: slot.clone(),
+                points,
+            });
+        }
+    }
+    let metrics = scenario
+        .metrics
+        .iter()
+        .zip(&outcome.metrics)
+        .map(|(metric, values)| MetricSummary {
+            name: metric.name.clone(),
+            description: metric.description.clone(),
+            kind: metric.kind.name(),
+            expr: metric.expr_text.clone(),
+            year: match metric.kind {
+                MetricKind::At { year, .. } => Some(year),
+                _ => None,
+            },
+            result: metric_result(scenario, metric.kind, values),
+        })
+        .collect();
+    let params = scenario
+        .params
+        .iter()
+        .zip(&outcome.params)
+        .map(|(param, values)| ParamSummary {
+            name: param.name.clone(),
+            distribution: param.distribution.to_string(),
+            description: param.description.clone(),
+            source: param.source.clone(),
+            inline: param.inline,
+            drawn: distribution(values),
+        })
+        .collect();
+    Summary {
+        schema: SCHEMA,
+        scenario: ScenarioInfo {
+            name: scenario.name.clone(),
+            title: scenario.title.clone(),
+            file: file.to_string(),
+            start: scenario.start,
+            end: scenario.end,
+            step: scenario.step.name(),
+            actors: scenario.actors.iter().map(|a| a.name.clone()).collect(),
+            targets: scenario.targets.iter().map(|t| t.name.clone()).collect(),
+        },
+        runs: outcome.runs,
+        seed: outcome.seed,
+        series,
+        metrics,
+        params,
+    }
+}
+
+fn metric_result(scenario: &Scenario, kind: MetricKind, values: &[f64]) -> MetricResult {
+    let n = values.len() as u64;
+    if kind.is_probability() {
+        let successes = values.iter().filter(|v| **v != 0.0).count() as u64;
+        let (probability, se) = stats::proportion(successes, n);
+        return MetricResult::Probability { probability, se };
+    }
+    if kind != MetricKind::First {
+        return MetricResult::Number(distribution(values));
+    }
+    let never = values.iter().filter(|v| v.is_nan()).count() as u64;
+    let (never_p, never_se) = stats::proportion(never, n);
+    let mut by_year = Vec::new();
+    let mut cumulative = 0u64;
+    let mut median_year = None;
+    for year in scenario.start..=scenario.end {
+        let count = values.iter().filter(|v| **v == f64::from(year)).count() as u64;
+        cumulative += count;
+        let cumulative_p = cumulative as f64 / n.max(1) as f64;
+        if median_year.is_none() && cumulative_p >= 0.5 {
+            median_year = Some(year);
+        }
+        by_year.push(YearProbability {
+            year,
+            probability: count as f64 / n.max(1) as f64,
+            cumulative: cumulative_p,
+        });
+    }
+    MetricResult::FirstYear {
+        never: never_p,
+        never_se,
+        median_year,
+        by_year,
+    }
+}
+
+/// Summary statistics of the finite values among `values`.
+pub fn distribution(values: &[f64]) -> Distribution {
+    let mut finite: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
+    finite.sort_by(f64::total_cmp);
+    let invalid_runs = (values.len() - finite.len()) as u64;
+    let (mean, se) = stats::mean_and_se(&finite);
+    let sd = se * (finite.len() as f64).sqrt();
+    let q = |q| stats::quantile_sorted(&finite, q);
+    Distribution {
+        mean,
+        se,
+        sd,
+        min: finite.first().copied().unwrap_or(f64::NAN),
+        p05: q(0.05),
+        p25: q(0.25),
+        p50: q(0.5),
+        p75: q(0.75),
+        p95: q(0.95),
+        max: finite.last().copied().unwrap_or(f64::NAN),
+        invalid_runs,
+    }
+}
