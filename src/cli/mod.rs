@@ -159,9 +159,9 @@ fn simulate(
     if !sim.quiet {
         let seconds = started.elapsed().as_secs_f64();
         eprintln!(
-            "simulated {} runs in {seconds:.2} s ({:.0} runs/s) on {} threads",
-            config.runs,
-            config.runs as f64 / seconds.max(1e-9),
+            "simulated {} runs in {seconds:.2} s ({} runs/s) on {} threads",
+            report::table::thousands(config.runs),
+            report::table::thousands((config.runs as f64 / seconds.max(1e-9)) as u64),
             pool.current_num_threads()
         );
     }

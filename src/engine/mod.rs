@@ -67,15 +67,17 @@ pub fn simulate_with_progress(
     let n_metrics = scenario.metrics.len();
     let n_params = scenario.params.len();
     // Run-major while simulating (each batch writes a contiguous block), transposed at the end.
-    let mut metric_rows = vec![0.0; runs * n_metrics];
-    let mut param_rows = vec![0.0; runs * n_params];
+    // Rows are at least one wide so that every batch has a block even with no metrics.
+    let (metric_width, param_width) = (n_metrics.max(1), n_params.max(1));
+    let mut metric_rows = vec![0.0; runs * metric_width];
+    let mut param_rows = vec![0.0; runs * param_width];
     let n_batches = runs.div_ceil(BATCH);
     let done = std::sync::atomic::AtomicU64::new(0);
     // Few large work units per thread: each unit carries a histogram worth megabytes.
     let min_len = (n_batches / (4 * rayon::current_num_threads())).max(1);
     let series = metric_rows
-        .par_chunks_mut((BATCH * n_metrics).max(1))
-        .zip(param_rows.par_chunks_mut((BATCH * n_params).max(1)))
+        .par_chunks_mut(BATCH * metric_width)
+        .zip(param_rows.par_chunks_mut(BATCH * param_width))
         .enumerate()
         .with_min_len(min_len)
         .fold(
@@ -86,8 +88,8 @@ pub fn simulate_with_progress(
                 for (i, run) in (first..last).enumerate() {
                     worker.run(
                         run as u64,
-                        &mut metric_block[i * n_metrics..(i + 1) * n_metrics],
-                        &mut param_block[i * n_params..(i + 1) * n_params],
+                        &mut metric_block[i * metric_width..i * metric_width + n_metrics],
+                        &mut param_block[i * param_width..i * param_width + n_params],
                     );
                 }
                 let total =
@@ -106,13 +108,14 @@ pub fn simulate_with_progress(
         runs: config.runs,
         seed: config.seed,
         series,
-        metrics: transpose(&metric_rows, n_metrics, runs),
-        params: transpose(&param_rows, n_params, runs),
+        metrics: columns(&metric_rows, metric_width, n_metrics),
+        params: columns(&param_rows, param_width, n_params),
     }
 }
 
-fn transpose(rows: &[f64], width: usize, height: usize) -> Vec<Vec<f64>> {
-    (0..width)
-        .map(|j| (0..height).map(|i| rows[i * width + j]).collect())
+/// The first `n` columns of a run-major table whose rows are `width` wide.
+fn columns(rows: &[f64], width: usize, n: usize) -> Vec<Vec<f64>> {
+    (0..n)
+        .map(|j| rows.chunks_exact(width).map(|row| row[j]).collect())
         .collect()
 }

@@ -48,6 +48,9 @@ impl Context for State<'_> {
     }
 }
 
+/// Largest gap kept between the log-strengths of one target and channel.
+const MAX_LOG_RATIO: f64 = 600.0;
+
 pub struct Worker<'a> {
     scenario: &'a Scenario,
     plan: &'a Plan,
@@ -241,11 +244,11 @@ impl<'a> Worker<'a> {
         }
         let n = self.plan.n_cells;
         let noise = &self.noise[k * n..(k + 1) * n];
-        for cell in 0..n {
-            self.x[cell] = co.a[cell] * self.x[cell]
-                + co.c0[cell]
-                + co.c1[cell] * self.drift[cell]
-                + co.s[cell] * noise[cell];
+        let terms = co.a.iter().zip(&co.c0).zip(&co.c1).zip(&co.s);
+        for (((x, drift), z), (((a, c0), c1), s)) in
+            self.x.iter_mut().zip(&self.drift).zip(noise).zip(terms)
+        {
+            *x = a * *x + c0 + c1 * drift + s * z;
         }
     }
 
@@ -260,8 +263,11 @@ impl<'a> Worker<'a> {
             let x = &mut self.x[base..base + n_slots];
             let max = x.iter().copied().fold(f64::NEG_INFINITY, f64::max);
             let mut sum = 0.0;
-            for (e, &xi) in self.exp.iter_mut().zip(x.iter()) {
-                *e = (xi - max).exp();
+            for (e, xi) in self.exp.iter_mut().zip(x.iter_mut()) {
+                // A strength e^-600 times the largest is nil for every output, but keeping it
+                // above zero keeps its logarithm finite whatever drifts and jumps do.
+                *xi = xi.max(max - MAX_LOG_RATIO);
+                *e = (*xi - max).exp();
                 sum += *e;
             }
             if plan

@@ -44,10 +44,11 @@ pub fn render(scenario: &Scenario, summary: &Summary) -> String {
         .max()
         .unwrap_or(0)
         .max("autonomy".len())
+        .min(MAX_LABEL)
         + 2;
     for (t, label) in labels.iter().enumerate() {
         let _ = writeln!(out);
-        let mut header = format!("{label:<name_width$}");
+        let mut header = format!("{:<name_width$}", fit(label));
         for &(point, year) in &points {
             let width = if point == 0 { START_WIDTH } else { CELL_WIDTH };
             let _ = write!(header, "{year:>width$}");
@@ -55,10 +56,10 @@ pub fn render(scenario: &Scenario, summary: &Summary) -> String {
         let _ = writeln!(out, "{}", header.trim_end());
         for s in 0..n_slots {
             let series = &summary.series[t * n_slots + s];
-            let name = scenario
+            let name = fit(scenario
                 .actors
                 .get(s)
-                .map_or("autonomy", |a| a.label.as_str());
+                .map_or("autonomy", |a| a.label.as_str()));
             let mut line = format!("  {name:<width$}", width = name_width - 2);
             for &(point, _) in &points {
                 let p = &series.points[point];
@@ -88,7 +89,7 @@ pub fn render(scenario: &Scenario, summary: &Summary) -> String {
             };
             let _ = writeln!(out, "{heading}");
             if !metric.description.is_empty() {
-                let _ = writeln!(out, "  {}", metric.description);
+                out.push_str(&wrap(&metric.description, "  ", WIDTH));
             }
             match &metric.result {
                 MetricResult::Number(d) => {
@@ -96,7 +97,7 @@ pub fn render(scenario: &Scenario, summary: &Summary) -> String {
                         out,
                         "  mean {} ± {}   median {} [5–95 %: {} – {}]",
                         sig(d.mean),
-                        sig(d.se),
+                        error(d.se),
                         sig(d.p50),
                         sig(d.p05),
                         sig(d.p95)
@@ -137,7 +138,8 @@ pub fn render(scenario: &Scenario, summary: &Summary) -> String {
                         percent_precise(*never),
                         percent_precise(*never_se)
                     );
-                    let _ = writeln!(out, "  first year:{}", first_year_bars(by_year));
+                    let bars = format!("first year:{}", first_year_bars(by_year));
+                    out.push_str(&wrap(&bars, "  ", WIDTH));
                 }
             }
         }
@@ -145,8 +147,42 @@ pub fn render(scenario: &Scenario, summary: &Summary) -> String {
     out
 }
 
+/// Width of the terminal table.
+const WIDTH: usize = 80;
 const START_WIDTH: usize = 7;
-const CELL_WIDTH: usize = 19;
+
+/// Word-wraps `text` to `width` columns, each line starting with `indent`.
+fn wrap(text: &str, indent: &str, width: usize) -> String {
+    let mut out = String::new();
+    let mut line = String::from(indent);
+    for word in text.split_whitespace() {
+        let fits = line.chars().count() + 1 + word.chars().count() <= width;
+        if line.len() > indent.len() && !fits {
+            out.push_str(line.trim_end());
+            out.push('\n');
+            line = format!("{indent}  ");
+        }
+        if line.len() > indent.len() && !line.ends_with(' ') {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    out.push_str(line.trim_end());
+    out.push('\n');
+    out
+}
+const CELL_WIDTH: usize = 18;
+/// Longest actor or target label shown; longer ones are cut with `…` to keep 80 columns.
+const MAX_LABEL: usize = 14;
+
+fn fit(label: &str) -> String {
+    if label.chars().count() <= MAX_LABEL {
+        label.to_string()
+    } else {
+        let cut: String = label.chars().take(MAX_LABEL - 1).collect();
+        format!("{cut}…")
+    }
+}
 
 /// A share as percentage points with one decimal, without the sign (the heading says %).
 fn points_of(p: f64) -> String {
@@ -203,6 +239,16 @@ fn percent_precise(p: f64) -> String {
     }
 }
 
+/// A standard error: two significant digits are all it can carry.
+fn error(v: f64) -> String {
+    if !v.is_finite() || v == 0.0 {
+        return sig(v);
+    }
+    let magnitude = v.abs().log10().floor() as i32;
+    let decimals = (1 - magnitude).max(0) as usize;
+    format!("{v:.decimals$}")
+}
+
 /// Four significant digits, without exponent for everyday magnitudes.
 fn sig(v: f64) -> String {
     if !v.is_finite() {
@@ -220,11 +266,11 @@ fn sig(v: f64) -> String {
     }
 }
 
-fn thousands(n: u64) -> String {
+pub fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

@@ -40,9 +40,18 @@ pub struct Scenario {
     pub params: Vec<Param>,
     /// How each cell's log-strength moves, indexed like `initial_shares`.
     pub cells: Vec<CellDynamics>,
+    /// The description and source of each `[[dynamics]]` rule, in file order.
+    pub rules: Vec<Note>,
     pub drivers: Vec<Driver>,
     pub events: Vec<Event>,
     pub metrics: Vec<Metric>,
+}
+
+/// Why a part of the scenario is as it is.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Note {
+    pub description: String,
+    pub source: String,
 }
 
 /// An actor, target or channel.

@@ -9,6 +9,11 @@ use toml::Spanned;
 
 pub type Name = Spanned<String>;
 pub type Text = Option<Spanned<String>>;
+/// `[initial.TARGET.CHANNEL]`: actor → share (and an optional `source`).
+pub type RawInitial =
+    IndexMap<Name, Spanned<IndexMap<Name, Spanned<IndexMap<Name, RawInitialValue>>>>>;
+/// `[drivers.D.transitions]`: from-state → (to-state → probability).
+pub type RawTransitions = IndexMap<Name, Spanned<IndexMap<Name, Spanned<f64>>>>;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -21,7 +26,7 @@ pub struct RawScenario {
     #[serde(default)]
     pub channels: IndexMap<Name, Spanned<RawEntity>>,
     #[serde(default)]
-    pub initial: IndexMap<Name, Spanned<IndexMap<Name, Spanned<IndexMap<Name, RawInitialValue>>>>>,
+    pub initial: RawInitial,
     #[serde(default)]
     pub params: IndexMap<Name, Spanned<RawParam>>,
     #[serde(default)]
@@ -129,7 +134,7 @@ pub struct RawDriver {
     // regime
     pub states: Option<Spanned<Vec<Name>>>,
     pub initial: Option<Spanned<RawNumberOrName>>,
-    pub transitions: Option<Spanned<IndexMap<Name, Spanned<IndexMap<Name, Spanned<f64>>>>>>,
+    pub transitions: Option<Spanned<RawTransitions>>,
     // factor
     pub persistence: Option<Number>,
     pub sd: Option<Number>,

@@ -12,7 +12,7 @@ use super::raw::{
 };
 use super::{
     AUTONOMY, CellDynamics, CellShift, Driver, DriverKind, Entity, Event, Factor, Metric,
-    MetricKind, Param, Regime, Reversion, Scenario, Step, Value,
+    MetricKind, Note, Param, Regime, Reversion, Scenario, Step, Value,
 };
 use crate::diagnostic::{Diagnostic, FileDiagnostics, nearest, unknown_name_hint};
 use crate::distribution::Distribution;
@@ -278,6 +278,14 @@ impl Validator<'_> {
         let initial_shares = self.initial(raw.initial, &declared);
         self.named_params(raw.params);
         let n_named = self.params.len();
+        let rules = raw
+            .dynamics
+            .iter()
+            .map(|r| Note {
+                description: text(r.get_ref().description.clone()),
+                source: text(r.get_ref().source.clone()),
+            })
+            .collect();
         let cells = self.dynamics(raw.dynamics, &declared);
         let drivers = self.drivers(raw.drivers, &declared);
 
@@ -320,6 +328,7 @@ impl Validator<'_> {
             initial_shares: initial_shares?,
             params: std::mem::take(&mut self.params),
             cells: cells?,
+            rules,
             drivers,
             events,
             metrics,
@@ -424,10 +433,9 @@ impl Validator<'_> {
         entities
     }
 
-    #[allow(clippy::type_complexity)]
     fn initial(
         &mut self,
-        initial: IndexMap<Name, Spanned<IndexMap<Name, Spanned<IndexMap<Name, RawInitialValue>>>>>,
+        initial: super::raw::RawInitial,
         declared: &Declared,
     ) -> Option<Vec<f64>> {
         let n_slots = declared.actors.len() + 1;
@@ -621,7 +629,12 @@ impl Validator<'_> {
         match Distribution::parse(written) {
             Ok(d) => Some(d),
             Err((offset, message)) => {
-                let at = self.inner_span(&span, written, offset..offset + 1);
+                // Cover the word at the offset (a misspelt name), or one character.
+                let word = written.get(offset..).map_or(0, |rest| {
+                    rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                        .unwrap_or(rest.len())
+                });
+                let at = self.inner_span(&span, written, offset..offset + word.max(1));
                 self.error_hint(at, message, "distributions: fixed(v), normal(mean, sd), lognormal(mu, sigma), uniform(low, high), triangular(low, mode, high), beta(alpha, beta), pert(low, mode, high)");
                 None
             }

@@ -1,0 +1,242 @@
+//! The real binary, run as a user would, in temporary directories.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub fn steppe(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_steppe"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+pub fn baseline() -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("scenarios/baseline.toml")
+        .display()
+        .to_string()
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).unwrap()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8(output.stderr.clone()).unwrap()
+}
+
+#[test]
+fn run_prints_a_table_of_targets_region_and_metrics() {
+    let out = steppe(&["run", &baseline(), "--runs", "500", "--quiet"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    for needle in [
+        "Kazakhstan",
+        "Region",
+        "Russia",
+        "autonomy",
+        "2035",
+        "Metrics",
+        "probability",
+        "never",
+    ] {
+        assert!(text.contains(needle), "missing {needle:?} in:\n{text}");
+    }
+    assert!(stderr(&out).is_empty(), "--quiet printed: {}", stderr(&out));
+    for line in text.lines() {
+        assert!(
+            line.chars().count() <= 80,
+            "line wider than 80 columns: {line:?}"
+        );
+    }
+}
+
+#[test]
+fn json_is_one_versioned_document_identical_on_any_thread_count() {
+    let run = |threads: &str| {
+        steppe(&[
+            "run",
+            &baseline(),
+            "--runs",
+            "700",
+            "--seed",
+            "3",
+            "--threads",
+            threads,
+            "--json",
+            "--quiet",
+        ])
+    };
+    let one = run("1");
+    assert!(one.status.success(), "{}", stderr(&one));
+    let json: serde_json::Value = serde_json::from_slice(&one.stdout).expect("valid JSON");
+    assert_eq!(json["schema"], "steppe.result/1");
+    assert_eq!(json["runs"], 700);
+    assert_eq!(json["seed"], 3);
+    for threads in ["2", "8"] {
+        assert_eq!(
+            one.stdout,
+            run(threads).stdout,
+            "--threads {threads} changed the output"
+        );
+    }
+}
+
+#[test]
+fn out_writes_every_file_and_never_replaces_without_force() {
+    let dir = tempfile::tempdir().unwrap();
+    let target: PathBuf = dir.path().join("result");
+    let target_str = target.display().to_string();
+    let out = steppe(&[
+        "run",
+        &baseline(),
+        "--runs",
+        "300",
+        "--out",
+        &target_str,
+        "--quiet",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    for file in ["summary.json", "series.csv", "metrics.csv", "runs.csv"] {
+        assert!(target.join(file).is_file(), "{file} missing");
+    }
+    let series = std::fs::read_to_string(target.join("series.csv")).unwrap();
+    assert!(series.starts_with("scenario,step,time,target,actor,statistic,value\n"));
+    assert!(series.contains("baseline,0,2022,kazakhstan,russia,p50,"));
+    let runs = std::fs::read_to_string(target.join("runs.csv")).unwrap();
+    assert_eq!(runs.lines().count(), 301, "a header and one row per run");
+
+    // A second run into the same directory is refused and leaves it intact.
+    std::fs::write(target.join("notes.txt"), "mine").unwrap();
+    let again = steppe(&[
+        "run",
+        &baseline(),
+        "--runs",
+        "200",
+        "--out",
+        &target_str,
+        "--quiet",
+    ]);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(stderr(&again).contains("--force"), "{}", stderr(&again));
+    assert_eq!(
+        std::fs::read_to_string(target.join("notes.txt")).unwrap(),
+        "mine"
+    );
+
+    // With --force the directory is replaced whole.
+    let forced = steppe(&[
+        "run",
+        &baseline(),
+        "--runs",
+        "200",
+        "--out",
+        &target_str,
+        "--force",
+        "--quiet",
+    ]);
+    assert!(forced.status.success(), "{}", stderr(&forced));
+    assert!(!target.join("notes.txt").exists());
+    let runs = std::fs::read_to_string(target.join("runs.csv")).unwrap();
+    assert_eq!(runs.lines().count(), 201);
+    // No temporary directories are left behind.
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(leftovers, vec![std::ffi::OsString::from("result")]);
+}
+
+#[test]
+fn out_results_are_byte_identical_between_identical_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    for (path, threads) in [(&a, "1"), (&b, "2")] {
+        let out = steppe(&[
+            "run",
+            &baseline(),
+            "--runs",
+            "400",
+            "--threads",
+            threads,
+            "--out",
+            &path.display().to_string(),
+            "--quiet",
+        ]);
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    for file in ["series.csv", "metrics.csv", "runs.csv"] {
+        assert_eq!(
+            std::fs::read(a.join(file)).unwrap(),
+            std::fs::read(b.join(file)).unwrap(),
+            "{file} differs"
+        );
+    }
+}
+
+#[test]
+fn runs_and_seed_flags_override_the_file() {
+    let out = steppe(&[
+        "run",
+        &baseline(),
+        "--runs",
+        "123",
+        "--seed",
+        "77",
+        "--json",
+        "--quiet",
+    ]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (json["runs"].as_u64(), json["seed"].as_u64()),
+        (Some(123), Some(77))
+    );
+}
+
+#[test]
+fn validate_accepts_good_files_and_reports_bad_ones_with_exit_2() {
+    let ok = steppe(&["validate", &baseline()]);
+    assert!(ok.status.success(), "{}", stderr(&ok));
+    assert!(stdout(&ok).contains(": ok ("));
+
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "[scenario]\nname = \"x\"\n").unwrap();
+    let out = steppe(&["validate", &baseline(), &bad.display().to_string()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("missing key `start`"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn usage_errors_exit_2_and_help_exits_0() {
+    assert_eq!(steppe(&["run"]).status.code(), Some(2));
+    assert_eq!(steppe(&["run", "no/such/file.toml"]).status.code(), Some(2));
+    assert_eq!(
+        steppe(&["run", &baseline(), "--runs", "0"]).status.code(),
+        Some(2)
+    );
+    assert_eq!(
+        steppe(&["run", &baseline(), "--threads", "0"])
+            .status
+            .code(),
+        Some(2)
+    );
+    assert_eq!(steppe(&["frobnicate"]).status.code(), Some(2));
+    let help = steppe(&["run", "--help"]);
+    assert_eq!(help.status.code(), Some(0));
+    for flag in [
+        "--runs",
+        "--seed",
+        "--threads",
+        "--json",
+        "--out",
+        "--quiet",
+        "Examples",
+    ] {
+        assert!(stdout(&help).contains(flag), "help lacks {flag}");
+    }
+}

@@ -1,0 +1,9 @@
+//! The integration tests, in one binary (one link step): the CLI run as a real process, the
+//! engine against closed-form answers, reproducibility, and properties over random scenarios.
+
+mod cli;
+mod closed_form;
+mod common;
+mod errors;
+mod properties;
+mod reproducibility;
