@@ -54,6 +54,9 @@ impl std::fmt::Display for FileDiagnostics {
     }
 }
 
+/// Longest part of a line shown under a message.
+const MAX_SHOWN: usize = 100;
+
 /// 1-based line and column (in characters) of a byte offset.
 pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
     let offset = clamp_to_char_boundary(text, offset);
@@ -85,13 +88,31 @@ pub fn render(path: &str, text: &str, diagnostic: &Diagnostic) -> String {
     let gutter = line.to_string().len();
     let pad = " ".repeat(gutter);
     let _ = writeln!(out, "{pad} |");
-    let _ = writeln!(out, "{line} | {line_text}");
     // The caret covers the span's part on its first line, at least one character.
-    let caret_start = text[line_start..start].chars().count();
-    let caret_len = text[start..end.min(line_end).max(start)]
+    let mut caret_start = text[line_start..start].chars().count();
+    let mut caret_len = text[start..end.min(line_end).max(start)]
         .chars()
         .count()
         .max(1);
+    // A very long line is shown as a window around the caret.
+    let chars: Vec<char> = line_text.chars().collect();
+    let shown = if chars.len() > MAX_SHOWN {
+        let from = caret_start.saturating_sub(MAX_SHOWN / 2);
+        let to = (from + MAX_SHOWN).min(chars.len());
+        let mut window: String = chars[from..to].iter().collect();
+        if to < chars.len() {
+            window.push('…');
+        }
+        if from > 0 {
+            window.insert(0, '…');
+            caret_start = caret_start - from + 1;
+        }
+        caret_len = caret_len.min(MAX_SHOWN);
+        window
+    } else {
+        line_text.to_string()
+    };
+    let _ = writeln!(out, "{line} | {shown}");
     let _ = writeln!(
         out,
         "{pad} | {}{}",

@@ -83,6 +83,7 @@ fn run_command(args: RunArgs) -> Result<(), CliError> {
     let scenario = load_scenario(&args.file)?;
     let file = args.file.display().to_string();
     let config = run_config(&scenario, &args.sim);
+    check_memory(&scenario, &config)?;
     let outcome = simulate(&scenario, &config, &args.sim)?;
     let summary = summary::summarize(&scenario, &file, &outcome);
     if let Some(dir) = &args.sim.out {
@@ -114,6 +115,26 @@ fn run_config(scenario: &Scenario, sim: &SimulationArgs) -> RunConfig {
         config.seed = seed;
     }
     config
+}
+
+/// Memory a run may use before it is refused: far above any interactive use, below what would
+/// make the machine swap or abort.
+const MEMORY_BUDGET: u64 = 8 << 30;
+
+/// Refuses a run whose per-run values alone would exceed the memory budget.
+fn check_memory(scenario: &Scenario, config: &RunConfig) -> Result<(), CliError> {
+    let estimate = engine::memory_estimate(scenario, config, rayon::current_num_threads());
+    if estimate > MEMORY_BUDGET {
+        let per_run = estimate / config.runs.max(1);
+        return Err(CliError::Usage(format!(
+            "{} runs would need about {:.1} GiB of memory ({per_run} bytes per run for the metrics \
+             and parameter draws kept for every run); the limit is {} GiB: lower --runs",
+            config.runs,
+            estimate as f64 / f64::from(1u32 << 30),
+            MEMORY_BUDGET >> 30
+        )));
+    }
+    Ok(())
 }
 
 /// Runs the engine on a pool of the requested size, with progress on a terminal.

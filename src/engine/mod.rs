@@ -47,6 +47,15 @@ pub struct Outcome {
     pub params: Vec<Vec<f64>>,
 }
 
+/// Bytes a simulation will hold at its peak: per-run metric values and parameter draws (twice,
+/// while they are transposed) and one series accumulator per worker.
+pub fn memory_estimate(scenario: &Scenario, config: &RunConfig, threads: usize) -> u64 {
+    let plan = plan::Plan::new(scenario);
+    let per_run = (scenario.metrics.len().max(1) + scenario.params.len().max(1)) as u64 * 8 * 2;
+    let series = SeriesAccumulator::bytes(plan.n_steps + 1, plan.n_series(), config.bins) as u64;
+    per_run * config.runs + series * (4 * threads as u64 + 1)
+}
+
 /// Runs per batch: the unit of parallel work. Fixed, so the work split never depends on the
 /// number of threads (results would not either, but fixed batches keep that easy to see).
 const BATCH: usize = 256;
