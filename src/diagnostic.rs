@@ -1,5 +1,5 @@
-//! Problems found in a scenario file, each pointing at a byte range of the file's text, and
-//! their rendering as `FILE:LINE:COLUMN: message`, the offending line, a caret, and a hint.
+//! Problems found in scenario files, each pointing at a byte range of a file's text, and their
+//! rendering as `FILE:LINE:COLUMN: message`, the offending line, a caret, and a hint.
 //!
 //! Validation collects every problem it can find before giving up, so this type is a plain
 //! value gathered into a `Vec`, not an early-return error.
@@ -33,22 +33,77 @@ impl Diagnostic {
     }
 }
 
-/// A file's problems together with what is needed to show them.
-#[derive(Debug, Clone)]
-pub struct FileDiagnostics {
-    /// The path as the user gave it (shown as is).
-    pub path: String,
-    pub text: String,
-    pub diagnostics: Vec<Diagnostic>,
+/// The files of one scenario — the file named by the user first, then the files it extends —
+/// laid end to end, so that a byte range of the concatenation names both a file and a place in
+/// it. Spans of every file's values are global offsets into this concatenation.
+#[derive(Debug, Clone, Default)]
+pub struct Sources {
+    files: Vec<SourceFile>,
 }
 
-impl std::fmt::Display for FileDiagnostics {
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    /// The path as the user gave it or as resolved from `extends` (shown as is).
+    pub path: String,
+    pub text: String,
+    /// Global offset of the file's first byte.
+    pub start: usize,
+}
+
+impl Sources {
+    pub fn new(path: &str, text: &str) -> Sources {
+        let mut sources = Sources::default();
+        sources.add(path, text);
+        sources
+    }
+
+    /// Adds a file and returns its global start offset (one past the previous file's end).
+    pub fn add(&mut self, path: &str, text: &str) -> usize {
+        let start = self.files.last().map_or(0, |f| f.start + f.text.len() + 1);
+        self.files.push(SourceFile {
+            path: path.to_string(),
+            text: text.to_string(),
+            start,
+        });
+        start
+    }
+
+    /// The file holding global `offset`, and the offset within it.
+    pub fn locate(&self, offset: usize) -> (&SourceFile, usize) {
+        let file = self
+            .files
+            .iter()
+            .rev()
+            .find(|f| f.start <= offset)
+            .unwrap_or(&self.files[0]);
+        (file, (offset - file.start).min(file.text.len()))
+    }
+
+    pub fn files(&self) -> &[SourceFile] {
+        &self.files
+    }
+}
+
+/// Problems of a scenario together with the files needed to show them.
+#[derive(Debug, Clone)]
+pub struct Diagnostics {
+    pub sources: Sources,
+    pub list: Vec<Diagnostic>,
+}
+
+impl std::fmt::Display for Diagnostics {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        for (i, diagnostic) in self.diagnostics.iter().enumerate() {
+        for (i, diagnostic) in self.list.iter().enumerate() {
             if i > 0 {
                 writeln!(f)?;
             }
-            f.write_str(&render(&self.path, &self.text, diagnostic))?;
+            let (file, start) = self.sources.locate(diagnostic.span.start);
+            let end = start + diagnostic.span.len();
+            let local = Diagnostic {
+                span: start..end,
+                ..diagnostic.clone()
+            };
+            f.write_str(&render(&file.path, &file.text, &local))?;
         }
         Ok(())
     }

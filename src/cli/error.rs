@@ -1,11 +1,11 @@
 //! Errors of the command line and the exit code each maps to.
 
-use crate::diagnostic::FileDiagnostics;
+use crate::diagnostic::Diagnostics;
 
 #[derive(Debug)]
 pub enum CliError {
     /// Problems in scenario files (exit 2).
-    Invalid(Vec<FileDiagnostics>),
+    Invalid(Vec<Diagnostics>),
     /// A wrong argument or a file that cannot be used as input (exit 2).
     Usage(String),
     /// Anything else, e.g. writing results failed (exit 1).
@@ -25,7 +25,7 @@ impl std::fmt::Display for CliError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             CliError::Invalid(files) => {
-                let count: usize = files.iter().map(|f| f.diagnostics.len()).sum();
+                let count: usize = files.iter().map(|f| f.list.len()).sum();
                 for file in files {
                     write!(f, "{file}")?;
                     writeln!(f)?;

@@ -215,7 +215,21 @@ pub fn load_scenario(path: &Path) -> Result<Scenario, CliError> {
             e.utf8_error().valid_up_to()
         ))
     })?;
-    scenario::load(&path.display().to_string(), &text).map_err(|d| CliError::Invalid(vec![d]))
+    let mut read = |parent: &str| read_parent(Path::new(parent));
+    scenario::load_with(&path.display().to_string(), &text, &mut read)
+        .map_err(|d| CliError::Invalid(vec![d]))
+}
+
+/// Reads a file named by `extends`, with the same limits as a scenario file.
+fn read_parent(path: &Path) -> Result<String, String> {
+    let metadata = std::fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    if metadata.len() > MAX_FILE_BYTES {
+        return Err(format!(
+            "{} is larger than {MAX_FILE_BYTES} bytes",
+            path.display()
+        ));
+    }
+    std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 /// Prints to stdout; a closed pipe (`steppe run ... | head`) is not an error.

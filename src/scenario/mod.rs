@@ -5,19 +5,22 @@
 //! to the step). `load` turns TOML text into a `Scenario` or into the list of everything wrong
 //! with it; it does no I/O, the caller reads the file.
 
+mod merge;
 mod raw;
 mod validate;
 
 use crate::distribution::Distribution;
 use crate::expr::Expr;
 
-pub use validate::load;
+pub use validate::{ReadFile, load, load_with};
 
 /// The name of the target's own share, present in every target and channel.
 pub const AUTONOMY: &str = "autonomy";
 
 #[derive(Debug, Clone)]
 pub struct Scenario {
+    /// The scenario this one extends (path as resolved from the extending file), if any.
+    pub extends: Option<String>,
     pub name: String,
     pub title: String,
     pub description: String,

@@ -18,7 +18,9 @@ pub type RawTransitions = IndexMap<Name, Spanned<IndexMap<Name, Spanned<f64>>>>;
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawScenario {
-    pub scenario: Spanned<RawHeader>,
+    /// Path of the scenario this one extends, relative to this file.
+    pub extends: Option<Spanned<String>>,
+    pub scenario: Option<Spanned<RawHeader>>,
     #[serde(default)]
     pub actors: IndexMap<Name, Spanned<RawEntity>>,
     #[serde(default)]
@@ -88,6 +90,8 @@ pub enum RawParam {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawParamTable {
+    /// In an extending scenario: drop the inherited item of this name.
+    pub remove: Option<Spanned<bool>>,
     pub dist: Option<Number>,
     pub description: Text,
     pub source: Text,
@@ -127,6 +131,8 @@ pub struct RawReversion {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawDriver {
+    /// In an extending scenario: drop the inherited item of this name.
+    pub remove: Option<Spanned<bool>>,
     #[serde(rename = "type")]
     pub kind: Option<Spanned<String>>,
     pub description: Text,
@@ -162,6 +168,8 @@ pub struct RawDriverEffect {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawEvent {
+    /// In an extending scenario: drop the inherited item of this name.
+    pub remove: Option<Spanned<bool>>,
     pub description: Text,
     pub source: Text,
     pub hazard: Option<Number>,
@@ -187,6 +195,8 @@ pub struct RawEventEffect {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawMetric {
+    /// In an extending scenario: drop the inherited item of this name.
+    pub remove: Option<Spanned<bool>>,
     pub kind: Option<Spanned<String>>,
     pub expr: Option<Spanned<String>>,
     pub year: Option<Spanned<i64>>,

@@ -2,10 +2,12 @@
 //! names, ranges, sums and expressions, and collecting every problem with its place in the file.
 
 use std::ops::Range;
+use std::path::Path;
 
 use indexmap::IndexMap;
 use toml::Spanned;
 
+use super::merge;
 use super::raw::{
     Name, Number, RawDriver, RawEvent, RawInitialValue, RawMetric, RawNumber, RawNumberOrName,
     RawParam, RawRule, RawScenario, RawSelection, Text,
@@ -14,7 +16,7 @@ use super::{
     AUTONOMY, CellDynamics, CellShift, Driver, DriverKind, Entity, Event, Factor, Metric,
     MetricKind, Note, Param, Regime, Reversion, Scenario, Step, Value,
 };
-use crate::diagnostic::{Diagnostic, FileDiagnostics, nearest, unknown_name_hint};
+use crate::diagnostic::{Diagnostic, Diagnostics, Sources, nearest, unknown_name_hint};
 use crate::distribution::Distribution;
 use crate::expr::{self, Expr, Names, Type};
 
@@ -23,35 +25,149 @@ const MAX_RUNS: i64 = 1_000_000_000;
 /// Longest horizon, in years.
 const MAX_YEARS: i64 = 1000;
 
-/// Reads a scenario from its text. `path` is only used to label problems.
-pub fn load(path: &str, text: &str) -> Result<Scenario, FileDiagnostics> {
-    let fail = |diagnostics| FileDiagnostics {
-        path: path.to_string(),
-        text: text.to_string(),
-        diagnostics,
+/// Deepest chain of `extends` followed.
+const MAX_EXTENDS: usize = 16;
+
+/// Reads a file named by `extends`: its text, or why it cannot be read.
+pub type ReadFile<'a> = &'a mut dyn FnMut(&str) -> Result<String, String>;
+
+/// Reads a scenario from its text. `path` only labels problems; a scenario that `extends`
+/// another needs [`load_with`].
+pub fn load(path: &str, text: &str) -> Result<Scenario, Diagnostics> {
+    load_with(path, text, &mut |p| {
+        Err(format!("cannot read {p}: files are not available here"))
+    })
+}
+
+/// Reads a scenario from its text, reading the files it extends with `read` (paths relative to
+/// the extending file, as `path` names it).
+pub fn load_with(path: &str, text: &str, read: ReadFile) -> Result<Scenario, Diagnostics> {
+    let mut sources = Sources::new(path, text);
+    let mut chain = vec![normalize(path)];
+    let resolved = parse_file(text, 0)
+        .map_err(|d| vec![d])
+        .and_then(|raw| resolve(raw, path, &mut sources, read, &mut chain));
+    let (raw, extends, problems) = match resolved {
+        Ok(resolved) => resolved,
+        Err(list) => return Err(Diagnostics { sources, list }),
     };
-    let raw: RawScenario = match toml::from_str(text) {
-        Ok(raw) => raw,
-        Err(error) => return Err(fail(vec![toml_error(&error, text)])),
-    };
+    // Global offsets index this concatenation of every file, one newline between files.
+    let all_text = sources
+        .files()
+        .iter()
+        .map(|f| f.text.as_str())
+        .collect::<Vec<_>>()
+        .join("\n");
     let mut validator = Validator {
-        text,
-        diagnostics: Vec::new(),
+        text: &all_text,
+        diagnostics: problems,
         params: Vec::new(),
     };
     let scenario = validator.scenario(raw);
     match scenario {
-        Some(scenario) if validator.diagnostics.is_empty() => Ok(scenario),
+        Some(mut scenario) if validator.diagnostics.is_empty() => {
+            scenario.extends = extends;
+            Ok(scenario)
+        }
         _ => {
-            let mut diagnostics = validator.diagnostics;
-            diagnostics.sort_by_key(|d| d.span.start);
-            Err(fail(diagnostics))
+            let mut list = validator.diagnostics;
+            list.sort_by_key(|d| d.span.start);
+            Err(Diagnostics { sources, list })
         }
     }
 }
 
+/// Parses one file whose text starts at global offset `start`. Padding the text with that
+/// many bytes of whitespace makes every span the parser records global.
+fn parse_file(text: &str, start: usize) -> Result<RawScenario, Diagnostic> {
+    let padded;
+    let text = if start == 0 {
+        text
+    } else {
+        padded = format!("{}\n{text}", " ".repeat(start - 1));
+        &padded
+    };
+    toml::from_str(text).map_err(|error| toml_error(&error))
+}
+
+/// Follows `extends`, merging each parent under its child. Returns the merged raw scenario,
+/// the path of the direct parent, and problems found while merging.
+fn resolve(
+    raw: RawScenario,
+    path: &str,
+    sources: &mut Sources,
+    read: ReadFile,
+    chain: &mut Vec<String>,
+) -> Result<(RawScenario, Option<String>, Vec<Diagnostic>), Vec<Diagnostic>> {
+    let Some(extends) = raw.extends.clone() else {
+        return Ok((raw, None, Vec::new()));
+    };
+    let span = extends.span();
+    if raw
+        .scenario
+        .as_ref()
+        .is_none_or(|h| h.get_ref().name.is_none())
+    {
+        return Err(vec![
+            Diagnostic::new(span, "a scenario that extends another needs its own `name`")
+                .with_hint("add [scenario] with name = \"...\": results are labelled by it"),
+        ]);
+    }
+    if chain.len() > MAX_EXTENDS {
+        return Err(vec![Diagnostic::new(
+            span,
+            format!("`extends` chains deeper than {MAX_EXTENDS} files are refused"),
+        )]);
+    }
+    let parent_path = Path::new(path)
+        .parent()
+        .unwrap_or(Path::new(""))
+        .join(extends.get_ref())
+        .to_string_lossy()
+        .into_owned();
+    // Read and show the path without `.` and `dir/..`: the same file, named more plainly.
+    let parent_path = normalize(&parent_path);
+    if let Some(first) = chain.iter().position(|p| *p == parent_path) {
+        let mut cycle: Vec<&str> = chain[first..].iter().map(String::as_str).collect();
+        cycle.push(&parent_path);
+        return Err(vec![Diagnostic::new(
+            span,
+            format!("`extends` goes round in a circle: {}", cycle.join(" → ")),
+        )]);
+    }
+    let text = read(&parent_path).map_err(|why| {
+        vec![Diagnostic::new(
+            span.clone(),
+            format!("cannot read the scenario this one extends: {why}"),
+        )]
+    })?;
+    let start = sources.add(&parent_path, &text);
+    let parent = parse_file(&text, start).map_err(|d| vec![d])?;
+    chain.push(parent_path.clone());
+    let (parent, _, mut problems) = resolve(parent, &parent_path, sources, read, chain)?;
+    let (merged, merge_problems) = merge::merge(raw, parent);
+    problems.extend(merge_problems);
+    Ok((merged, Some(parent_path), problems))
+}
+
+/// A path with `.` and `a/..` removed, to recognise the same file named two ways.
+fn normalize(path: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "." => {}
+            "" if !parts.is_empty() => {}
+            ".." if parts.last().is_some_and(|p| *p != "..") => {
+                parts.pop();
+            }
+            _ => parts.push(part),
+        }
+    }
+    parts.join("/")
+}
+
 /// Turns a TOML or shape error into a diagnostic, with the nearest key for an unknown one.
-fn toml_error(error: &toml::de::Error, text: &str) -> Diagnostic {
+fn toml_error(error: &toml::de::Error) -> Diagnostic {
     let span = error.span().unwrap_or(0..0);
     let message = error.message().trim().trim_end_matches('.').to_string();
     if let Some(rest) = message.strip_prefix("unknown field `") {
@@ -73,7 +189,6 @@ fn toml_error(error: &toml::de::Error, text: &str) -> Diagnostic {
         return Diagnostic::new(span, format!("missing key `{field}`"));
     }
     let message = message.replace("invalid type: ", "wrong type: found ");
-    let _ = text;
     Diagnostic::new(span, message)
 }
 
@@ -183,8 +298,17 @@ impl Validator<'_> {
     }
 
     fn scenario(&mut self, raw: RawScenario) -> Option<Scenario> {
-        let header_span = raw.scenario.span();
-        let header = raw.scenario.into_inner();
+        self.no_removals(&raw);
+        let Some(header) = raw.scenario else {
+            self.error_hint(
+                0..0,
+                "the file has no [scenario] table",
+                "start it with [scenario], name, start and end",
+            );
+            return None;
+        };
+        let header_span = header.span();
+        let header = header.into_inner();
         let name = match header.name {
             Some(name) => {
                 self.identifier(&name);
@@ -314,6 +438,7 @@ impl Validator<'_> {
         let metrics = self.metrics(raw.metrics, &names, &horizon);
 
         let scenario = Scenario {
+            extends: None,
             name,
             title: text(header.title),
             description: text(header.description),
@@ -334,6 +459,40 @@ impl Validator<'_> {
             metrics,
         };
         Some(scenario)
+    }
+
+    /// `remove = true` left after merging names nothing inherited.
+    fn no_removals(&mut self, raw: &RawScenario) {
+        let flags = raw
+            .params
+            .values()
+            .filter_map(|p| match p.get_ref() {
+                RawParam::Full(t) => t.remove.clone(),
+                RawParam::Short(_) => None,
+            })
+            .chain(
+                raw.drivers
+                    .values()
+                    .filter_map(|d| d.get_ref().remove.clone()),
+            )
+            .chain(
+                raw.events
+                    .values()
+                    .filter_map(|e| e.get_ref().remove.clone()),
+            )
+            .chain(
+                raw.metrics
+                    .values()
+                    .filter_map(|m| m.get_ref().remove.clone()),
+            );
+        let spans: Vec<Range<usize>> = flags.filter(|f| *f.get_ref()).map(|f| f.span()).collect();
+        for span in spans {
+            self.error_hint(
+                span,
+                "nothing to remove: this scenario extends no other",
+                "`remove = true` drops an item inherited through `extends`",
+            );
+        }
     }
 
     fn identifier(&mut self, name: &Spanned<String>) -> bool {
@@ -609,10 +768,11 @@ impl Validator<'_> {
                     );
                     continue;
                 }
-                RawNumber::Text(t) => match self.distribution(t, number.span()) {
-                    Some(d) => d,
-                    None => continue,
-                },
+                // A broken distribution is reported here; the name still resolves, so that
+                // its uses do not each report an unknown parameter as well.
+                RawNumber::Text(t) => self
+                    .distribution(t, number.span())
+                    .unwrap_or(Distribution::Fixed { value: 0.0 }),
             };
             self.params.push(Param {
                 name: name.into_inner(),

@@ -5,5 +5,6 @@ mod cli;
 mod closed_form;
 mod common;
 mod errors;
+mod extends;
 mod properties;
 mod reproducibility;

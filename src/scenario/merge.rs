@@ -1,0 +1,216 @@
+//! `extends`: a scenario on top of another, merged at the raw stage so that every value keeps
+//! the span of the file it came from.
+//!
+//! Rules: tables merge key by key (the extending file wins); named items (parameters, drivers,
+//! events, metrics, actors, targets, channels, initial shares) merge by name, field by field; an
+//! item with `remove = true` drops the inherited item; `[[dynamics]]` rules of the extending file
+//! come after the parent's (so its drifts add and its other keys win); a non-empty `effects`
+//! list, or a transition row, replaces the inherited one whole.
+
+use indexmap::IndexMap;
+use toml::Spanned;
+
+use super::raw::{
+    Name, RawDriver, RawEntity, RawEvent, RawHeader, RawMetric, RawParam, RawScenario,
+};
+use crate::diagnostic::Diagnostic;
+
+/// Merges `child` onto `parent`. Problems (removing what does not exist) are returned beside
+/// the merged scenario.
+pub fn merge(child: RawScenario, parent: RawScenario) -> (RawScenario, Vec<Diagnostic>) {
+    let mut problems = Vec::new();
+    let scenario = match (child.scenario, parent.scenario) {
+        (Some(c), Some(p)) => {
+            let span = c.span();
+            Some(Spanned::new(span, header(c.into_inner(), p.into_inner())))
+        }
+        (c, p) => c.or(p),
+    };
+    let mut dynamics = parent.dynamics;
+    dynamics.extend(child.dynamics);
+    let merged = RawScenario {
+        extends: child.extends,
+        scenario,
+        actors: named(child.actors, parent.actors, entity),
+        targets: named(child.targets, parent.targets, entity),
+        channels: named(child.channels, parent.channels, entity),
+        initial: named(child.initial, parent.initial, |c, p| {
+            let span = c.span();
+            let rows = named(c.into_inner(), p.into_inner(), |c, p| {
+                let span = c.span();
+                Spanned::new(span, union(c.into_inner(), p.into_inner()))
+            });
+            Spanned::new(span, rows)
+        }),
+        params: removable(
+            child.params,
+            parent.params,
+            param_removal,
+            param,
+            &mut problems,
+        ),
+        dynamics,
+        drivers: removable(
+            child.drivers,
+            parent.drivers,
+            |d| d.remove.clone(),
+            driver,
+            &mut problems,
+        ),
+        events: removable(
+            child.events,
+            parent.events,
+            |e| e.remove.clone(),
+            event,
+            &mut problems,
+        ),
+        metrics: removable(
+            child.metrics,
+            parent.metrics,
+            |m| m.remove.clone(),
+            metric,
+            &mut problems,
+        ),
+    };
+    (merged, problems)
+}
+
+/// Replaces each `Option` field of `$child` that is `None` by the parent's.
+macro_rules! inherit {
+    ($child:ident, $parent:ident: $($field:ident),+) => {
+        $( $child.$field = $child.$field.or($parent.$field); )+
+    };
+}
+
+fn header(mut c: RawHeader, p: RawHeader) -> RawHeader {
+    inherit!(c, p: name, title, description, start, end, step, runs, seed);
+    c
+}
+
+fn entity(c: Spanned<RawEntity>, p: Spanned<RawEntity>) -> Spanned<RawEntity> {
+    let span = c.span();
+    let (mut c, p) = (c.into_inner(), p.into_inner());
+    inherit!(c, p: label, weight, description, source);
+    Spanned::new(span, c)
+}
+
+fn param(c: Spanned<RawParam>, p: Spanned<RawParam>) -> Spanned<RawParam> {
+    let span = c.span();
+    match (c.into_inner(), p.into_inner()) {
+        (RawParam::Full(mut c), RawParam::Full(p)) => {
+            inherit!(c, p: dist, description, source);
+            Spanned::new(span, RawParam::Full(c))
+        }
+        (c, _) => Spanned::new(span, c),
+    }
+}
+
+fn param_removal(p: &RawParam) -> Option<Spanned<bool>> {
+    match p {
+        RawParam::Full(t) => t.remove.clone(),
+        RawParam::Short(_) => None,
+    }
+}
+
+fn driver(c: Spanned<RawDriver>, p: Spanned<RawDriver>) -> Spanned<RawDriver> {
+    let span = c.span();
+    let (mut c, p) = (c.into_inner(), p.into_inner());
+    inherit!(c, p: kind, description, source, states, initial, persistence, sd);
+    c.transitions = match (c.transitions, p.transitions) {
+        (Some(c), Some(p)) => {
+            let span = c.span();
+            Some(Spanned::new(span, union(c.into_inner(), p.into_inner())))
+        }
+        (c, p) => c.or(p),
+    };
+    if c.effects.is_empty() {
+        c.effects = p.effects;
+    }
+    Spanned::new(span, c)
+}
+
+fn event(c: Spanned<RawEvent>, p: Spanned<RawEvent>) -> Spanned<RawEvent> {
+    let span = c.span();
+    let (mut c, p) = (c.into_inner(), p.into_inner());
+    inherit!(c, p: description, source, hazard, window, repeat, when);
+    if c.effects.is_empty() {
+        c.effects = p.effects;
+    }
+    Spanned::new(span, c)
+}
+
+fn metric(c: Spanned<RawMetric>, p: Spanned<RawMetric>) -> Spanned<RawMetric> {
+    let span = c.span();
+    let (mut c, p) = (c.into_inner(), p.into_inner());
+    inherit!(c, p: kind, expr, year, description, source);
+    Spanned::new(span, c)
+}
+
+/// The parent's items in their order, merged with the child's of the same name, then the
+/// child's new items.
+fn named<V>(
+    child: IndexMap<Name, V>,
+    mut parent: IndexMap<Name, V>,
+    merge: impl Fn(V, V) -> V,
+) -> IndexMap<Name, V> {
+    for (name, value) in child {
+        match parent.get_index_of(&name) {
+            Some(i) => {
+                // Keep the parent's position but the child's spelling and span of the name.
+                let (_, inherited) = parent.shift_remove_index(i).expect("index exists");
+                let (j, _) = parent.insert_full(name, merge(value, inherited));
+                parent.move_index(j, i);
+            }
+            None => {
+                parent.insert(name, value);
+            }
+        }
+    }
+    parent
+}
+
+/// Like `named` for plain values: the child's value wins.
+fn union<V>(child: IndexMap<Name, V>, parent: IndexMap<Name, V>) -> IndexMap<Name, V> {
+    named(child, parent, |c, _| c)
+}
+
+/// `named`, honouring `remove = true`.
+fn removable<T>(
+    child: IndexMap<Name, Spanned<T>>,
+    parent: IndexMap<Name, Spanned<T>>,
+    removal: impl Fn(&T) -> Option<Spanned<bool>>,
+    merge: impl Fn(Spanned<T>, Spanned<T>) -> Spanned<T>,
+    problems: &mut Vec<Diagnostic>,
+) -> IndexMap<Name, Spanned<T>> {
+    let mut kept = IndexMap::new();
+    let mut removed = Vec::new();
+    for (name, value) in child {
+        match removal(value.get_ref()) {
+            Some(flag) if *flag.get_ref() => {
+                if !parent.contains_key(&name) {
+                    problems.push(
+                        Diagnostic::new(
+                            flag.span(),
+                            format!(
+                                "`{}` is not inherited, so there is nothing to remove",
+                                name.get_ref()
+                            ),
+                        )
+                        .with_hint(
+                            "`remove = true` drops an item of the scenario named in `extends`",
+                        ),
+                    );
+                }
+                removed.push(name);
+            }
+            _ => {
+                kept.insert(name, value);
+            }
+        }
+    }
+    let mut merged = named(kept, parent, merge);
+    for name in removed {
+        merged.shift_remove(&name);
+    }
+    merged
+}
