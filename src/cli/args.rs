@@ -34,6 +34,36 @@ The same scenario, seed and run count give the same numbers, bit for bit, on any
     Run(RunArgs),
     /// Check scenario files without running them; print every problem found.
     Validate(ValidateArgs),
+    /// Print a scenario's assumptions in plain words (and what it changes, if it extends another).
+    #[command(
+        long_about = "Print a scenario's assumptions in plain words: every parameter with its \
+distribution and its 5/50/95 % values, description and source; every rule of how strengths move; \
+every driver and event with its hazard, window, condition and effects; every metric. For a scenario \
+that extends another, it starts with exactly what it changes relative to its parent."
+    )]
+    Explain(ExplainArgs),
+    /// Write a new, commented scenario file that validates and runs as written.
+    Init(InitArgs),
+    /// Print the JSON Schema of the scenario format (for editors: Taplo, Even Better TOML).
+    Schema,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The scenario file (TOML).
+    pub file: PathBuf,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Example:\n  steppe init my_scenario        # writes my_scenario.toml\n  steppe run my_scenario.toml"
+)]
+pub struct InitArgs {
+    /// Name of the new scenario; the file is NAME.toml unless NAME ends in .toml.
+    pub name: String,
+    /// Replace the file if it exists.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]

@@ -17,7 +17,7 @@ use crate::report;
 use crate::scenario::{self, Scenario};
 use crate::summary;
 pub use args::Cli;
-use args::{Command, RunArgs, SimulationArgs, ValidateArgs};
+use args::{Command, ExplainArgs, InitArgs, RunArgs, SimulationArgs, ValidateArgs};
 pub use error::CliError;
 
 /// Largest scenario file read, in bytes: more is surely not a hand-written scenario.
@@ -46,7 +46,34 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Command::Run(args) => run_command(args),
         Command::Validate(args) => validate_command(args),
+        Command::Explain(args) => explain_command(args),
+        Command::Init(args) => init_command(args),
+        Command::Schema => print_stdout(&crate::scenario::schema::render()),
     }
+}
+
+fn explain_command(args: ExplainArgs) -> Result<(), CliError> {
+    let scenario = load_scenario(&args.file)?;
+    let parent = match &scenario.extends {
+        Some(parent) => Some(load_scenario(Path::new(parent))?),
+        None => None,
+    };
+    print_stdout(&report::explain::render(&scenario, parent.as_ref()))
+}
+
+fn init_command(args: InitArgs) -> Result<(), CliError> {
+    let (name, file) = match args.name.strip_suffix(".toml") {
+        Some(stem) => (stem.to_string(), args.name.clone()),
+        None => (args.name.clone(), format!("{}.toml", args.name)),
+    };
+    let stem = Path::new(&name)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let text = crate::scenario::template(&stem).map_err(CliError::Usage)?;
+    output::write_file(Path::new(&file), &text, args.force)?;
+    eprintln!("wrote {file}; try: steppe run {file}");
+    Ok(())
 }
 
 fn validate_command(args: ValidateArgs) -> Result<(), CliError> {

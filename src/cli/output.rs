@@ -61,3 +61,28 @@ pub fn write_dir(dir: &Path, files: &[(&str, String)], force: bool) -> Result<()
 fn failure(action: &str, path: &Path, error: &std::io::Error) -> CliError {
     CliError::Failure(format!("cannot {action} {}: {error}", path.display()))
 }
+
+/// Writes one file atomically (temporary sibling, then rename); an existing file is only
+/// replaced with `force`.
+pub fn write_file(path: &Path, contents: &str, force: bool) -> Result<(), CliError> {
+    if path.exists() && !force {
+        return Err(CliError::Usage(format!(
+            "{} already exists; choose another name or add --force to replace it",
+            path.display()
+        )));
+    }
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "file".into());
+    let temporary = parent.join(format!(".{name}.tmp-{}", std::process::id()));
+    fs::write(&temporary, contents).map_err(|e| failure("write", &temporary, &e))?;
+    fs::rename(&temporary, path).map_err(|e| {
+        let _ = fs::remove_file(&temporary);
+        failure("create", path, &e)
+    })
+}

@@ -2,5 +2,6 @@
 //! strings; writing them anywhere is the caller's business.
 
 pub mod csv;
+pub mod explain;
 pub mod json;
 pub mod table;

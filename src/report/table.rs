@@ -152,7 +152,7 @@ const WIDTH: usize = 80;
 const START_WIDTH: usize = 7;
 
 /// Word-wraps `text` to `width` columns, each line starting with `indent`.
-fn wrap(text: &str, indent: &str, width: usize) -> String {
+pub fn wrap(text: &str, indent: &str, width: usize) -> String {
     let mut out = String::new();
     let mut line = String::from(indent);
     for word in text.split_whitespace() {

@@ -7,12 +7,27 @@
 
 mod merge;
 mod raw;
+pub mod schema;
 mod validate;
 
 use crate::distribution::Distribution;
 use crate::expr::Expr;
 
 pub use validate::{ReadFile, load, load_with};
+
+/// A new, commented scenario called `name` (what `steppe init` writes). It validates and runs
+/// as written; a test keeps it so.
+pub fn template(name: &str) -> Result<String, String> {
+    let mut chars = name.chars();
+    let valid = chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !valid {
+        return Err(format!(
+            "`{name}` is not a valid scenario name: start with a letter, then letters, digits or `_`"
+        ));
+    }
+    Ok(include_str!("template.toml").replace("NAME", name))
+}
 
 /// The name of the target's own share, present in every target and channel.
 pub const AUTONOMY: &str = "autonomy";
@@ -43,8 +58,9 @@ pub struct Scenario {
     pub params: Vec<Param>,
     /// How each cell's log-strength moves, indexed like `initial_shares`.
     pub cells: Vec<CellDynamics>,
-    /// The description and source of each `[[dynamics]]` rule, in file order.
-    pub rules: Vec<Note>,
+    /// The `[[dynamics]]` rules as written (resolved), in file order; `cells` is what they
+    /// add up to.
+    pub rules: Vec<Rule>,
     pub drivers: Vec<Driver>,
     pub events: Vec<Event>,
     pub metrics: Vec<Metric>,
@@ -55,6 +71,18 @@ pub struct Scenario {
 pub struct Note {
     pub description: String,
     pub source: String,
+}
+
+/// One `[[dynamics]]` rule: the cells it selects and the keys it sets.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rule {
+    pub note: Note,
+    pub cells: Vec<usize>,
+    pub drift: Option<Value>,
+    pub volatility: Option<Value>,
+    pub reversion: Option<Reversion>,
+    pub floor: Option<Value>,
+    pub ceiling: Option<Value>,
 }
 
 /// An actor, target or channel.
@@ -199,6 +227,8 @@ pub struct Event {
     pub window: (i32, i32),
     pub repeat: bool,
     pub condition: Option<Expr>,
+    /// The condition as written.
+    pub condition_text: Option<String>,
     pub jumps: Vec<CellShift>,
     pub drifts: Vec<CellShift>,
     /// (driver, state) forced when the event fires.

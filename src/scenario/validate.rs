@@ -14,7 +14,7 @@ use super::raw::{
 };
 use super::{
     AUTONOMY, CellDynamics, CellShift, Driver, DriverKind, Entity, Event, Factor, Metric,
-    MetricKind, Note, Param, Regime, Reversion, Scenario, Step, Value,
+    MetricKind, Note, Param, Regime, Reversion, Rule, Scenario, Step, Value,
 };
 use crate::diagnostic::{Diagnostic, Diagnostics, Sources, nearest, unknown_name_hint};
 use crate::distribution::Distribution;
@@ -402,15 +402,7 @@ impl Validator<'_> {
         let initial_shares = self.initial(raw.initial, &declared);
         self.named_params(raw.params);
         let n_named = self.params.len();
-        let rules = raw
-            .dynamics
-            .iter()
-            .map(|r| Note {
-                description: text(r.get_ref().description.clone()),
-                source: text(r.get_ref().source.clone()),
-            })
-            .collect();
-        let cells = self.dynamics(raw.dynamics, &declared);
+        let dynamics = self.dynamics(raw.dynamics, &declared);
         let drivers = self.drivers(raw.drivers, &declared);
 
         let names = Names {
@@ -452,8 +444,8 @@ impl Validator<'_> {
             channels,
             initial_shares: initial_shares?,
             params: std::mem::take(&mut self.params),
-            cells: cells?,
-            rules,
+            cells: dynamics.as_ref()?.0.clone(),
+            rules: dynamics?.1,
             drivers,
             events,
             metrics,
@@ -989,7 +981,8 @@ impl Validator<'_> {
         &mut self,
         rules: Vec<Spanned<RawRule>>,
         declared: &Declared,
-    ) -> Option<Vec<CellDynamics>> {
+    ) -> Option<(Vec<CellDynamics>, Vec<Rule>)> {
+        let mut summaries = Vec::new();
         let n_cells =
             declared.targets.len() * declared.channels.len() * (declared.actors.len() + 1);
         let still = CellDynamics {
@@ -1050,6 +1043,18 @@ impl Validator<'_> {
                 ok = false;
                 continue;
             };
+            summaries.push(Rule {
+                note: Note {
+                    description: text(rule.description.clone()),
+                    source: text(rule.source.clone()),
+                },
+                cells: selected.clone(),
+                drift,
+                volatility,
+                reversion,
+                floor,
+                ceiling,
+            });
             for cell in selected {
                 let dynamics = &mut cells[cell];
                 if let Some(d) = drift.filter(|d| !d.is_zero()) {
@@ -1082,7 +1087,7 @@ impl Validator<'_> {
         if ok {
             self.check_floors(&cells, declared, &rules);
         }
-        ok.then_some(cells)
+        ok.then_some((cells, summaries))
     }
 
     /// Floors of one target and channel must leave room for each other.
@@ -1650,6 +1655,7 @@ impl Validator<'_> {
                 window,
                 repeat: event.repeat.is_some_and(|r| *r.get_ref()),
                 condition,
+                condition_text: event.when.as_ref().map(|w| w.get_ref().clone()),
                 jumps,
                 drifts,
                 regime_changes,

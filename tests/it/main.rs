@@ -1,6 +1,7 @@
 //! The integration tests, in one binary (one link step): the CLI run as a real process, the
 //! engine against closed-form answers, reproducibility, and properties over random scenarios.
 
+mod authoring;
 mod cli;
 mod closed_form;
 mod common;
@@ -8,3 +9,4 @@ mod errors;
 mod extends;
 mod properties;
 mod reproducibility;
+mod schema_check;

@@ -1,0 +1,229 @@
+//! The JSON Schema of the scenario format, for editors with TOML schema support (Taplo, Even
+//! Better TOML): key completion, hover text, and marks on unknown keys and wrong types.
+//!
+//! It describes the shape only; meaning (names that exist, ranges, sums) is checked by
+//! `steppe validate`. `docs/steppe.schema.json` is this output, kept equal by a test.
+
+use serde_json::{Value, json};
+
+/// The schema as pretty-printed JSON, ending in a newline.
+pub fn render() -> String {
+    let mut text = serde_json::to_string_pretty(&schema()).expect("a JSON value always serialises");
+    text.push('\n');
+    text
+}
+
+pub fn schema() -> Value {
+    json!({
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "$id": "steppe.schema.json",
+        "title": "steppe scenario",
+        "description": "A Monte Carlo scenario of geopolitical influence. Reference: docs/format.md.",
+        "type": "object",
+        "additionalProperties": false,
+        "required": ["scenario"],
+        "properties": {
+            "extends": {
+                "type": "string",
+                "description": "Path of the scenario this one builds on, relative to this file. Tables merge key by key; named items by name; [[dynamics]] rules append."
+            },
+            "scenario": {
+                "type": "object",
+                "additionalProperties": false,
+                "description": "What the scenario is called and over which years it runs.",
+                "properties": {
+                    "name": { "type": "string", "description": "Identifier used in outputs." },
+                    "title": { "type": "string", "description": "One line for humans." },
+                    "description": { "type": "string", "description": "The story." },
+                    "start": { "type": "integer", "description": "Year of the initial state." },
+                    "end": { "type": "integer", "description": "Horizon year (after start)." },
+                    "step": { "enum": ["year", "quarter", "month"], "description": "Simulation step; every rate stays per year." },
+                    "runs": { "type": "integer", "minimum": 1, "description": "Number of simulated futures (--runs overrides)." },
+                    "seed": { "type": "integer", "minimum": 0, "description": "Master seed (--seed overrides)." }
+                }
+            },
+            "actors": named("Outside powers competing for influence.", entity(false)),
+            "targets": named("States where influence is contested.", entity(true)),
+            "channels": named("Kinds of influence (security, economy, ...).", entity(true)),
+            "initial": {
+                "type": "object",
+                "description": "Initial shares: [initial.TARGET.CHANNEL] actor = share; autonomy is the remainder.",
+                "additionalProperties": {
+                    "type": "object",
+                    "additionalProperties": {
+                        "type": "object",
+                        "properties": { "source": { "type": "string", "description": "Where these figures come from." } },
+                        "additionalProperties": { "type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1, "description": "The actor's initial share, in (0, 1)." }
+                    }
+                }
+            },
+            "params": named("Named assumptions, each drawn once per run.", param()),
+            "dynamics": {
+                "type": "array",
+                "description": "Rules of how log-strengths move, per year. Drifts of matching rules add; other keys: last rule wins.",
+                "items": {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "properties": {
+                        "actors": selection("Actors (\"autonomy\" allowed)."),
+                        "targets": selection("Targets."),
+                        "channels": selection("Channels."),
+                        "drift": number("Trend of ln(strength) per year."),
+                        "volatility": number("Standard deviation of ln(strength) after one year of noise."),
+                        "reversion": {
+                            "type": "object",
+                            "additionalProperties": false,
+                            "required": ["level", "speed"],
+                            "description": "Mean reversion of ln(strength) toward ln(level).",
+                            "properties": {
+                                "level": number("Strength reverted to, on the scale of the initial shares."),
+                                "speed": number("Speed per year.")
+                            }
+                        },
+                        "floor": number("Lowest share in each selected target and channel."),
+                        "ceiling": number("Highest share in each selected target and channel."),
+                        "description": { "type": "string" },
+                        "source": { "type": "string" }
+                    }
+                }
+            },
+            "drivers": named("Markov regime chains and AR(1) factors that shift drifts.", driver()),
+            "events": named("Discrete happenings with a yearly hazard.", event()),
+            "metrics": named("The questions, computed in every run.", metric())
+        }
+    })
+}
+
+fn named(description: &str, item: Value) -> Value {
+    json!({ "type": "object", "description": description, "additionalProperties": item })
+}
+
+fn entity(weighted: bool) -> Value {
+    let mut properties = json!({
+        "label": { "type": "string" },
+        "description": { "type": "string" },
+        "source": { "type": "string" }
+    });
+    if weighted {
+        properties["weight"] = json!({ "type": "number", "exclusiveMinimum": 0, "description": "Relative weight (normalised)." });
+    }
+    json!({ "type": "object", "additionalProperties": false, "properties": properties })
+}
+
+/// A number slot: a constant, a parameter's name or an inline distribution.
+fn number(description: &str) -> Value {
+    json!({ "type": ["number", "string"], "description": format!("{description} A number, a parameter name, or a distribution such as \"normal(0, 1)\".") })
+}
+
+fn selection(description: &str) -> Value {
+    json!({
+        "description": format!("{description} \"all\" (default) or a list of names."),
+        "anyOf": [ { "const": "all" }, { "type": "array", "items": { "type": "string" } } ]
+    })
+}
+
+fn remove() -> Value {
+    json!({ "type": "boolean", "description": "In an extending scenario: drop the inherited item." })
+}
+
+fn param() -> Value {
+    json!({
+        "anyOf": [
+            { "type": "number", "description": "A fixed value." },
+            { "type": "string", "description": "A distribution such as \"normal(-0.03, 0.01)\"." },
+            {
+                "type": "object",
+                "additionalProperties": false,
+                "properties": {
+                    "dist": number("The distribution: fixed(v), normal(mean, sd), lognormal(mu, sigma), uniform(low, high), triangular(low, mode, high), beta(alpha, beta), pert(low, mode, high)."),
+                    "description": { "type": "string" },
+                    "source": { "type": "string", "description": "A claim id (C1-C19) or data source." },
+                    "remove": remove()
+                }
+            }
+        ]
+    })
+}
+
+fn driver() -> Value {
+    json!({
+        "type": "object",
+        "additionalProperties": false,
+        "properties": {
+            "type": { "enum": ["regime", "factor"] },
+            "description": { "type": "string" },
+            "source": { "type": "string" },
+            "remove": remove(),
+            "states": { "type": "array", "items": { "type": "string" }, "description": "Regime: the states." },
+            "initial": { "type": ["string", "number"], "description": "Regime: initial state; factor: initial value." },
+            "transitions": {
+                "type": "object",
+                "description": "Regime: per-year transition probabilities, a row per state, each summing to 1.",
+                "additionalProperties": { "type": "object", "additionalProperties": { "type": "number", "minimum": 0, "maximum": 1 } }
+            },
+            "persistence": number("Factor: AR(1) coefficient over one year, in [0, 1)."),
+            "sd": number("Factor: stationary standard deviation."),
+            "effects": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "properties": {
+                        "state": { "type": "string", "description": "Regime: the state in which the shift applies." },
+                        "actors": selection("Actors."),
+                        "targets": selection("Targets."),
+                        "channels": selection("Channels."),
+                        "drift": number("Drift shift per year (factor: per unit of the factor).")
+                    }
+                }
+            }
+        }
+    })
+}
+
+fn event() -> Value {
+    json!({
+        "type": "object",
+        "additionalProperties": false,
+        "properties": {
+            "description": { "type": "string" },
+            "source": { "type": "string" },
+            "remove": remove(),
+            "hazard": number("Probability per year, in [0, 1]."),
+            "window": { "type": "array", "items": { "type": "integer" }, "minItems": 2, "maxItems": 2, "description": "[first year, last year], inclusive." },
+            "repeat": { "type": "boolean", "description": "May fire more than once (default false)." },
+            "when": { "type": "string", "description": "Condition, e.g. regime(\"war\") == \"gains\"." },
+            "effects": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "properties": {
+                        "actors": selection("Actors."),
+                        "targets": selection("Targets."),
+                        "channels": selection("Channels."),
+                        "jump": number("Added to ln(strength) once, when the event fires."),
+                        "drift": number("Added to the yearly drift from then on."),
+                        "driver": { "type": "string", "description": "Regime forced to `state`." },
+                        "state": { "type": "string" }
+                    }
+                }
+            }
+        }
+    })
+}
+
+fn metric() -> Value {
+    json!({
+        "type": "object",
+        "additionalProperties": false,
+        "properties": {
+            "kind": { "enum": ["at", "first", "ever", "min", "max"] },
+            "expr": { "type": "string", "description": "Expression over share(), region(), regime(), factor(), param(), fired(), year." },
+            "year": { "type": "integer", "description": "Kind \"at\": the year (default: end)." },
+            "description": { "type": "string" },
+            "source": { "type": "string" },
+            "remove": remove()
+        }
+    })
+}
