@@ -110,7 +110,7 @@ fn run_command(args: RunArgs) -> Result<(), CliError> {
     let scenario = load_scenario(&args.file)?;
     let file = args.file.display().to_string();
     let config = run_config(&scenario, &args.sim);
-    check_memory(&scenario, &config)?;
+    check_memory(&scenario, &config, args.sim.threads)?;
     let outcome = simulate(&scenario, &config, &args.sim)?;
     let summary = summary::summarize(&scenario, &file, &outcome);
     if let Some(dir) = &args.sim.out {
@@ -148,20 +148,37 @@ fn run_config(scenario: &Scenario, sim: &SimulationArgs) -> RunConfig {
 /// make the machine swap or abort.
 const MEMORY_BUDGET: u64 = 8 << 30;
 
-/// Refuses a run whose per-run values alone would exceed the memory budget.
-fn check_memory(scenario: &Scenario, config: &RunConfig) -> Result<(), CliError> {
-    let estimate = engine::memory_estimate(scenario, config, rayon::current_num_threads());
-    if estimate > MEMORY_BUDGET {
-        let per_run = estimate / config.runs.max(1);
-        return Err(CliError::Usage(format!(
-            "{} runs would need about {:.1} GiB of memory ({per_run} bytes per run for the metrics \
-             and parameter draws kept for every run); the limit is {} GiB: lower --runs",
-            config.runs,
-            estimate as f64 / f64::from(1u32 << 30),
-            MEMORY_BUDGET >> 30
-        )));
+/// Refuses a simulation that would need more memory than the budget, saying what the memory
+/// is for and what would lower it.
+fn check_memory(
+    scenario: &Scenario,
+    config: &RunConfig,
+    threads: Option<u32>,
+) -> Result<(), CliError> {
+    let threads = threads.map_or_else(rayon::current_num_threads, |t| t as usize);
+    let estimate = engine::memory_estimate(scenario, config, threads);
+    if estimate.total() <= MEMORY_BUDGET {
+        return Ok(());
     }
-    Ok(())
+    let gib = |bytes: u64| bytes as f64 / f64::from(1u32 << 30);
+    let why = if estimate.series > estimate.per_run * estimate.runs {
+        format!(
+            "{:.1} GiB of it for the per-step histograms of every series on {threads} threads: \
+             use a longer step, a shorter horizon or fewer --threads",
+            gib(estimate.series)
+        )
+    } else {
+        format!(
+            "{:.1} GiB of it for the {} bytes per run kept for every metric and parameter: lower --runs",
+            gib(estimate.per_run * estimate.runs),
+            estimate.per_run
+        )
+    };
+    Err(CliError::Usage(format!(
+        "this simulation would need about {:.1} GiB of memory, more than the limit of {} GiB; {why}",
+        gib(estimate.total()),
+        MEMORY_BUDGET >> 30
+    )))
 }
 
 /// Runs the engine on a pool of the requested size, with progress on a terminal.

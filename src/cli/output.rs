@@ -22,6 +22,20 @@ pub fn write_dir(dir: &Path, files: &[(&str, String)], force: bool) -> Result<()
             dir.display()
         )));
     }
+    if exists {
+        // --force replaces results, never anything else: refuse a directory holding other files.
+        let entries = fs::read_dir(dir).map_err(|e| failure("read", dir, &e))?;
+        for entry in entries {
+            let entry = entry.map_err(|e| failure("read", dir, &e))?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if !files.iter().any(|(f, _)| *f == name) || !entry.path().is_file() {
+                return Err(CliError::Usage(format!(
+                    "{} holds {name}, which steppe did not write; --force only replaces a directory of steppe results",
+                    dir.display()
+                )));
+            }
+        }
+    }
     let parent = match dir.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),

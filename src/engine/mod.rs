@@ -48,12 +48,30 @@ pub struct Outcome {
 }
 
 /// Bytes a simulation will hold at its peak: per-run metric values and parameter draws (twice,
-/// while they are transposed) and one series accumulator per worker.
-pub fn memory_estimate(scenario: &Scenario, config: &RunConfig, threads: usize) -> u64 {
+/// while they are transposed), and the series histograms of every worker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MemoryEstimate {
+    pub per_run: u64,
+    pub runs: u64,
+    pub series: u64,
+}
+
+impl MemoryEstimate {
+    pub fn total(&self) -> u64 {
+        self.per_run * self.runs + self.series
+    }
+}
+
+pub fn memory_estimate(scenario: &Scenario, config: &RunConfig, threads: usize) -> MemoryEstimate {
     let plan = plan::Plan::new(scenario);
     let per_run = (scenario.metrics.len().max(1) + scenario.params.len().max(1)) as u64 * 8 * 2;
-    let series = SeriesAccumulator::bytes(plan.n_steps + 1, plan.n_series(), config.bins) as u64;
-    per_run * config.runs + series * (4 * threads as u64 + 1)
+    let one = SeriesAccumulator::bytes(plan.n_steps + 1, plan.n_series(), config.bins) as u64;
+    // Rayon may split the work into a few more parts than threads; each holds one.
+    MemoryEstimate {
+        per_run,
+        runs: config.runs,
+        series: one * (4 * threads as u64 + 1),
+    }
 }
 
 /// Runs per batch: the unit of parallel work. Fixed, so the work split never depends on the

@@ -24,6 +24,9 @@ pub struct Plan {
     pub event_open: Vec<Vec<bool>>,
     /// Pairs (target, channel) with a floor or ceiling on some slot, with those slots.
     pub bounded_pairs: Vec<(usize, Vec<usize>)>,
+    /// Per regime driver (empty for factors): the cumulative yearly transition row of each
+    /// state.
+    pub regime_cumulative: Vec<Vec<Vec<f64>>>,
     /// Time in years of each point 0..=n_steps.
     pub times: Vec<f64>,
     /// Calendar year of each point.
@@ -42,18 +45,17 @@ pub struct Coefficients {
     pub s: Vec<f64>,
     pub floor: Vec<f64>,
     pub ceiling: Vec<f64>,
-    /// Per regime driver (None for factors): per state, the probability of leaving in one step
-    /// and the cumulative distribution of the destination given a move.
-    pub regime_leave: Vec<Vec<f64>>,
-    pub regime_destination: Vec<Vec<Vec<(usize, f64)>>>,
     /// Drift shifts per regime state, resolved: `regime_shifts[d][state]`.
     pub regime_shifts: Vec<Vec<Vec<(usize, f64)>>>,
     /// Per factor driver: AR coefficient per step and innovation sd per step.
     pub factor_phi: Vec<f64>,
     pub factor_innovation: Vec<f64>,
     pub factor_shifts: Vec<Vec<(usize, f64)>>,
-    /// Per event: probability of firing in one step.
+    /// Per once-only event: probability of firing in one step, `1 − (1 − hazard)^dt`.
     pub event_probability: Vec<f64>,
+    /// Per repeatable event: mean number of firings in one step, `−ln(1 − hazard)·dt` (a
+    /// Poisson process that happens at least once in a year with probability `hazard`).
+    pub event_rate: Vec<f64>,
     pub event_jumps: Vec<Vec<(usize, f64)>>,
     pub event_drifts: Vec<Vec<(usize, f64)>>,
 }
@@ -104,7 +106,27 @@ impl Plan {
                 bounded_pairs.push((pair, slots));
             }
         }
+        let regime_cumulative = scenario
+            .drivers
+            .iter()
+            .map(|d| match &d.kind {
+                DriverKind::Regime(r) => r
+                    .transitions
+                    .iter()
+                    .map(|row| {
+                        row.iter()
+                            .scan(0.0, |sum, p| {
+                                *sum += p;
+                                Some(*sum)
+                            })
+                            .collect()
+                    })
+                    .collect(),
+                DriverKind::Factor(_) => Vec::new(),
+            })
+            .collect();
         Plan {
+            regime_cumulative,
             n_targets: scenario.targets.len(),
             n_channels: scenario.channels.len(),
             n_slots,
@@ -157,12 +179,13 @@ impl Plan {
                 }
                 Some(reversion) => {
                     // Exact OU step toward m = ln(level) + drift/κ over dt.
+                    // expm1 keeps 1 − e^(−κ·dt) exact for the tiny speeds a parameter can draw.
                     let kappa = v(reversion.speed);
-                    let a = (-kappa * dt).exp();
-                    out.a[cell] = a;
-                    out.c0[cell] = (1.0 - a) * v(reversion.level).ln();
-                    out.c1[cell] = (1.0 - a) / kappa;
-                    out.s[cell] = sigma * ((1.0 - a * a) / (2.0 * kappa)).sqrt();
+                    let one_minus_a = -(-kappa * dt).exp_m1();
+                    out.a[cell] = 1.0 - one_minus_a;
+                    out.c0[cell] = one_minus_a * v(reversion.level).ln();
+                    out.c1[cell] = one_minus_a / kappa;
+                    out.s[cell] = sigma * (-(-2.0 * kappa * dt).exp_m1() / (2.0 * kappa)).sqrt();
                 }
             }
             out.floor[cell] = dynamics.floor.map_or(0.0, v);
@@ -171,20 +194,6 @@ impl Plan {
         for (d, driver) in scenario.drivers.iter().enumerate() {
             match &driver.kind {
                 DriverKind::Regime(regime) => {
-                    for (i, row) in regime.transitions.iter().enumerate() {
-                        let leave_year = (1.0 - row[i]).clamp(0.0, 1.0);
-                        // Keep the chance of leaving within a year; split moves as the row does.
-                        out.regime_leave[d][i] = 1.0 - (1.0 - leave_year).powf(dt);
-                        let destinations = &mut out.regime_destination[d][i];
-                        destinations.clear();
-                        let mut cumulative = 0.0;
-                        for (j, p) in row.iter().enumerate() {
-                            if j != i && *p > 0.0 {
-                                cumulative += p / leave_year;
-                                destinations.push((j, cumulative));
-                            }
-                        }
-                    }
                     for (state, shifts) in regime.shifts.iter().enumerate() {
                         let resolved = &mut out.regime_shifts[d][state];
                         resolved.clear();
@@ -192,7 +201,8 @@ impl Plan {
                     }
                 }
                 DriverKind::Factor(factor) => {
-                    let phi = v(factor.persistence).powf(dt);
+                    // Factors move once a year (see `Worker::move_drivers`).
+                    let phi = v(factor.persistence);
                     out.factor_phi[d] = phi;
                     out.factor_innovation[d] = v(factor.sd) * (1.0 - phi * phi).max(0.0).sqrt();
                     out.factor_shifts[d].clear();
@@ -202,7 +212,10 @@ impl Plan {
             }
         }
         for (e, event) in scenario.events.iter().enumerate() {
-            out.event_probability[e] = 1.0 - (1.0 - v(event.hazard).clamp(0.0, 1.0)).powf(dt);
+            let hazard = v(event.hazard).clamp(0.0, 1.0);
+            out.event_probability[e] = 1.0 - (1.0 - hazard).powf(dt);
+            // A hazard of 1 is refused for repeatable events; parameters stop just short of it.
+            out.event_rate[e] = -(1.0 - hazard).max(1e-15).ln() * dt;
             out.event_jumps[e].clear();
             out.event_jumps[e].extend(event.jumps.iter().map(|s| (s.cell, v(s.amount))));
             out.event_drifts[e].clear();
@@ -213,14 +226,10 @@ impl Plan {
     pub fn empty_coefficients(&self, scenario: &Scenario) -> Coefficients {
         let n = self.n_cells;
         let n_drivers = scenario.drivers.len();
-        let mut regime_leave = vec![Vec::new(); n_drivers];
-        let mut regime_destination = vec![Vec::new(); n_drivers];
         let mut regime_shifts = vec![Vec::new(); n_drivers];
         for (d, driver) in scenario.drivers.iter().enumerate() {
             if let DriverKind::Regime(regime) = &driver.kind {
                 let n_states = regime.states.len();
-                regime_leave[d] = vec![0.0; n_states];
-                regime_destination[d] = vec![Vec::new(); n_states];
                 regime_shifts[d] = vec![Vec::new(); n_states];
             }
         }
@@ -233,13 +242,12 @@ impl Plan {
             s: vec![0.0; n],
             floor: vec![0.0; n],
             ceiling: vec![1.0; n],
-            regime_leave,
-            regime_destination,
             regime_shifts,
             factor_phi: vec![0.0; n_drivers],
             factor_innovation: vec![0.0; n_drivers],
             factor_shifts: vec![Vec::new(); n_drivers],
             event_probability: vec![0.0; n_events],
+            event_rate: vec![0.0; n_events],
             event_jumps: vec![Vec::new(); n_events],
             event_drifts: vec![Vec::new(); n_events],
         }

@@ -48,6 +48,77 @@ impl Context for State<'_> {
     }
 }
 
+/// Moves the strengths `exp` (total `sum`) so that every share lies within its bounds, changing
+/// only the strengths of the slots that end on a bound, and returns the new total.
+///
+/// With scale `c`, shares are `clamp(c·e_i, floor_i, ceiling_i)`; their sum rises with `c`, so
+/// bisection finds the `c` where they sum to 1 (validation keeps floors' sum below 1 and
+/// ceilings' at or above 1). A slot inside its bounds keeps `e_i` (its share is `c·e_i`); a
+/// slot on a bound gets the strength `bound / c`.
+fn enforce_bounds(exp: &mut [f64], sum: f64, bounds: impl Fn(usize) -> (f64, f64)) -> f64 {
+    let excess = |c: f64| -> f64 {
+        exp.iter()
+            .enumerate()
+            .map(|(s, e)| {
+                let (floor, ceiling) = bounds(s);
+                (c * e).clamp(floor, ceiling)
+            })
+            .sum::<f64>()
+            - 1.0
+    };
+    let (mut lo, mut hi) = (1.0 / sum, 1.0 / sum);
+    // Bracket the root by doubling, then bisect to the last bit.
+    for _ in 0..2000 {
+        if excess(lo) <= 0.0 {
+            break;
+        }
+        lo *= 0.5;
+    }
+    for _ in 0..2000 {
+        if excess(hi) >= 0.0 {
+            break;
+        }
+        hi *= 2.0;
+    }
+    for _ in 0..200 {
+        let mid = 0.5 * (lo + hi);
+        if mid <= lo || mid >= hi {
+            break;
+        }
+        if excess(mid) < 0.0 {
+            lo = mid
+        } else {
+            hi = mid
+        }
+    }
+    let c = 0.5 * (lo + hi);
+    let mut total = 0.0;
+    for (s, e) in exp.iter_mut().enumerate() {
+        let (floor, ceiling) = bounds(s);
+        let share = (c * *e).clamp(floor, ceiling);
+        if share != c * *e {
+            *e = share / c;
+        }
+        total += *e;
+    }
+    total
+}
+
+/// The number of firings of a Poisson process with mean `mean` in one step, by inversion of
+/// its distribution function at `u` (one uniform per step keeps the stream aligned).
+fn poisson_quantile(u: f64, mean: f64) -> u32 {
+    let mut probability = (-mean).exp();
+    let mut cumulative = probability;
+    let mut n = 0;
+    // Means are small (−ln(1 − hazard)·dt); the cap only guards against absurd inputs.
+    while u > cumulative && n < 10_000 {
+        n += 1;
+        probability *= mean / f64::from(n);
+        cumulative += probability;
+    }
+    n
+}
+
 /// Largest gap kept between the log-strengths of one target and channel.
 const MAX_LOG_RATIO: f64 = 600.0;
 
@@ -74,6 +145,8 @@ pub struct Worker<'a> {
     driver_streams: Vec<Stream>,
     event_streams: Vec<Stream>,
     metric_state: Vec<f64>,
+    /// Firings of each event in the current step.
+    firings: Vec<u32>,
 }
 
 impl<'a> Worker<'a> {
@@ -102,6 +175,7 @@ impl<'a> Worker<'a> {
             driver_streams: vec![placeholder.clone(); scenario.drivers.len()],
             event_streams: vec![placeholder; scenario.events.len()],
             metric_state: vec![0.0; scenario.metrics.len()],
+            firings: vec![0; scenario.events.len()],
         }
     }
 
@@ -139,52 +213,50 @@ impl<'a> Worker<'a> {
         }
         self.fired.fill(false);
         // 0 is "not yet" for `first` and "not so far" for `ever`; min and max start at point 0.
-        self.metric_state.fill(0.0);
+        // "Not yet" is NaN for `first` (any year, 0 included, is a result); "not so far" is 0
+        // for `ever`; `at`, `min` and `max` are set at their first observation.
+        for (state, metric) in self.metric_state.iter_mut().zip(&scenario.metrics) {
+            *state = if metric.kind == MetricKind::First {
+                f64::NAN
+            } else {
+                0.0
+            };
+        }
         self.x.copy_from_slice(&self.initial_x);
         self.drift_base.copy_from_slice(&co.base_drift);
 
         self.shares_from_strengths();
         self.observe(0);
 
+        let per_year = scenario.step.per_year() as usize;
         for k in 0..plan.n_steps {
             let point = k + 1;
-            self.move_drivers();
+            if k % per_year == 0 {
+                self.move_drivers();
+            }
             self.try_events(point);
             self.move_strengths(k);
             self.shares_from_strengths();
             self.observe(point);
         }
         self.series.finish_run();
-        for (m, metric) in scenario.metrics.iter().enumerate() {
-            metrics_out[m] = match metric.kind {
-                // "Never" is NaN in memory; every output renders it as "never".
-                MetricKind::First if self.metric_state[m] == 0.0 => f64::NAN,
-                _ => self.metric_state[m],
-            };
-        }
+        // A `first` metric's "never" is NaN in memory; every output renders it as "never".
+        metrics_out.copy_from_slice(&self.metric_state);
     }
 
+    /// Drivers move once a year, at the first step of each year: the yearly transition rows
+    /// and AR(1) coefficients then hold exactly at every step length, and a driver's state
+    /// holds for the whole year.
     fn move_drivers(&mut self) {
         let co = &self.coefficients;
         for (d, driver) in self.scenario.drivers.iter().enumerate() {
             let stream = &mut self.driver_streams[d];
             match driver.kind {
                 DriverKind::Regime(_) => {
-                    // One uniform per step whatever happens, so the stream stays aligned
-                    // across scenarios (common random numbers).
                     let u = rng::uniform(stream);
-                    let from = self.regimes[d];
-                    let leave = co.regime_leave[d][from];
-                    if u < leave {
-                        let v = u / leave;
-                        let destinations = &co.regime_destination[d][from];
-                        let to = destinations
-                            .iter()
-                            .find(|(_, cumulative)| v < *cumulative)
-                            .or(destinations.last())
-                            .map_or(from, |(j, _)| *j);
-                        self.regimes[d] = to;
-                    }
+                    let row = &self.plan.regime_cumulative[d][self.regimes[d]];
+                    // The last state takes whatever rounding leaves above the final sum.
+                    self.regimes[d] = row.iter().position(|c| u < *c).unwrap_or(row.len() - 1);
                 }
                 DriverKind::Factor(_) => {
                     let z = rng::standard_normal(stream);
@@ -195,33 +267,51 @@ impl<'a> Worker<'a> {
         }
     }
 
+    /// Events: each draws one uniform per step whatever happens (streams stay aligned). All
+    /// conditions are judged on the state before any event of this step acts, so the order in
+    /// which events are declared does not matter; then the effects apply.
     fn try_events(&mut self, point: usize) {
         let scenario = self.scenario;
+        let mut firings = std::mem::take(&mut self.firings);
         for (e, event) in scenario.events.iter().enumerate() {
             let u = rng::uniform(&mut self.event_streams[e]);
+            firings[e] = 0;
             if !self.plan.event_open[e][point] || (self.fired[e] && !event.repeat) {
                 continue;
             }
-            if u >= self.coefficients.event_probability[e] {
+            let count = if event.repeat {
+                poisson_quantile(u, self.coefficients.event_rate[e])
+            } else {
+                u32::from(u < self.coefficients.event_probability[e])
+            };
+            if count == 0 {
                 continue;
             }
-            if let Some(condition) = &event.condition {
-                let state = self.state(point - 1);
-                if condition.eval(&state) == 0.0 {
-                    continue;
-                }
+            if let Some(condition) = &event.condition
+                && condition.eval(&self.state(point - 1)) == 0.0
+            {
+                continue;
+            }
+            firings[e] = count;
+        }
+        for (e, event) in scenario.events.iter().enumerate() {
+            let count = firings[e];
+            if count == 0 {
+                continue;
             }
             self.fired[e] = true;
+            let times = f64::from(count);
             for &(cell, amount) in &self.coefficients.event_jumps[e] {
-                self.x[cell] += amount;
+                self.x[cell] += amount * times;
             }
             for &(cell, amount) in &self.coefficients.event_drifts[e] {
-                self.drift_base[cell] += amount;
+                self.drift_base[cell] += amount * times;
             }
             for &(driver, state) in &event.regime_changes {
                 self.regimes[driver] = state;
             }
         }
+        self.firings = firings;
     }
 
     fn move_strengths(&mut self, k: usize) {
@@ -278,30 +368,22 @@ impl<'a> Worker<'a> {
                 let slots = &plan.bounded_pairs[next_bounded].1;
                 next_bounded += 1;
                 let co = &self.coefficients;
-                // Resetting one strength moves every other share, so a few passes settle
-                // slots that bound each other; validation keeps the floors' sum below 1.
-                for _ in 0..4 {
-                    let mut adjusted = false;
-                    for &s in slots {
-                        let (floor, ceiling) = (co.floor[base + s], co.ceiling[base + s]);
-                        let share = self.exp[s] / sum;
-                        let bound = if share < floor {
-                            floor
-                        } else if share > ceiling {
-                            ceiling
+                let bounds = |s: usize| (co.floor[base + s], co.ceiling[base + s]);
+                let violated = slots.iter().any(|&s| {
+                    let share = self.exp[s] / sum;
+                    let (floor, ceiling) = bounds(s);
+                    share < floor || share > ceiling
+                });
+                if violated {
+                    sum = enforce_bounds(&mut self.exp, sum, |s| {
+                        if slots.contains(&s) {
+                            bounds(s)
                         } else {
-                            continue;
-                        };
-                        // Strength giving share `bound` against the others' total.
-                        let others = sum - self.exp[s];
-                        let strength = bound / (1.0 - bound) * others;
-                        sum = others + strength;
-                        self.exp[s] = strength;
-                        x[s] = strength.ln() + max;
-                        adjusted = true;
-                    }
-                    if !adjusted {
-                        break;
+                            (0.0, 1.0)
+                        }
+                    });
+                    for (xi, e) in x.iter_mut().zip(&self.exp) {
+                        *xi = e.ln() + max;
                     }
                 }
             }
@@ -360,8 +442,7 @@ impl<'a> Worker<'a> {
                     }
                 }
                 MetricKind::First => {
-                    // 0 means "not yet": calendar years are never 0 in a valid scenario.
-                    if *current == 0.0 && metric.expr.eval(&state) != 0.0 {
+                    if current.is_nan() && metric.expr.eval(&state) != 0.0 {
                         *current = calendar_year;
                     }
                 }

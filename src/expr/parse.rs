@@ -94,7 +94,7 @@ pub struct ParseError {
 /// Every parenthesis pair, call and operator between the root and the innermost operand counts
 /// as one level, including the links of a flat chain such as `a + b + c`. The limit therefore
 /// also bounds the height of the returned tree, so callers may walk it recursively.
-pub const MAX_DEPTH: usize = 64;
+pub const MAX_DEPTH: usize = 256;
 
 /// Parses `text` as exactly one expression.
 pub fn parse(text: &str) -> Result<Ast, ParseError> {

@@ -241,8 +241,9 @@ fn percent_precise(p: f64) -> String {
 
 /// A standard error: two significant digits are all it can carry.
 fn error(v: f64) -> String {
-    if !v.is_finite() || v == 0.0 {
-        return sig(v);
+    // Rounding noise of a value that is the same in every run is no error at all.
+    if !v.is_finite() || v.abs() < 1e-12 {
+        return sig(if v.is_finite() { 0.0 } else { v });
     }
     let magnitude = v.abs().log10().floor() as i32;
     let decimals = (1 - magnitude).max(0) as usize;

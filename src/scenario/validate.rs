@@ -223,6 +223,13 @@ const PROBABILITY: Bounds = Bounds {
     hi_open: false,
     text: "must be a probability within [0, 1]",
 };
+const REPEAT_HAZARD: Bounds = Bounds {
+    lo: 0.0,
+    hi: 1.0,
+    lo_open: false,
+    hi_open: true,
+    text: "of a repeatable event must be within [0, 1) (1 would mean it happens infinitely often)",
+};
 const FLOOR: Bounds = Bounds {
     lo: 0.0,
     hi: 1.0,
@@ -245,6 +252,16 @@ const PERSISTENCE: Bounds = Bounds {
     text: "must be within [0, 1)",
 };
 /// Guards against strengths overflowing: e^50 is already absurd for a yearly log-change.
+/// Largest magnitude of a factor's initial value and standard deviation: far beyond any use,
+/// small enough that drift shifts times the factor stay finite.
+const FACTOR_LIMIT: f64 = 1e6;
+const FACTOR_SD: Bounds = Bounds {
+    lo: 0.0,
+    hi: FACTOR_LIMIT,
+    lo_open: false,
+    hi_open: false,
+    text: "must be within [0, 1000000]",
+};
 const RATE: Bounds = Bounds {
     lo: -50.0,
     hi: 50.0,
@@ -539,11 +556,14 @@ impl Validator<'_> {
         let mut entities = Vec::new();
         for (name, entity) in map {
             self.identifier(&name);
-            if name.get_ref() == AUTONOMY || (kind == "actor" && name.get_ref() == "source") {
+            let reserved = name.get_ref() == AUTONOMY
+                || (kind == "actor" && name.get_ref() == "source")
+                || (kind == "target" && name.get_ref() == "region");
+            if reserved {
                 self.error_hint(
                     name.span(),
-                    format!("`{}` is reserved and cannot name an {kind}", name.get_ref()),
-                    "`autonomy` is the target's own share; `source` cites a row of initial shares",
+                    format!("`{}` is reserved and cannot be the name of {} {kind}", name.get_ref(), if kind == "actor" { "an" } else { "a" }),
+                    "`autonomy` is the target's own share, `region` the aggregate of the targets in results, `source` cites a row of initial shares",
                 );
             }
             let entity = entity.into_inner();
@@ -577,9 +597,11 @@ impl Validator<'_> {
                 source: text(entity.source),
             });
         }
-        let total: f64 = entities.iter().map(|e| e.weight).sum();
+        // Divide by the largest first, so that huge weights cannot overflow the sum.
+        let largest = entities.iter().map(|e| e.weight).fold(0.0, f64::max);
+        let total: f64 = entities.iter().map(|e| e.weight / largest).sum();
         for entity in &mut entities {
-            entity.weight /= total;
+            entity.weight = entity.weight / largest / total;
         }
         entities
     }
@@ -993,10 +1015,27 @@ impl Validator<'_> {
             ceiling: None,
         };
         let mut cells = vec![still; n_cells];
+        let mut spans = vec![BoundSpans::default(); n_cells];
+        let mut seen_selections: Vec<String> = Vec::new();
         let mut ok = true;
-        for (i, rule) in rules.iter().enumerate() {
+        for rule in &rules {
             let rule = rule.get_ref();
-            let path = |key: &str| format!("dynamics[{i}].{key}");
+            // Inline distributions of a rule are keyed by what the rule selects, not by its
+            // position, so inserting a rule elsewhere keeps their random numbers.
+            let selection = [&rule.actors, &rule.targets, &rule.channels]
+                .map(|s| {
+                    s.as_ref()
+                        .map_or("all".to_string(), |s| selection_key(s.get_ref()))
+                })
+                .join(";");
+            let repeats = seen_selections.iter().filter(|s| **s == selection).count();
+            seen_selections.push(selection.clone());
+            let suffix = if repeats > 0 {
+                format!("#{}", repeats + 1)
+            } else {
+                String::new()
+            };
+            let path = |key: &str| format!("dynamics[{selection}]{suffix}.{key}");
             let selected = self.cells(&rule.actors, &rule.targets, &rule.channels, declared);
             let drift = self.optional_number(&rule.drift, &path("drift"), RATE);
             let volatility = self.optional_number(
@@ -1068,60 +1107,117 @@ impl Validator<'_> {
                 }
                 if floor.is_some() {
                     dynamics.floor = floor;
+                    spans[cell].floor = rule.floor.as_ref().map(Spanned::span);
                 }
                 if ceiling.is_some() {
                     dynamics.ceiling = ceiling;
+                    spans[cell].ceiling = rule.ceiling.as_ref().map(Spanned::span);
                 }
-            }
-            if let (Some(Value::Const(f)), Some(Value::Const(c)), Some(span)) =
-                (floor, ceiling, rule.ceiling.as_ref().map(Spanned::span))
-                && f >= c
-            {
-                self.error(
-                    span,
-                    format!("the ceiling ({c}) must be above the floor ({f})"),
-                );
-                ok = false;
             }
         }
         if ok {
-            self.check_floors(&cells, declared, &rules);
+            self.check_bounds(&cells, &spans, declared);
         }
         ok.then_some((cells, summaries))
     }
 
-    /// Floors of one target and channel must leave room for each other.
-    fn check_floors(
-        &mut self,
-        cells: &[CellDynamics],
-        declared: &Declared,
-        rules: &[Spanned<RawRule>],
-    ) {
+    /// Bounds must be satisfiable: in every cell the floor below the ceiling, and in every
+    /// target and channel the floors summing below 1 and, when every slot has a ceiling, the
+    /// ceilings summing to 1 or more. Checked over the whole range of parameter-valued bounds;
+    /// one message per offending rule, naming the first place and how many there are.
+    fn check_bounds(&mut self, cells: &[CellDynamics], spans: &[BoundSpans], declared: &Declared) {
         let n_slots = declared.actors.len() + 1;
+        let n_channels = declared.channels.len();
+        let lowest = |v: Value, params: &[Param]| match v {
+            Value::Const(c) => c,
+            Value::Param(p) => params[p].distribution.quantile(0.0),
+        };
+        let highest = |v: Value, params: &[Param]| match v {
+            Value::Const(c) => c,
+            Value::Param(p) => params[p].distribution.quantile(1.0),
+        };
+        // (span, message, hint) → number of places.
+        let mut found: Vec<(Range<usize>, String, &str, usize)> = Vec::new();
+        let mut report = |span: Range<usize>, message: String, hint: &'static str| match found
+            .iter_mut()
+            .find(|(s, _, h, _)| *s == span && *h == hint)
+        {
+            Some(entry) => entry.3 += 1,
+            None => found.push((span, message, hint, 1)),
+        };
         for (pair, chunk) in cells.chunks(n_slots).enumerate() {
-            let total: f64 = chunk
+            let place = format!(
+                "{}/{}",
+                declared.targets[pair / n_channels],
+                declared.channels[pair % n_channels]
+            );
+            let slot_name = |s: usize| declared.actors.get(s).map_or(AUTONOMY, String::as_str);
+            for (s, cell) in chunk.iter().enumerate() {
+                if let (Some(f), Some(c)) = (cell.floor, cell.ceiling) {
+                    let (f, c) = (highest(f, &self.params), lowest(c, &self.params));
+                    if f >= c {
+                        let span = spans[pair * n_slots + s].ceiling.clone().unwrap_or(0..0);
+                        report(
+                            span,
+                            format!(
+                                "the ceiling of {} in {place} ({}) is not above its floor ({})",
+                                slot_name(s),
+                                round(c),
+                                round(f)
+                            ),
+                            "a share cannot be at least its floor and at most a ceiling below it",
+                        );
+                    }
+                }
+            }
+            let floors: f64 = chunk
                 .iter()
                 .filter_map(|c| c.floor)
-                .map(|f| match f {
-                    Value::Const(v) => v,
-                    Value::Param(p) => self.params[p].distribution.quantile(1.0),
-                })
+                .map(|f| highest(f, &self.params))
                 .sum();
-            if total >= 1.0 {
-                let t = pair / declared.channels.len();
-                let c = pair % declared.channels.len();
-                let span = rules
-                    .iter()
+            if floors >= 1.0 {
+                let span = (0..n_slots)
                     .rev()
-                    .find_map(|r| r.get_ref().floor.as_ref().map(Spanned::span))
+                    .find_map(|s| spans[pair * n_slots + s].floor.clone())
                     .unwrap_or(0..0);
-                self.error_hint(
+                report(
                     span,
-                    format!("floors in {}/{} add up to {} (at most), which leaves no room", declared.targets[t], declared.channels[c], round(total)),
+                    format!(
+                        "floors in {place} add up to {} (at most), which leaves no room",
+                        round(floors)
+                    ),
                     "floors of the actors (and autonomy) in one target and channel must sum to less than 1",
                 );
-                return;
             }
+            if chunk.iter().all(|c| c.ceiling.is_some()) {
+                let ceilings: f64 = chunk
+                    .iter()
+                    .filter_map(|c| c.ceiling)
+                    .map(|c| lowest(c, &self.params))
+                    .sum();
+                if ceilings < 1.0 {
+                    let span = (0..n_slots)
+                        .rev()
+                        .find_map(|s| spans[pair * n_slots + s].ceiling.clone())
+                        .unwrap_or(0..0);
+                    report(
+                        span,
+                        format!(
+                            "ceilings in {place} add up to {} (at least), less than the whole",
+                            round(ceilings)
+                        ),
+                        "when the actors and autonomy all have ceilings, they must sum to at least 1",
+                    );
+                }
+            }
+        }
+        for (span, message, hint, count) in found {
+            let message = if count > 1 {
+                format!("{message}, and in {} more places", count - 1)
+            } else {
+                message
+            };
+            self.error_hint(span, message, hint);
         }
     }
 
@@ -1444,15 +1540,16 @@ impl Validator<'_> {
                 None
             }
         };
-        let sd = self.optional_number(&driver.sd, &format!("drivers.{name}.sd"), NON_NEGATIVE);
+        let sd = self.optional_number(&driver.sd, &format!("drivers.{name}.sd"), FACTOR_SD);
         let initial = match &driver.initial {
             None => Some(0.0),
             Some(init) => match init.get_ref() {
-                RawNumberOrName::Number(v) if v.is_finite() => Some(*v),
+                RawNumberOrName::Number(v) if v.abs() <= FACTOR_LIMIT => Some(*v),
                 _ => {
-                    self.error(
+                    self.error_hint(
                         init.span(),
-                        "a factor's initial value must be a plain number",
+                        format!("a factor's initial value must be a plain number within ±{FACTOR_LIMIT}"),
+                        "factors are measured in standard deviations; their effects give the drift per unit",
                     );
                     None
                 }
@@ -1507,8 +1604,12 @@ impl Validator<'_> {
             let span = event.span();
             let event = event.into_inner();
             let ename = name.get_ref().clone();
+            let repeat = event.repeat.as_ref().is_some_and(|r| *r.get_ref());
+            // A repeatable event is a Poisson process: a hazard of exactly 1 would be an
+            // infinite rate.
+            let bounds = if repeat { REPEAT_HAZARD } else { PROBABILITY };
             let hazard = match &event.hazard {
-                Some(h) => self.number(h, &format!("events.{ename}.hazard"), PROBABILITY),
+                Some(h) => self.number(h, &format!("events.{ename}.hazard"), bounds),
                 None => {
                     self.error_hint(
                         span.clone(),
@@ -1653,7 +1754,7 @@ impl Validator<'_> {
                 source: text(event.source),
                 hazard,
                 window,
-                repeat: event.repeat.is_some_and(|r| *r.get_ref()),
+                repeat,
                 condition,
                 condition_text: event.when.as_ref().map(|w| w.get_ref().clone()),
                 jumps,
@@ -1871,6 +1972,26 @@ impl Validator<'_> {
             }
         }
     }
+}
+
+/// A selection as a stable key: "all" or the names joined by commas.
+fn selection_key(selection: &RawSelection) -> String {
+    match selection {
+        RawSelection::All => "all".to_string(),
+        RawSelection::Other(s) => s.clone(),
+        RawSelection::Names(names) => names
+            .iter()
+            .map(|n| n.get_ref().as_str())
+            .collect::<Vec<_>>()
+            .join(","),
+    }
+}
+
+/// Where each cell's floor and ceiling were set, to point at the rule.
+#[derive(Debug, Clone, Default)]
+struct BoundSpans {
+    floor: Option<Range<usize>>,
+    ceiling: Option<Range<usize>>,
 }
 
 struct Horizon {

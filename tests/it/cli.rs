@@ -124,7 +124,29 @@ fn out_writes_every_file_and_never_replaces_without_force() {
         "mine"
     );
 
-    // With --force the directory is replaced whole.
+    // --force replaces only a directory of steppe's own results.
+    let force = [
+        "run",
+        &baseline(),
+        "--runs",
+        "200",
+        "--out",
+        &target_str,
+        "--force",
+        "--quiet",
+    ];
+    let refused = steppe(&force);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        stderr(&refused).contains("notes.txt, which steppe did not write"),
+        "{}",
+        stderr(&refused)
+    );
+    assert_eq!(
+        std::fs::read_to_string(target.join("notes.txt")).unwrap(),
+        "mine"
+    );
+    std::fs::remove_file(target.join("notes.txt")).unwrap();
     let forced = steppe(&[
         "run",
         &baseline(),
@@ -136,7 +158,6 @@ fn out_writes_every_file_and_never_replaces_without_force() {
         "--quiet",
     ]);
     assert!(forced.status.success(), "{}", stderr(&forced));
-    assert!(!target.join("notes.txt").exists());
     let runs = std::fs::read_to_string(target.join("runs.csv")).unwrap();
     assert_eq!(runs.lines().count(), 201);
     // No temporary directories are left behind.

@@ -184,3 +184,40 @@ fn a_missing_file_is_a_usage_error() {
         "{stderr}"
     );
 }
+
+#[test]
+fn impossible_bounds_and_reserved_names_are_refused() {
+    let cases = [
+        (
+            format!(
+                "{HEAD}[[dynamics]]\nactors = [\"russia\"]\nfloor = 0.6\n[[dynamics]]\nactors = [\"russia\"]\nceiling = \"uniform(0.3, 0.5)\"\n"
+            ),
+            "bad.toml:20:11: the ceiling of russia in kazakhstan/security (0.3) is not above its floor (0.6)",
+        ),
+        (
+            format!(
+                "{HEAD}[[dynamics]]\nactors = [\"russia\", \"china\"]\nceiling = 0.3\n[[dynamics]]\nactors = [\"autonomy\"]\nceiling = 0.3\n"
+            ),
+            "bad.toml:20:11: ceilings in kazakhstan/security add up to 0.9 (at least), less than the whole",
+        ),
+        (
+            format!(
+                "{HEAD}[events.e]\nhazard = 1\nrepeat = true\n[[events.e.effects]]\njump = 0.1\n"
+            ),
+            "bad.toml:16:10: `hazard` of a repeatable event must be within [0, 1) (1 would mean it happens infinitely often), got 1",
+        ),
+        (
+            HEAD.replace("kazakhstan = {}", "region = {}")
+                .replace("[initial.kazakhstan.security]", "[initial.region.security]"),
+            "bad.toml:9:1: `region` is reserved and cannot be the name of a target",
+        ),
+    ];
+    for (text, expected) in cases {
+        let (code, stderr) = validate(&text);
+        assert_eq!(code, Some(2));
+        assert!(
+            stderr.starts_with(expected),
+            "expected {expected:?}, got:\n{stderr}"
+        );
+    }
+}

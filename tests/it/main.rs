@@ -10,3 +10,4 @@ mod extends;
 mod properties;
 mod reproducibility;
 mod schema_check;
+mod step_invariance;

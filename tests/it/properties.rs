@@ -143,6 +143,9 @@ proptest! {
         for (metric, values) in scenario.metrics.iter().zip(&outcome.metrics) {
             for &v in values {
                 prop_assert!(v.is_finite(), "{} gave {}", metric.name, v);
+                if let (Some(floor), true) = (shape.floor, metric.name.starts_with("lo_")) {
+                    prop_assert!(v >= floor - 1e-12, "{} = {} below the floor {}", metric.name, v, floor);
+                }
                 if metric.name.starts_with("sum_") {
                     prop_assert!((v - 1.0).abs() < 1e-9, "{} = {}", metric.name, v);
                 } else {

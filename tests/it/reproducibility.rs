@@ -197,3 +197,27 @@ fn a_changed_distribution_keeps_each_runs_quantile() {
         assert!((y - x - 0.05).abs() < 1e-12);
     }
 }
+
+#[test]
+fn inline_distributions_keep_their_numbers_when_rules_are_inserted_before_them() {
+    // An inline distribution is keyed by its rule's selection and key, not by its position.
+    let inserted = SCENARIO.replace(
+        "[[dynamics]]\ndrift = \"trend\"",
+        "[[dynamics]]\nactors = [\"y\"]\ndrift = \"normal(0, 0.5)\"\n\n[[dynamics]]\ndrift = \"trend\"",
+    );
+    assert_ne!(inserted, SCENARIO);
+    let (a, b) = (load(SCENARIO), load(&inserted));
+    let config = RunConfig {
+        runs: 300,
+        seed: 4,
+        ..RunConfig::from_scenario(&a)
+    };
+    let (oa, ob) = (simulate(&a, &config), simulate(&b, &config));
+    let volatility = |s: &steppe::Scenario| {
+        s.params
+            .iter()
+            .position(|p| p.name.ends_with(".volatility"))
+            .unwrap()
+    };
+    assert_eq!(oa.params[volatility(&a)], ob.params[volatility(&b)]);
+}
