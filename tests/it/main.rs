@@ -7,6 +7,7 @@ mod closed_form;
 mod common;
 mod errors;
 mod extends;
+mod library;
 mod properties;
 mod reproducibility;
 mod schema_check;
