@@ -6,6 +6,7 @@
 //! command line (`cli`) does the I/O.
 
 pub mod cli;
+pub mod compare;
 pub mod diagnostic;
 pub mod distribution;
 pub mod engine;

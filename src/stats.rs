@@ -64,6 +64,83 @@ pub fn histogram_quantile(counts: &[u32], q: f64) -> f64 {
     1.0
 }
 
+/// Kolmogorov–Smirnov distance between two samples, `sup |F_a − F_b|` of their empirical
+/// distribution functions. Both slices sorted ascending; ±∞ allowed.
+pub fn ks_distance(a: &[f64], b: &[f64]) -> f64 {
+    if a.is_empty() || b.is_empty() {
+        return f64::NAN;
+    }
+    let (na, nb) = (a.len() as f64, b.len() as f64);
+    let (mut i, mut j, mut distance) = (0, 0, 0.0f64);
+    while i < a.len() && j < b.len() {
+        // Step past every copy of the smaller value in both samples, then compare.
+        let x = a[i].min(b[j]);
+        while i < a.len() && a[i] <= x {
+            i += 1;
+        }
+        while j < b.len() && b[j] <= x {
+            j += 1;
+        }
+        distance = distance.max((i as f64 / na - j as f64 / nb).abs());
+    }
+    distance
+}
+
+/// Wasserstein-1 (earth mover's) distance between two samples, `∫ |F_a − F_b|`. Both slices
+/// sorted ascending and finite.
+pub fn wasserstein1(a: &[f64], b: &[f64]) -> f64 {
+    if a.is_empty() || b.is_empty() {
+        return f64::NAN;
+    }
+    let (na, nb) = (a.len() as f64, b.len() as f64);
+    let (mut i, mut j) = (0, 0);
+    let mut previous = a[0].min(b[0]);
+    let mut area = 0.0;
+    while i < a.len() || j < b.len() {
+        let x = match (a.get(i), b.get(j)) {
+            (Some(&x), Some(&y)) => x.min(y),
+            (Some(&x), None) => x,
+            (None, Some(&y)) => y,
+            (None, None) => break,
+        };
+        // Between `previous` and `x` both distribution functions are flat.
+        area += (x - previous) * (i as f64 / na - j as f64 / nb).abs();
+        while i < a.len() && a[i] <= x {
+            i += 1;
+        }
+        while j < b.len() && b[j] <= x {
+            j += 1;
+        }
+        previous = x;
+    }
+    area
+}
+
+/// Run-by-run comparison of `b` with `a` (same runs, same order): the mean difference with its
+/// paired standard error, the unpaired standard error the same difference would have from
+/// independent samples, and the fraction of runs where `b` exceeds `a`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Paired {
+    pub difference: f64,
+    pub se_paired: f64,
+    pub se_unpaired: f64,
+    pub p_greater: f64,
+}
+
+pub fn paired(a: &[f64], b: &[f64]) -> Paired {
+    let differences: Vec<f64> = a.iter().zip(b).map(|(x, y)| y - x).collect();
+    let (difference, se_paired) = mean_and_se(&differences);
+    let (_, se_a) = mean_and_se(a);
+    let (_, se_b) = mean_and_se(b);
+    let greater = a.iter().zip(b).filter(|(x, y)| y > x).count();
+    Paired {
+        difference,
+        se_paired,
+        se_unpaired: (se_a * se_a + se_b * se_b).sqrt(),
+        p_greater: greater as f64 / a.len().max(1) as f64,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -102,6 +179,41 @@ mod tests {
             let v = histogram_quantile(&counts, q);
             assert!((0.3..=0.4).contains(&v), "q={q} gave {v}");
         }
+    }
+
+    #[test]
+    fn ks_and_wasserstein_match_scipy() {
+        // /work/scratch/venv/bin/python -c "from scipy import stats;
+        //   a=[0.12,0.5,0.33,0.91,0.47,0.05,0.62,0.28]; b=[0.4,0.71,0.22,0.95,0.66,0.58,0.13,0.84,0.49];
+        //   print(stats.ks_2samp(a,b).statistic, stats.wasserstein_distance(a,b))"
+        // → 0.3194444444444444 0.14527777777777778; and for c=[1,2,2,3,7], d=[2,2,4,5,9]
+        // (ties across samples) → 0.4 1.4   (scipy 1.x)
+        let sorted = |v: &[f64]| {
+            let mut v = v.to_vec();
+            v.sort_by(f64::total_cmp);
+            v
+        };
+        let a = sorted(&[0.12, 0.5, 0.33, 0.91, 0.47, 0.05, 0.62, 0.28]);
+        let b = sorted(&[0.4, 0.71, 0.22, 0.95, 0.66, 0.58, 0.13, 0.84, 0.49]);
+        assert!((ks_distance(&a, &b) - 0.3194444444444444).abs() < 1e-12);
+        assert!((wasserstein1(&a, &b) - 0.14527777777777778).abs() < 1e-12);
+        let c = [1.0, 2.0, 2.0, 3.0, 7.0];
+        let d = [2.0, 2.0, 4.0, 5.0, 9.0];
+        assert!((ks_distance(&c, &d) - 0.4).abs() < 1e-12);
+        assert!((wasserstein1(&c, &d) - 1.4).abs() < 1e-12);
+        assert_eq!(ks_distance(&a, &a), 0.0);
+        assert_eq!(wasserstein1(&a, &a), 0.0);
+    }
+
+    #[test]
+    fn paired_differences_of_a_shift_have_zero_paired_error() {
+        let a = [1.0, 4.0, 2.0, 8.0];
+        let b = [1.5, 4.5, 2.5, 8.5];
+        let p = paired(&a, &b);
+        assert_eq!(p.difference, 0.5);
+        assert_eq!(p.se_paired, 0.0);
+        assert!(p.se_unpaired > 1.0);
+        assert_eq!(p.p_greater, 1.0);
     }
 
     #[test]

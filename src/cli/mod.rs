@@ -17,7 +17,9 @@ use crate::report;
 use crate::scenario::{self, Scenario};
 use crate::summary;
 pub use args::Cli;
-use args::{Command, ExplainArgs, InitArgs, RunArgs, SimulationArgs, ValidateArgs};
+use args::{
+    Command, CompareArgs, ExplainArgs, InitArgs, RunArgs, SimulationArgs, SortOrder, ValidateArgs,
+};
 pub use error::CliError;
 
 /// Largest scenario file read, in bytes: more is surely not a hand-written scenario.
@@ -45,11 +47,112 @@ pub fn main() -> ExitCode {
 pub fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Command::Run(args) => run_command(args),
+        Command::Compare(args) => compare_command(args),
         Command::Validate(args) => validate_command(args),
         Command::Explain(args) => explain_command(args),
         Command::Init(args) => init_command(args),
         Command::Schema => print_stdout(&crate::scenario::schema::render()),
     }
+}
+
+fn compare_command(args: CompareArgs) -> Result<(), CliError> {
+    // Read every file first, so that a bad one is reported before any simulation.
+    let mut scenarios = Vec::new();
+    let mut invalid = Vec::new();
+    for file in &args.files {
+        match load_scenario(file) {
+            Ok(s) => scenarios.push(s),
+            Err(CliError::Invalid(mut d)) => invalid.append(&mut d),
+            Err(other) => return Err(other),
+        }
+    }
+    if !invalid.is_empty() {
+        return Err(CliError::Invalid(invalid));
+    }
+    let reference = &scenarios[0];
+    let years = if args.years.is_empty() {
+        report::table::report_points(reference)
+            .into_iter()
+            .skip(1)
+            .map(|(_, y)| y)
+            .collect()
+    } else {
+        args.years.clone()
+    };
+    let base = run_config(reference, &args.sim);
+    let mut outcomes = Vec::new();
+    let mut tracked = Vec::new();
+    for scenario in &scenarios {
+        // Each scenario keeps its series at the compared years inside its own horizon.
+        let points: Vec<Option<usize>> = years
+            .iter()
+            .map(|&y| {
+                (scenario.start..=scenario.end)
+                    .contains(&y)
+                    .then(|| (y - scenario.start) as usize * scenario.step.per_year() as usize)
+            })
+            .collect();
+        let config = RunConfig {
+            tracked_points: points.iter().flatten().copied().collect(),
+            ..base.clone()
+        };
+        check_memory(scenario, &config, args.sim.threads)?;
+        outcomes.push(simulate(scenario, &config, &args.sim)?);
+        // Index into the tracked points actually kept.
+        let mut next = 0;
+        tracked.push(
+            points
+                .iter()
+                .map(|p| {
+                    p.map(|_| {
+                        next += 1;
+                        next - 1
+                    })
+                })
+                .collect::<Vec<_>>(),
+        );
+    }
+    let runs: Vec<crate::compare::Run> = scenarios
+        .iter()
+        .zip(&outcomes)
+        .zip(tracked)
+        .zip(&args.files)
+        .map(
+            |(((scenario, outcome), tracked), file)| crate::compare::Run {
+                scenario,
+                file: file.display().to_string(),
+                outcome,
+                tracked,
+            },
+        )
+        .collect();
+    let order = match args.sort {
+        SortOrder::Largest => crate::compare::Order::Largest,
+        SortOrder::File => crate::compare::Order::File,
+    };
+    let comparison = crate::compare::compare(&runs, &years, order);
+    let json = || {
+        let mut text =
+            serde_json::to_string_pretty(&comparison).expect("a comparison always serialises");
+        text.push('\n');
+        text
+    };
+    if let Some(dir) = &args.sim.out {
+        let files = [
+            ("comparison.json", json()),
+            ("comparison.csv", report::compare::csv(&comparison)),
+        ];
+        output::write_dir(dir, &files, args.sim.force)?;
+        if !args.sim.quiet {
+            eprintln!("wrote {}", dir.display());
+        }
+    }
+    let text = if args.sim.json {
+        json()
+    } else {
+        report::compare::table(&comparison)
+    };
+    print_stdout(&text)
 }
 
 fn explain_command(args: ExplainArgs) -> Result<(), CliError> {

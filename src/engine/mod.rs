@@ -15,12 +15,15 @@ use crate::scenario::Scenario;
 pub use series::{DEFAULT_BINS, SeriesAccumulator};
 
 /// How to run a scenario.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunConfig {
     pub runs: u64,
     pub seed: u64,
     /// Histogram bins of the series aggregates.
     pub bins: usize,
+    /// Points (step indices) at which every series' value is kept per run, for paired
+    /// comparisons; series are otherwise only aggregated.
+    pub tracked_points: Vec<usize>,
 }
 
 impl RunConfig {
@@ -30,6 +33,7 @@ impl RunConfig {
             runs: scenario.runs,
             seed: scenario.seed,
             bins: DEFAULT_BINS,
+            tracked_points: Vec::new(),
         }
     }
 }
@@ -45,6 +49,10 @@ pub struct Outcome {
     pub metrics: Vec<Vec<f64>>,
     /// `params[p][run]`: each run's draw of every parameter.
     pub params: Vec<Vec<f64>>,
+    /// `tracked[i * n_series + series][run]`: the value of every series at the `i`-th of
+    /// `RunConfig::tracked_points`, per run (series as in `series`: targets then the region,
+    /// each actor then autonomy).
+    pub tracked: Vec<Vec<f64>>,
 }
 
 /// Bytes a simulation will hold at its peak: per-run metric values and parameter draws (twice,
@@ -64,7 +72,8 @@ impl MemoryEstimate {
 
 pub fn memory_estimate(scenario: &Scenario, config: &RunConfig, threads: usize) -> MemoryEstimate {
     let plan = plan::Plan::new(scenario);
-    let per_run = (scenario.metrics.len().max(1) + scenario.params.len().max(1)) as u64 * 8 * 2;
+    let row = scenario.metrics.len() + config.tracked_points.len() * plan.n_series();
+    let per_run = (row.max(1) + scenario.params.len().max(1)) as u64 * 8 * 2;
     let one = SeriesAccumulator::bytes(plan.n_steps + 1, plan.n_series(), config.bins) as u64;
     // Rayon may split the work into a few more parts than threads; each holds one.
     MemoryEstimate {
@@ -91,7 +100,8 @@ pub fn simulate_with_progress(
 ) -> Outcome {
     let plan = plan::Plan::new(scenario);
     let runs = config.runs as usize;
-    let n_metrics = scenario.metrics.len();
+    // A run's row: its metric values, then its tracked series values.
+    let n_metrics = scenario.metrics.len() + config.tracked_points.len() * plan.n_series();
     let n_params = scenario.params.len();
     // Run-major while simulating (each batch writes a contiguous block), transposed at the end.
     // Rows are at least one wide so that every batch has a block even with no metrics.
@@ -108,7 +118,7 @@ pub fn simulate_with_progress(
         .enumerate()
         .with_min_len(min_len)
         .fold(
-            || run::Worker::new(scenario, &plan, config.seed, config.bins),
+            || run::Worker::new(scenario, &plan, config),
             |mut worker, (batch, (metric_block, param_block))| {
                 let first = batch * BATCH;
                 let last = (first + BATCH).min(runs);
@@ -135,7 +145,8 @@ pub fn simulate_with_progress(
         runs: config.runs,
         seed: config.seed,
         series,
-        metrics: columns(&metric_rows, metric_width, n_metrics),
+        metrics: columns(&metric_rows, metric_width, scenario.metrics.len()),
+        tracked: columns(&metric_rows, metric_width, n_metrics).split_off(scenario.metrics.len()),
         params: columns(&param_rows, param_width, n_params),
     }
 }

@@ -147,10 +147,20 @@ pub struct Worker<'a> {
     metric_state: Vec<f64>,
     /// Firings of each event in the current step.
     firings: Vec<u32>,
+    /// This run's series values at the tracked points, and which tracked point a point is.
+    tracked: Vec<f64>,
+    tracked_slot: Vec<Option<usize>>,
 }
 
 impl<'a> Worker<'a> {
-    pub fn new(scenario: &'a Scenario, plan: &'a Plan, seed: u64, bins: usize) -> Worker<'a> {
+    pub fn new(scenario: &'a Scenario, plan: &'a Plan, config: &super::RunConfig) -> Worker<'a> {
+        let (seed, bins) = (config.seed, config.bins);
+        let mut tracked_slot = vec![None; plan.n_steps + 1];
+        for (i, &point) in config.tracked_points.iter().enumerate() {
+            if let Some(slot) = tracked_slot.get_mut(point) {
+                *slot = Some(i);
+            }
+        }
         let n = plan.n_cells;
         let initial_x: Vec<f64> = scenario.initial_shares.iter().map(|s| s.ln()).collect();
         let placeholder = rng::stream(0, 0, rng::ComponentKey::new(""));
@@ -176,6 +186,8 @@ impl<'a> Worker<'a> {
             event_streams: vec![placeholder; scenario.events.len()],
             metric_state: vec![0.0; scenario.metrics.len()],
             firings: vec![0; scenario.events.len()],
+            tracked: vec![0.0; config.tracked_points.len() * plan.n_series()],
+            tracked_slot,
         }
     }
 
@@ -241,7 +253,9 @@ impl<'a> Worker<'a> {
         }
         self.series.finish_run();
         // A `first` metric's "never" is NaN in memory; every output renders it as "never".
-        metrics_out.copy_from_slice(&self.metric_state);
+        let (metrics, tracked) = metrics_out.split_at_mut(self.metric_state.len());
+        metrics.copy_from_slice(&self.metric_state);
+        tracked.copy_from_slice(&self.tracked);
     }
 
     /// Drivers move once a year, at the first step of each year: the yearly transition rows
@@ -430,6 +444,10 @@ impl<'a> Worker<'a> {
     /// Records the series at `point` and advances every metric.
     fn observe(&mut self, point: usize) {
         self.series.record(point, &self.aggregates);
+        if let Some(i) = self.tracked_slot[point] {
+            let n = self.aggregates.len();
+            self.tracked[i * n..(i + 1) * n].copy_from_slice(&self.aggregates);
+        }
         let calendar_year = f64::from(self.plan.calendar_years[point]);
         let mut metric_state = std::mem::take(&mut self.metric_state);
         let state = self.state(point);

@@ -5,6 +5,7 @@ mod authoring;
 mod cli;
 mod closed_form;
 mod common;
+mod compare;
 mod errors;
 mod extends;
 mod library;

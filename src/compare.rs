@@ -1,0 +1,423 @@
+//! Comparing outcome distributions of several scenarios run with the same seed and run count.
+//!
+//! Because every random component draws from a stream keyed by its name, run *i* of scenario B
+//! shares its random numbers with run *i* of scenario A wherever the two share components
+//! (common random numbers). Differences are therefore computed run by run ("paired"), which
+//! removes the noise both share; the unpaired error is reported beside it to show what the
+//! pairing bought. Pure: takes outcomes, returns a [`Comparison`].
+
+use serde::Serialize;
+
+use crate::engine::Outcome;
+use crate::scenario::{AUTONOMY, MetricKind, Scenario};
+use crate::stats;
+
+/// Version of the comparison document (docs/compare.md).
+pub const SCHEMA: &str = "steppe.compare/1";
+
+/// 97.5 % quantile of the standard normal: a 95 % interval is ± this many standard errors.
+const Z95: f64 = 1.959_963_984_540_054;
+
+/// One scenario's run, with the points at which its series were tracked, one per compared
+/// year (`None` where the year lies outside the scenario's horizon).
+pub struct Run<'a> {
+    pub scenario: &'a Scenario,
+    pub file: String,
+    pub outcome: &'a Outcome,
+    pub tracked: Vec<Option<usize>>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Comparison {
+    pub schema: &'static str,
+    /// The first scenario: every difference is "other minus reference".
+    pub reference: String,
+    pub scenarios: Vec<ScenarioRef>,
+    pub runs: u64,
+    pub seed: u64,
+    pub years: Vec<i32>,
+    pub quantities: Vec<Quantity>,
+    /// Metrics and series that only some scenarios have, and which.
+    pub only_in_some: Vec<Partial>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ScenarioRef {
+    pub name: String,
+    pub file: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Partial {
+    pub quantity: String,
+    pub present_in: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Quantity {
+    /// A metric's name, or `TARGET:ACTOR@YEAR` for a composite share (`region` for the region).
+    pub name: String,
+    /// `number`, `probability` or `first_year`.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// The metric kind (`at`, `first`, …), or `share` for a series.
+    pub source: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub year: Option<i32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actor: Option<String>,
+    pub per_scenario: Vec<Distribution>,
+    pub differences: Vec<Difference>,
+}
+
+/// One scenario's distribution of a quantity.
+#[derive(Debug, Clone, Serialize)]
+pub struct Distribution {
+    pub scenario: String,
+    /// Mean (a probability for conditions; for first-year metrics, of the years of the runs
+    /// where it happens).
+    pub mean: f64,
+    pub p05: f64,
+    pub p50: f64,
+    pub p95: f64,
+    /// First-year metrics: probability that it never happens by the horizon.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub never: Option<f64>,
+    /// First-year metrics: the year by which half the runs have seen it (`null`: never).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub median_year: Option<Option<i32>>,
+}
+
+/// A scenario against the reference, run by run.
+#[derive(Debug, Clone, Serialize)]
+pub struct Difference {
+    pub scenario: String,
+    /// Mean of the run-by-run differences (scenario minus reference): of the values, of the
+    /// 0/1 outcomes for probabilities, and of "never" (0/1) for first-year metrics.
+    pub difference: f64,
+    /// 95 % interval of `difference` from the paired standard error.
+    pub ci_low: f64,
+    pub ci_high: f64,
+    pub se_paired: f64,
+    /// The standard error the difference would have from independent samples.
+    pub se_unpaired: f64,
+    /// Unpaired over paired interval width: how much the common random numbers narrowed it
+    /// (`null` when the paired error is 0, e.g. a scenario compared with itself).
+    pub pairing_gain: Option<f64>,
+    /// Fraction of runs where the scenario's value exceeds the reference's in the same run
+    /// ("never" counts as later than any year).
+    pub p_greater: f64,
+    /// Kolmogorov–Smirnov distance between the two distributions (never = +∞).
+    pub ks: f64,
+    /// Wasserstein-1 distance, in the quantity's unit (`null` when "never" occurs).
+    pub w1: Option<f64>,
+    /// First-year metrics: shift of the median year (`null` when either is never).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub median_year_shift: Option<Option<i32>>,
+}
+
+/// How quantities are ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Order {
+    /// Largest Kolmogorov–Smirnov distance to the reference first (scale-free, so metrics and
+    /// shares sort together).
+    Largest,
+    /// Metrics in the reference's file order, then series.
+    File,
+}
+
+pub fn compare(runs: &[Run], years: &[i32], order: Order) -> Comparison {
+    let reference = &runs[0];
+    let mut quantities = Vec::new();
+    let mut only_in_some = Vec::new();
+
+    // Metrics, by name, in the order first seen.
+    let mut names: Vec<&str> = Vec::new();
+    for run in runs {
+        for m in &run.scenario.metrics {
+            if !names.contains(&m.name.as_str()) {
+                names.push(&m.name);
+            }
+        }
+    }
+    for name in names {
+        let found: Vec<Option<(MetricKind, &[f64])>> = runs
+            .iter()
+            .map(|r| {
+                let i = r.scenario.metrics.iter().position(|m| m.name == name)?;
+                Some((r.scenario.metrics[i].kind, r.outcome.metrics[i].as_slice()))
+            })
+            .collect();
+        let kinds: Vec<MetricKind> = found.iter().flatten().map(|(k, _)| *k).collect();
+        let same_kind = kinds
+            .windows(2)
+            .all(|w| w[0].name() == w[1].name() && w[0].is_probability() == w[1].is_probability());
+        if found.iter().any(Option::is_none) || !same_kind {
+            only_in_some.push(partial(name.to_string(), runs, &found));
+            continue;
+        }
+        let kind = kinds[0];
+        let values: Vec<&[f64]> = found.iter().flatten().map(|(_, v)| *v).collect();
+        let result = if kind == MetricKind::First {
+            "first_year"
+        } else if kind.is_probability() {
+            "probability"
+        } else {
+            "number"
+        };
+        let year = match kind {
+            MetricKind::At { year, .. } => Some(year),
+            _ => None,
+        };
+        quantities.push(quantity(
+            runs,
+            name.to_string(),
+            result,
+            kind.name(),
+            year,
+            None,
+            &values,
+        ));
+    }
+
+    // Composite shares of every target and the region, per actor, at each year.
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    for run in runs {
+        for target in run
+            .scenario
+            .targets
+            .iter()
+            .map(|t| t.name.as_str())
+            .chain(["region"])
+        {
+            for slot in 0..run.scenario.n_slots() {
+                let pair = (target.to_string(), run.scenario.slot_name(slot).to_string());
+                if !pairs.contains(&pair) {
+                    pairs.push(pair);
+                }
+            }
+        }
+    }
+    for (y, &year) in years.iter().enumerate() {
+        for (target, actor) in &pairs {
+            let name = format!("{target}:{actor}@{year}");
+            let found: Vec<Option<((), &[f64])>> = runs
+                .iter()
+                .map(|r| series_values(r, target, actor, y).map(|v| ((), v)))
+                .collect();
+            if found.iter().any(Option::is_none) {
+                only_in_some.push(partial(name, runs, &found));
+                continue;
+            }
+            let values: Vec<&[f64]> = found.iter().flatten().map(|(_, v)| *v).collect();
+            quantities.push(quantity(
+                runs,
+                name,
+                "number",
+                "share",
+                Some(year),
+                Some((target.clone(), actor.clone())),
+                &values,
+            ));
+        }
+    }
+
+    if order == Order::Largest {
+        let largest = |q: &Quantity| q.differences.iter().map(|d| d.ks).fold(0.0, f64::max);
+        quantities.sort_by(|a, b| largest(b).total_cmp(&largest(a)));
+    }
+    Comparison {
+        schema: SCHEMA,
+        reference: reference.scenario.name.clone(),
+        scenarios: runs
+            .iter()
+            .map(|r| ScenarioRef {
+                name: r.scenario.name.clone(),
+                file: r.file.clone(),
+            })
+            .collect(),
+        runs: reference.outcome.runs,
+        seed: reference.outcome.seed,
+        years: years.to_vec(),
+        quantities,
+        only_in_some,
+    }
+}
+
+/// Values of one series at the `y`-th compared year, if the scenario has it.
+fn series_values<'a>(run: &Run<'a>, target: &str, actor: &str, y: usize) -> Option<&'a [f64]> {
+    let scenario = run.scenario;
+    let t = if target == "region" {
+        Some(scenario.targets.len())
+    } else {
+        scenario.targets.iter().position(|x| x.name == target)
+    }?;
+    let s = if actor == AUTONOMY {
+        Some(scenario.actors.len())
+    } else {
+        scenario.actors.iter().position(|a| a.name == actor)
+    }?;
+    let i = run.tracked.get(y).copied().flatten()?;
+    let n_series = (scenario.targets.len() + 1) * scenario.n_slots();
+    Some(run.outcome.tracked[i * n_series + t * scenario.n_slots() + s].as_slice())
+}
+
+fn partial<T>(quantity: String, runs: &[Run], found: &[Option<T>]) -> Partial {
+    let present_in = runs
+        .iter()
+        .zip(found)
+        .filter(|(_, f)| f.is_some())
+        .map(|(r, _)| r.scenario.name.clone())
+        .collect();
+    Partial {
+        quantity,
+        present_in,
+    }
+}
+
+fn quantity(
+    runs: &[Run],
+    name: String,
+    kind: &'static str,
+    source: &'static str,
+    year: Option<i32>,
+    series: Option<(String, String)>,
+    values: &[&[f64]],
+) -> Quantity {
+    let first = kind == "first_year";
+    let horizon: Vec<i32> = runs.iter().map(|r| r.scenario.end).collect();
+    let per_scenario = runs
+        .iter()
+        .zip(values)
+        .zip(&horizon)
+        .map(|((r, v), end)| distribution(&r.scenario.name, v, first, *end))
+        .collect();
+    let differences = runs
+        .iter()
+        .zip(values)
+        .skip(1)
+        .map(|(r, v)| {
+            difference(
+                &r.scenario.name,
+                values[0],
+                v,
+                first,
+                runs[0].scenario.end,
+                r.scenario.end,
+            )
+        })
+        .collect();
+    let (target, actor) = series.map_or((None, None), |(t, a)| (Some(t), Some(a)));
+    Quantity {
+        name,
+        kind,
+        source,
+        year,
+        target,
+        actor,
+        per_scenario,
+        differences,
+    }
+}
+
+/// First-year values with "never" (NaN) as +∞, so that never sorts after every year.
+fn years_with_never(values: &[f64]) -> Vec<f64> {
+    values
+        .iter()
+        .map(|v| if v.is_nan() { f64::INFINITY } else { *v })
+        .collect()
+}
+
+fn never_indicator(values: &[f64]) -> Vec<f64> {
+    values
+        .iter()
+        .map(|v| if v.is_nan() { 1.0 } else { 0.0 })
+        .collect()
+}
+
+fn distribution(scenario: &str, values: &[f64], first: bool, end: i32) -> Distribution {
+    let mut sorted = if first {
+        years_with_never(values)
+    } else {
+        values.to_vec()
+    };
+    sorted.sort_by(f64::total_cmp);
+    let finite: Vec<f64> = sorted.iter().copied().filter(|v| v.is_finite()).collect();
+    let q = |q| stats::quantile_sorted(&sorted, q);
+    let (never, median_year) = if first {
+        let never =
+            values.iter().filter(|v| v.is_nan()).count() as f64 / values.len().max(1) as f64;
+        let median = stats::quantile_sorted(&sorted, 0.5);
+        (
+            Some(never),
+            Some((median.is_finite() && median <= f64::from(end)).then_some(median.ceil() as i32)),
+        )
+    } else {
+        (None, None)
+    };
+    Distribution {
+        scenario: scenario.to_string(),
+        mean: stats::mean_and_se(&finite).0,
+        p05: q(0.05),
+        p50: q(0.5),
+        p95: q(0.95),
+        never,
+        median_year,
+    }
+}
+
+fn difference(
+    scenario: &str,
+    reference: &[f64],
+    values: &[f64],
+    first: bool,
+    reference_end: i32,
+    end: i32,
+) -> Difference {
+    let (a, b) = if first {
+        (never_indicator(reference), never_indicator(values))
+    } else {
+        (reference.to_vec(), values.to_vec())
+    };
+    let paired = stats::paired(&a, &b);
+    let (mut sa, mut sb) = if first {
+        (years_with_never(reference), years_with_never(values))
+    } else {
+        (reference.to_vec(), values.to_vec())
+    };
+    sa.sort_by(f64::total_cmp);
+    sb.sort_by(f64::total_cmp);
+    let p_greater = if first {
+        stats::paired(&years_with_never(reference), &years_with_never(values)).p_greater
+    } else {
+        paired.p_greater
+    };
+    let w1 = if sa.iter().chain(&sb).all(|v| v.is_finite()) {
+        Some(stats::wasserstein1(&sa, &sb))
+    } else {
+        None
+    };
+    let median_year_shift = first.then(|| {
+        let a = distribution("", reference, true, reference_end)
+            .median_year
+            .flatten();
+        let b = distribution("", values, true, end).median_year.flatten();
+        a.zip(b).map(|(a, b)| b - a)
+    });
+    let half_width = Z95 * paired.se_paired;
+    Difference {
+        scenario: scenario.to_string(),
+        difference: paired.difference,
+        ci_low: paired.difference - half_width,
+        ci_high: paired.difference + half_width,
+        se_paired: paired.se_paired,
+        se_unpaired: paired.se_unpaired,
+        pairing_gain: (paired.se_paired > 0.0).then(|| paired.se_unpaired / paired.se_paired),
+        p_greater,
+        ks: stats::ks_distance(&sa, &sb),
+        w1,
+        median_year_shift,
+    }
+}

@@ -1,0 +1,256 @@
+//! Rendering a [`Comparison`]: the terminal table (80 columns) and tidy CSV.
+
+use std::fmt::Write as _;
+
+use crate::compare::{Comparison, Quantity};
+
+pub fn table(comparison: &Comparison) -> String {
+    let mut out = String::new();
+    let names: Vec<&str> = comparison
+        .scenarios
+        .iter()
+        .map(|s| s.name.as_str())
+        .collect();
+    let _ = writeln!(
+        out,
+        "Comparing {} against {} (reference)",
+        names[1..].join(", "),
+        comparison.reference
+    );
+    let _ = writeln!(
+        out,
+        "{} paired runs, seed {}: run i of every scenario shares its random numbers",
+        crate::report::table::thousands(comparison.runs),
+        comparison.seed
+    );
+    let _ = writeln!(
+        out,
+        "Δ = scenario − reference, mean of run-by-run differences [95 % interval]"
+    );
+    let width = names
+        .iter()
+        .map(|n| n.chars().count())
+        .max()
+        .unwrap_or(8)
+        .clamp(8, 20)
+        + 2;
+    for q in &comparison.quantities {
+        let _ = writeln!(out);
+        out.push_str(&heading(q));
+        if q.kind == "first_year" {
+            let _ = writeln!(out, "  {:<width$}{:>9}{:>14}", "", "never", "median year");
+            for d in &q.per_scenario {
+                let median = d
+                    .median_year
+                    .flatten()
+                    .map_or("never".to_string(), |y| y.to_string());
+                let _ = writeln!(
+                    out,
+                    "  {:<width$}{:>9}{:>14}",
+                    fit(&d.scenario, width),
+                    pct(d.never.unwrap_or(f64::NAN)),
+                    median
+                );
+            }
+        } else if q.kind == "probability" {
+            let _ = writeln!(out, "  {:<width$}{:>12}", "", "probability");
+            for d in &q.per_scenario {
+                let _ = writeln!(
+                    out,
+                    "  {:<width$}{:>12}",
+                    fit(&d.scenario, width),
+                    pct(d.mean)
+                );
+            }
+        } else {
+            let _ = writeln!(
+                out,
+                "  {:<width$}{:>9}{:>9}{:>21}",
+                "", "mean", "median", "5–95 %"
+            );
+            for d in &q.per_scenario {
+                let range = format!("{} – {}", num(d.p05), num(d.p95));
+                let _ = writeln!(
+                    out,
+                    "  {:<width$}{:>9}{:>9}{range:>21}",
+                    fit(&d.scenario, width),
+                    num(d.mean),
+                    num(d.p50)
+                );
+            }
+        }
+        for d in &q.differences {
+            let interval = if q.kind == "number" {
+                format!(
+                    "{} [{}, {}]",
+                    signed(d.difference),
+                    signed(d.ci_low),
+                    signed(d.ci_high)
+                )
+            } else {
+                format!(
+                    "{} [{}, {}] points",
+                    points(d.difference),
+                    points(d.ci_low),
+                    points(d.ci_high)
+                )
+            };
+            let what = if q.kind == "first_year" {
+                "Δ never"
+            } else {
+                "Δ"
+            };
+            let _ = writeln!(out, "  {what} {}: {interval}", d.scenario);
+            let mut line = format!("      P(>) {}   KS {:.3}", pct(d.p_greater), d.ks);
+            if let Some(w1) = d.w1 {
+                let _ = write!(line, "   W1 {}", num(w1));
+            }
+            if let Some(shift) = d.median_year_shift {
+                let _ = write!(
+                    line,
+                    "   median year {}",
+                    shift.map_or("–".to_string(), |s| format!("{s:+}"))
+                );
+            }
+            let gain = d
+                .pairing_gain
+                .map_or("–".to_string(), |g| format!("×{g:.1}"));
+            let _ = write!(line, "   pairing {gain}");
+            let _ = writeln!(out, "{line}");
+        }
+    }
+    if !comparison.only_in_some.is_empty() {
+        let _ = writeln!(out);
+        let _ = writeln!(out, "Only in some scenarios (not compared):");
+        for p in &comparison.only_in_some {
+            out.push_str(&crate::report::table::wrap(
+                &format!(
+                    "{}: in {}",
+                    p.quantity,
+                    if p.present_in.is_empty() {
+                        "none".to_string()
+                    } else {
+                        p.present_in.join(", ")
+                    }
+                ),
+                "  ",
+                80,
+            ));
+        }
+    }
+    out
+}
+
+fn heading(q: &Quantity) -> String {
+    let text = match (&q.target, &q.actor, q.year) {
+        (Some(t), Some(a), Some(y)) => format!("share of {a} in {t}, {y}"),
+        (_, _, Some(y)) => format!("{} ({}, {y})", q.name, q.source),
+        _ => format!("{} ({})", q.name, q.source),
+    };
+    format!("{text}\n")
+}
+
+/// `scenario,quantity,type,target,actor,year,statistic,value`, one row per number; the
+/// differences carry the scenario they compare with the reference.
+pub fn csv(comparison: &Comparison) -> String {
+    let mut out = String::from("scenario,quantity,type,target,actor,year,statistic,value\n");
+    for q in &comparison.quantities {
+        let target = q.target.clone().unwrap_or_default();
+        let actor = q.actor.clone().unwrap_or_default();
+        let year = q.year.map(|y| y.to_string()).unwrap_or_default();
+        let mut row = |scenario: &str, statistic: &str, value: Option<f64>| {
+            let value = value
+                .filter(|v| v.is_finite())
+                .map(|v| v.to_string())
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "{scenario},{},{},{target},{actor},{year},{statistic},{value}",
+                q.name, q.kind
+            );
+        };
+        for d in &q.per_scenario {
+            for (statistic, value) in [
+                ("mean", Some(d.mean)),
+                ("p05", Some(d.p05)),
+                ("p50", Some(d.p50)),
+                ("p95", Some(d.p95)),
+                ("never", d.never),
+            ] {
+                if statistic != "never" || d.never.is_some() {
+                    row(&d.scenario, statistic, value);
+                }
+            }
+            if let Some(median) = d.median_year {
+                row(&d.scenario, "median_year", median.map(f64::from));
+            }
+        }
+        for d in &q.differences {
+            for (statistic, value) in [
+                ("difference", Some(d.difference)),
+                ("ci_low", Some(d.ci_low)),
+                ("ci_high", Some(d.ci_high)),
+                ("se_paired", Some(d.se_paired)),
+                ("se_unpaired", Some(d.se_unpaired)),
+                ("pairing_gain", d.pairing_gain),
+                ("p_greater", Some(d.p_greater)),
+                ("ks", Some(d.ks)),
+                ("w1", d.w1),
+            ] {
+                row(&d.scenario, statistic, value);
+            }
+            if let Some(shift) = d.median_year_shift {
+                row(&d.scenario, "median_year_shift", shift.map(f64::from));
+            }
+        }
+    }
+    out
+}
+
+fn fit(name: &str, width: usize) -> String {
+    if name.chars().count() < width {
+        name.to_string()
+    } else {
+        let cut: String = name.chars().take(width - 2).collect();
+        format!("{cut}…")
+    }
+}
+
+fn pct(p: f64) -> String {
+    if p.is_finite() {
+        format!("{:.1}%", p * 100.0)
+    } else {
+        "–".to_string()
+    }
+}
+
+/// A difference of probabilities in percentage points.
+fn points(p: f64) -> String {
+    if p.is_finite() {
+        format!("{:+.1}", p * 100.0)
+    } else {
+        "–".to_string()
+    }
+}
+
+fn num(v: f64) -> String {
+    if !v.is_finite() {
+        return "–".to_string();
+    }
+    if v != 0.0 && (v.abs() >= 1000.0 || v.abs() < 0.001) {
+        format!("{v:.3e}")
+    } else {
+        format!("{v:.4}")
+    }
+}
+
+fn signed(v: f64) -> String {
+    if !v.is_finite() {
+        return "–".to_string();
+    }
+    if v != 0.0 && (v.abs() >= 1000.0 || v.abs() < 0.0001) {
+        format!("{v:+.3e}")
+    } else {
+        format!("{v:+.4}")
+    }
+}
