@@ -45,6 +45,8 @@ pub struct Comparison {
 pub struct ScenarioRef {
     pub name: String,
     pub file: String,
+    /// `--set` overrides applied to it.
+    pub overrides: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -236,6 +238,7 @@ pub fn compare(runs: &[Run], years: &[i32], order: Order) -> Comparison {
             .map(|r| ScenarioRef {
                 name: r.scenario.name.clone(),
                 file: r.file.clone(),
+                overrides: r.scenario.overrides.clone(),
             })
             .collect(),
         runs: reference.outcome.runs,

@@ -42,6 +42,8 @@ pub struct ScenarioInfo {
     pub step: &'static str,
     pub actors: Vec<String>,
     pub targets: Vec<String>,
+    /// `--set` overrides that produced this result, as given.
+    pub overrides: Vec<String>,
 }
 
 /// One actor's (or autonomy's) composite share in one target or the region, over time.
@@ -212,6 +214,7 @@ pub fn summarize(scenario: &Scenario, file: &str, outcome: &Outcome) -> Summary 
             step: scenario.step.name(),
             actors: scenario.actors.iter().map(|a| a.name.clone()).collect(),
             targets: scenario.targets.iter().map(|t| t.name.clone()).collect(),
+            overrides: scenario.overrides.clone(),
         },
         runs: outcome.runs,
         seed: outcome.seed,

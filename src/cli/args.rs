@@ -113,6 +113,12 @@ pub struct SimulationArgs {
     /// Replace DIR if it already exists.
     #[arg(long, requires = "out")]
     pub force: bool,
+    /// Override a key of the scenario file for this run, e.g. `params.russia_trend=-0.02`,
+    /// `params.russia_trend="normal(-0.02, 0.01)"`, `events.coercion.hazard=0.3`,
+    /// `runs=50000`. Repeatable; the value is TOML (a bare word is taken as a string).
+    /// Recorded in the results.
+    #[arg(long = "set", value_name = "KEY=VALUE", value_parser = parse_assignment)]
+    pub set: Vec<String>,
     /// Print nothing on stderr (no progress, no timing).
     #[arg(long, short)]
     pub quiet: bool,
@@ -149,4 +155,11 @@ pub struct ValidateArgs {
     /// Scenario files to check.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
+}
+
+fn parse_assignment(text: &str) -> Result<String, String> {
+    match text.split_once('=') {
+        Some((key, _)) if !key.trim().is_empty() => Ok(text.to_string()),
+        _ => Err("expected KEY=VALUE, e.g. params.russia_trend=-0.02".to_string()),
+    }
 }

@@ -60,7 +60,7 @@ fn compare_command(args: CompareArgs) -> Result<(), CliError> {
     let mut scenarios = Vec::new();
     let mut invalid = Vec::new();
     for file in &args.files {
-        match load_scenario(file) {
+        match load_scenario_with(file, &args.sim.set) {
             Ok(s) => scenarios.push(s),
             Err(CliError::Invalid(mut d)) => invalid.append(&mut d),
             Err(other) => return Err(other),
@@ -210,7 +210,7 @@ fn validate_command(args: ValidateArgs) -> Result<(), CliError> {
 }
 
 fn run_command(args: RunArgs) -> Result<(), CliError> {
-    let scenario = load_scenario(&args.file)?;
+    let scenario = load_scenario_with(&args.file, &args.sim.set)?;
     let file = args.file.display().to_string();
     let config = run_config(&scenario, &args.sim);
     check_memory(&scenario, &config, args.sim.threads)?;
@@ -338,6 +338,11 @@ fn simulate(
 
 /// Reads and validates a scenario file.
 pub fn load_scenario(path: &Path) -> Result<Scenario, CliError> {
+    load_scenario_with(path, &[])
+}
+
+/// Reads and validates a scenario file with `--set` overrides applied.
+pub fn load_scenario_with(path: &Path, overrides: &[String]) -> Result<Scenario, CliError> {
     let metadata = std::fs::metadata(path)
         .map_err(|e| CliError::Usage(format!("cannot read {}: {e}", path.display())))?;
     if metadata.is_dir() {
@@ -363,7 +368,7 @@ pub fn load_scenario(path: &Path) -> Result<Scenario, CliError> {
         ))
     })?;
     let mut read = |parent: &str| read_parent(Path::new(parent));
-    scenario::load_with(&path.display().to_string(), &text, &mut read)
+    scenario::load_with_overrides(&path.display().to_string(), &text, &mut read, overrides)
         .map_err(|d| CliError::Invalid(vec![d]))
 }
 

@@ -24,6 +24,13 @@ pub fn render(scenario: &Scenario, summary: &Summary) -> String {
         scenario.end,
         scenario.step.name()
     );
+    if !scenario.overrides.is_empty() {
+        out.push_str(&wrap(
+            &format!("with --set {}", scenario.overrides.join(", ")),
+            "",
+            WIDTH,
+        ));
+    }
     let points = report_points(scenario);
     let _ = writeln!(out);
     let _ = writeln!(

@@ -101,6 +101,12 @@ fn param(c: Spanned<RawParam>, p: Spanned<RawParam>) -> Spanned<RawParam> {
             inherit!(c, p: dist, description, source);
             Spanned::new(span, RawParam::Full(c))
         }
+        // A new value for a described parameter keeps its description and source.
+        (RawParam::Short(number), RawParam::Full(mut p)) => {
+            p.dist = Some(Spanned::new(span.clone(), number));
+            p.remove = None;
+            Spanned::new(span, RawParam::Full(p))
+        }
         (c, _) => Spanned::new(span, c),
     }
 }

@@ -13,7 +13,7 @@ mod validate;
 use crate::distribution::Distribution;
 use crate::expr::Expr;
 
-pub use validate::{ReadFile, load, load_with};
+pub use validate::{ReadFile, load, load_with, load_with_overrides};
 
 /// A new, commented scenario called `name` (what `steppe init` writes). It validates and runs
 /// as written; a test keeps it so.
@@ -36,6 +36,8 @@ pub const AUTONOMY: &str = "autonomy";
 pub struct Scenario {
     /// The scenario this one extends (path as resolved from the extending file), if any.
     pub extends: Option<String>,
+    /// `--set KEY=VALUE` overrides applied on top of the file, as given.
+    pub overrides: Vec<String>,
     pub name: String,
     pub title: String,
     pub description: String,

@@ -42,11 +42,33 @@ pub fn load(path: &str, text: &str) -> Result<Scenario, Diagnostics> {
 /// Reads a scenario from its text, reading the files it extends with `read` (paths relative to
 /// the extending file, as `path` names it).
 pub fn load_with(path: &str, text: &str, read: ReadFile) -> Result<Scenario, Diagnostics> {
+    load_with_overrides(path, text, read, &[])
+}
+
+/// Like [`load_with`], then applies `overrides` (`KEY=VALUE`, as given to `--set`) on top, as
+/// if a last file extended the scenario: a key path of the file (`params.x=0.1`,
+/// `events.e.hazard=0.3`, `scenario.runs=5000` or just `runs=5000`) and a TOML value (a bare
+/// word that is not TOML is taken as a string, so `params.x=normal(0, 1)` works unquoted).
+/// Overrides must name items that exist.
+pub fn load_with_overrides(
+    path: &str,
+    text: &str,
+    read: ReadFile,
+    overrides: &[String],
+) -> Result<Scenario, Diagnostics> {
     let mut sources = Sources::new(path, text);
     let mut chain = vec![normalize(path)];
     let resolved = parse_file(text, 0)
         .map_err(|d| vec![d])
-        .and_then(|raw| resolve(raw, path, &mut sources, read, &mut chain));
+        .and_then(|raw| resolve(raw, path, &mut sources, read, &mut chain))
+        .and_then(|(raw, extends, problems)| {
+            if overrides.is_empty() {
+                return Ok((raw, extends, problems));
+            }
+            let (raw, mut more) = apply_overrides(raw, overrides, &mut sources)?;
+            more.extend(problems);
+            Ok((raw, extends, more))
+        });
     let (raw, extends, problems) = match resolved {
         Ok(resolved) => resolved,
         Err(list) => return Err(Diagnostics { sources, list }),
@@ -67,6 +89,7 @@ pub fn load_with(path: &str, text: &str, read: ReadFile) -> Result<Scenario, Dia
     match scenario {
         Some(mut scenario) if validator.diagnostics.is_empty() => {
             scenario.extends = extends;
+            scenario.overrides = overrides.to_vec();
             Ok(scenario)
         }
         _ => {
@@ -148,6 +171,68 @@ fn resolve(
     let (merged, merge_problems) = merge::merge(raw, parent);
     problems.extend(merge_problems);
     Ok((merged, Some(parent_path), problems))
+}
+
+/// The overrides as a TOML document, merged onto the scenario like an extending file.
+fn apply_overrides(
+    base: RawScenario,
+    overrides: &[String],
+    sources: &mut Sources,
+) -> Result<(RawScenario, Vec<Diagnostic>), Vec<Diagnostic>> {
+    let mut text = String::new();
+    for assignment in overrides {
+        let (key, value) = assignment.split_once('=').unwrap_or((assignment, ""));
+        let key = key.trim();
+        let key = match key {
+            "name" | "title" | "description" | "start" | "end" | "step" | "runs" | "seed" => {
+                format!("scenario.{key}")
+            }
+            _ => key.to_string(),
+        };
+        let value = value.trim();
+        let is_toml = toml::from_str::<toml::Table>(&format!("v = {value}")).is_ok();
+        let value = if is_toml {
+            value.to_string()
+        } else {
+            toml::Value::String(value.to_string()).to_string()
+        };
+        text.push_str(&format!("{key} = {value}\n"));
+    }
+    let start = sources.add("--set", &text);
+    let layer = parse_file(&text, start).map_err(|d| vec![d])?;
+    // Overrides change what exists; a new name is surely a typo.
+    let mut problems = Vec::new();
+    unknown_names(&mut problems, "parameter", &layer.params, &base.params);
+    unknown_names(&mut problems, "driver", &layer.drivers, &base.drivers);
+    unknown_names(&mut problems, "event", &layer.events, &base.events);
+    unknown_names(&mut problems, "metric", &layer.metrics, &base.metrics);
+    unknown_names(&mut problems, "actor", &layer.actors, &base.actors);
+    unknown_names(&mut problems, "target", &layer.targets, &base.targets);
+    unknown_names(&mut problems, "channel", &layer.channels, &base.channels);
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let (merged, more) = merge::merge(layer, base);
+    Ok((merged, more))
+}
+
+fn unknown_names<A, B>(
+    problems: &mut Vec<Diagnostic>,
+    kind: &str,
+    layer: &IndexMap<Name, A>,
+    base: &IndexMap<Name, B>,
+) {
+    for name in layer.keys().filter(|n| !base.contains_key(*n)) {
+        let names: Vec<&str> = base.keys().map(|k| k.get_ref().as_str()).collect();
+        let hint = unknown_name_hint(name.get_ref(), &format!("{kind}s of the scenario"), names);
+        problems.push(
+            Diagnostic::new(
+                name.span(),
+                format!("--set names no {kind} `{}`", name.get_ref()),
+            )
+            .with_hint(hint),
+        );
+    }
 }
 
 /// A path with `.` and `a/..` removed, to recognise the same file named two ways.
@@ -448,6 +533,7 @@ impl Validator<'_> {
 
         let scenario = Scenario {
             extends: None,
+            overrides: Vec::new(),
             name,
             title: text(header.title),
             description: text(header.description),

@@ -261,3 +261,93 @@ fn usage_errors_exit_2_and_help_exits_0() {
         assert!(stdout(&help).contains(flag), "help lacks {flag}");
     }
 }
+
+#[test]
+fn set_overrides_any_key_and_is_recorded_in_the_result() {
+    let out = steppe(&[
+        "run",
+        &baseline(),
+        "--runs",
+        "300",
+        "--json",
+        "--quiet",
+        "--set",
+        "params.russia_trend=normal(-0.08, 0.01)",
+        "--set",
+        "events.coercion.hazard=0.5",
+        "--set",
+        "seed=99",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["seed"], 99);
+    let overrides: Vec<&str> = json["scenario"]["overrides"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        overrides,
+        [
+            "params.russia_trend=normal(-0.08, 0.01)",
+            "events.coercion.hazard=0.5",
+            "seed=99"
+        ]
+    );
+    let trend = json["params"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "russia_trend")
+        .unwrap();
+    assert_eq!(trend["distribution"], "normal(-0.08, 0.01)");
+    // The description survives a new value.
+    assert!(!trend["description"].as_str().unwrap().is_empty());
+    // Mistyped names and keys are errors that point at the nearest valid one.
+    let typo = steppe(&[
+        "run",
+        &baseline(),
+        "--quiet",
+        "--set",
+        "params.russia_trnd=0.1",
+    ]);
+    assert_eq!(typo.status.code(), Some(2));
+    assert!(
+        stderr(&typo).contains("--set:1:8: --set names no parameter `russia_trnd`"),
+        "{}",
+        stderr(&typo)
+    );
+    assert!(
+        stderr(&typo).contains("did you mean `russia_trend`?"),
+        "{}",
+        stderr(&typo)
+    );
+    let key = steppe(&[
+        "run",
+        &baseline(),
+        "--quiet",
+        "--set",
+        "events.coercion.hazrd=0.3",
+    ]);
+    assert!(
+        stderr(&key).contains("unknown key `hazrd`")
+            && stderr(&key).contains("did you mean `hazard`?"),
+        "{}",
+        stderr(&key)
+    );
+    // A value out of range is reported at its place in the override.
+    let range = steppe(&[
+        "run",
+        &baseline(),
+        "--quiet",
+        "--set",
+        "events.coercion.hazard=1.5",
+    ]);
+    assert!(
+        stderr(&range)
+            .starts_with("--set:1:26: `hazard` must be a probability within [0, 1], got 1.5"),
+        "{}",
+        stderr(&range)
+    );
+}
