@@ -16,6 +16,7 @@ pub mod rng;
 pub mod scenario;
 pub mod stats;
 pub mod summary;
+pub mod sweep;
 
 pub use engine::{Outcome, RunConfig, simulate};
 pub use scenario::Scenario;

@@ -44,6 +44,14 @@ that a run exceeds the same run of the reference; Kolmogorov–Smirnov and Wasse
 and how much the pairing narrowed the interval. See docs/compare.md."
     )]
     Compare(CompareArgs),
+    /// Every metric across a grid of values of one or two assumptions.
+    #[command(
+        long_about = "Every metric across a grid of values of one or two assumptions. Each \
+grid point is the scenario with the assumption set to that value (as --set would), run with the \
+same seed and run count, so neighbouring points share all other random numbers: cells differ by \
+the assumption, not by noise. See docs/tweaking.md."
+    )]
+    Sweep(SweepArgs),
     /// Check scenario files without running them; print every problem found.
     Validate(ValidateArgs),
     /// Print a scenario's assumptions in plain words (and what it changes, if it extends another).
@@ -140,6 +148,22 @@ pub struct CompareArgs {
     /// or `file` order.
     #[arg(long, value_enum, default_value = "largest")]
     pub sort: SortOrder,
+    #[command(flatten)]
+    pub sim: SimulationArgs,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+steppe sweep scenarios/baseline.toml --vary russia_trend=-0.08..0:5\n  \
+steppe sweep scenarios/baseline.toml --vary events.coercion.hazard=0.02,0.05,0.1,0.2\n  \
+steppe sweep scenarios/baseline.toml --vary russia_trend=-0.06..0:4 --vary china_pull=0..0.08:5")]
+pub struct SweepArgs {
+    /// The scenario file (TOML).
+    pub file: PathBuf,
+    /// An assumption and its values: NAME=FROM..TO[:N] (N evenly spaced values, default 5) or
+    /// NAME=V1,V2,... NAME is a parameter or any key path (events.coercion.hazard). At most two.
+    #[arg(long, required = true, value_name = "NAME=VALUES", value_parser = crate::sweep::Vary::parse)]
+    pub vary: Vec<crate::sweep::Vary>,
     #[command(flatten)]
     pub sim: SimulationArgs,
 }

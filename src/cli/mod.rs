@@ -18,7 +18,8 @@ use crate::scenario::{self, Scenario};
 use crate::summary;
 pub use args::Cli;
 use args::{
-    Command, CompareArgs, ExplainArgs, InitArgs, RunArgs, SimulationArgs, SortOrder, ValidateArgs,
+    Command, CompareArgs, ExplainArgs, InitArgs, RunArgs, SimulationArgs, SortOrder, SweepArgs,
+    ValidateArgs,
 };
 pub use error::CliError;
 
@@ -48,6 +49,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Command::Run(args) => run_command(args),
         Command::Compare(args) => compare_command(args),
+        Command::Sweep(args) => sweep_command(args),
         Command::Validate(args) => validate_command(args),
         Command::Explain(args) => explain_command(args),
         Command::Init(args) => init_command(args),
@@ -151,6 +153,73 @@ fn compare_command(args: CompareArgs) -> Result<(), CliError> {
         json()
     } else {
         report::compare::table(&comparison)
+    };
+    print_stdout(&text)
+}
+
+fn sweep_command(args: SweepArgs) -> Result<(), CliError> {
+    if args.vary.len() > 2 {
+        return Err(CliError::Usage(
+            "a sweep varies one or two assumptions; give --vary at most twice".into(),
+        ));
+    }
+    let grid = crate::sweep::grid(&args.vary);
+    // Load every point first: a bad name or value fails before any simulation.
+    let mut scenarios = Vec::new();
+    for values in &grid {
+        let mut overrides = args.sim.set.clone();
+        overrides.extend(
+            args.vary
+                .iter()
+                .zip(values)
+                .map(|(v, x)| format!("{}={x}", v.key())),
+        );
+        scenarios.push(load_scenario_with(&args.file, &overrides)?);
+    }
+    let config = run_config(&scenarios[0], &args.sim);
+    check_memory(&scenarios[0], &config, args.sim.threads)?;
+    let file = args.file.display().to_string();
+    let mut points = Vec::new();
+    for (scenario, values) in scenarios.iter().zip(&grid) {
+        let outcome = simulate(scenario, &config, &args.sim)?;
+        let summary = summary::summarize(scenario, &file, &outcome);
+        points.push(crate::sweep::Point {
+            values: values.clone(),
+            metrics: crate::sweep::headlines(&summary),
+        });
+    }
+    let sweep = crate::sweep::Sweep {
+        schema: crate::sweep::SCHEMA,
+        scenario: scenarios[0].name.clone(),
+        file,
+        runs: config.runs,
+        seed: config.seed,
+        vary: args.vary.clone(),
+        overrides: args.sim.set.clone(),
+        points,
+    };
+    let json = || {
+        let mut text = serde_json::to_string_pretty(&sweep).expect("a sweep always serialises");
+        text.push('\n');
+        text
+    };
+    if let Some(dir) = &args.sim.out {
+        output::write_dir(
+            dir,
+            &[
+                ("sweep.json", json()),
+                ("sweep.csv", report::sweep::csv(&sweep)),
+            ],
+            args.sim.force,
+        )?;
+        if !args.sim.quiet {
+            eprintln!("wrote {}", dir.display());
+        }
+    }
+    let text = if args.sim.json {
+        json()
+    } else {
+        report::sweep::table(&sweep)
     };
     print_stdout(&text)
 }

@@ -5,4 +5,5 @@ pub mod compare;
 pub mod csv;
 pub mod explain;
 pub mod json;
+pub mod sweep;
 pub mod table;

@@ -228,7 +228,7 @@ fn unknown_names<A, B>(
         problems.push(
             Diagnostic::new(
                 name.span(),
-                format!("--set names no {kind} `{}`", name.get_ref()),
+                format!("there is no {kind} `{}` to override", name.get_ref()),
             )
             .with_hint(hint),
         );

@@ -314,7 +314,7 @@ fn set_overrides_any_key_and_is_recorded_in_the_result() {
     ]);
     assert_eq!(typo.status.code(), Some(2));
     assert!(
-        stderr(&typo).contains("--set:1:8: --set names no parameter `russia_trnd`"),
+        stderr(&typo).contains("--set:1:8: there is no parameter `russia_trnd` to override"),
         "{}",
         stderr(&typo)
     );

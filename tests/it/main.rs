@@ -13,3 +13,4 @@ mod properties;
 mod reproducibility;
 mod schema_check;
 mod step_invariance;
+mod sweep;

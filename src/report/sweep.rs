@@ -1,0 +1,134 @@
+//! Rendering a [`Sweep`]: per metric, its headline across the grid (a column for one varied
+//! assumption, a matrix for two), and tidy CSV.
+
+use std::fmt::Write as _;
+
+use crate::sweep::Sweep;
+
+pub fn table(sweep: &Sweep) -> String {
+    let mut out = String::new();
+    let names: Vec<&str> = sweep.vary.iter().map(|v| v.name.as_str()).collect();
+    let _ = writeln!(out, "{}: sweep of {}", sweep.scenario, names.join(" × "));
+    let _ = writeln!(
+        out,
+        "{} runs per point, seed {}; every point shares the random numbers of the others",
+        crate::report::table::thousands(sweep.runs),
+        sweep.seed
+    );
+    if !sweep.overrides.is_empty() {
+        out.push_str(&crate::report::table::wrap(
+            &format!("with --set {}", sweep.overrides.join(", ")),
+            "",
+            80,
+        ));
+    }
+    let Some(first) = sweep.points.first() else {
+        return out;
+    };
+    for (m, headline) in first.metrics.iter().enumerate() {
+        let _ = writeln!(out);
+        let what = match headline.statistic {
+            "mean" => "mean",
+            "probability" => "probability",
+            _ => "probability it happens by the horizon",
+        };
+        let _ = writeln!(out, "{} ({what})", headline.name);
+        let largest_se = sweep
+            .points
+            .iter()
+            .map(|p| p.metrics[m].se)
+            .fold(0.0, f64::max);
+        if sweep.vary.len() == 1 {
+            let width = names[0].chars().count().max(8) + 2;
+            let _ = writeln!(out, "  {:<width$}{:>10}   s.e.", names[0], "value");
+            for p in &sweep.points {
+                let h = &p.metrics[m];
+                let _ = writeln!(
+                    out,
+                    "  {:<width$}{:>10} ± {}",
+                    number(p.values[0]),
+                    number(h.value),
+                    number(h.se)
+                );
+            }
+        } else {
+            let (rows, columns) = (&sweep.vary[0], &sweep.vary[1]);
+            let width = 10;
+            let mut header = format!(
+                "  {:<12}",
+                format!("{}↓ {}→", short(&rows.name), short(&columns.name))
+            );
+            for c in &columns.values {
+                let _ = write!(header, "{:>width$}", number(*c));
+            }
+            let _ = writeln!(out, "{header}");
+            for (r, row_value) in rows.values.iter().enumerate() {
+                let mut line = format!("  {:<12}", number(*row_value));
+                for c in 0..columns.values.len() {
+                    let h = &sweep.points[r * columns.values.len() + c].metrics[m];
+                    let _ = write!(line, "{:>width$}", number(h.value));
+                }
+                let _ = writeln!(out, "{line}");
+            }
+            let _ = writeln!(out, "  (standard errors up to {})", number(largest_se));
+        }
+    }
+    out
+}
+
+/// `scenario,<varied names>,metric,statistic,value,se`.
+pub fn csv(sweep: &Sweep) -> String {
+    let mut out = String::from("scenario,");
+    for v in &sweep.vary {
+        let _ = write!(out, "{},", v.name);
+    }
+    out.push_str("metric,statistic,value,se\n");
+    for p in &sweep.points {
+        for h in &p.metrics {
+            let _ = write!(out, "{},", sweep.scenario);
+            for v in &p.values {
+                let _ = write!(out, "{v},");
+            }
+            let _ = writeln!(
+                out,
+                "{},{},{},{}",
+                h.name,
+                h.statistic,
+                finite(h.value),
+                finite(h.se)
+            );
+        }
+    }
+    out
+}
+
+fn finite(v: f64) -> String {
+    if v.is_finite() {
+        v.to_string()
+    } else {
+        String::new()
+    }
+}
+
+fn short(name: &str) -> String {
+    let last = name.rsplit('.').next().unwrap_or(name);
+    if last.chars().count() > 5 {
+        last.chars().take(5).collect()
+    } else {
+        last.to_string()
+    }
+}
+
+fn number(v: f64) -> String {
+    if !v.is_finite() {
+        return "–".to_string();
+    }
+    if v == 0.0 {
+        return "0".to_string();
+    }
+    if v.abs() >= 1000.0 || v.abs() < 0.0001 {
+        format!("{v:.2e}")
+    } else {
+        format!("{v:.4}")
+    }
+}

@@ -1,0 +1,190 @@
+//! Sweeps: every metric across a grid of values of one or two assumptions.
+//!
+//! Each grid point is the scenario with `--set NAME=value` applied, run with the same seed and
+//! run count, so neighbouring cells share every other random number (common random numbers)
+//! and differ by the assumption, not by noise. This module parses `--vary` and assembles the
+//! table; running the grid is the caller's.
+
+use serde::Serialize;
+
+use crate::summary::{MetricResult, Summary};
+
+/// Version of the sweep document (docs/tweaking.md).
+pub const SCHEMA: &str = "steppe.sweep/1";
+
+/// One varied assumption: a key path and its values.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Vary {
+    /// The key path as given (`russia_trend` is short for `params.russia_trend`).
+    pub name: String,
+    pub values: Vec<f64>,
+}
+
+impl Vary {
+    /// Parses `NAME=FROM..TO[:N]` (N evenly spaced values, default 5) or `NAME=V1,V2,...`.
+    pub fn parse(text: &str) -> Result<Vary, String> {
+        let (name, spec) = text
+            .split_once('=')
+            .ok_or_else(|| format!("`{text}`: expected NAME=FROM..TO[:N] or NAME=V1,V2,..."))?;
+        let name = name.trim();
+        if name.is_empty() {
+            return Err(format!("`{text}`: the name before `=` is empty"));
+        }
+        let number = |s: &str| {
+            s.trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite())
+                .ok_or_else(|| format!("`{}` is not a number", s.trim()))
+        };
+        let values = if let Some((from, rest)) = spec.split_once("..") {
+            let (to, count) = match rest.split_once(':') {
+                Some((to, n)) => (
+                    to,
+                    n.trim()
+                        .parse::<usize>()
+                        .map_err(|_| format!("`{}` is not a count of values", n.trim()))?,
+                ),
+                None => (rest, 5),
+            };
+            let (from, to) = (number(from)?, number(to)?);
+            if !(2..=1000).contains(&count) {
+                return Err(format!("a range needs 2 to 1000 values, got {count}"));
+            }
+            (0..count)
+                .map(|i| from + (to - from) * i as f64 / (count - 1) as f64)
+                .collect()
+        } else {
+            spec.split(',')
+                .map(number)
+                .collect::<Result<Vec<f64>, String>>()?
+        };
+        if values.is_empty() {
+            return Err(format!("`{text}` gives no values"));
+        }
+        Ok(Vary {
+            name: name.to_string(),
+            values,
+        })
+    }
+
+    /// The `--set` key path this varies.
+    pub fn key(&self) -> String {
+        if self.name.contains('.') {
+            self.name.clone()
+        } else {
+            format!("params.{}", self.name)
+        }
+    }
+}
+
+/// Every grid point as its values, in row-major order (the last varied name fastest).
+pub fn grid(vary: &[Vary]) -> Vec<Vec<f64>> {
+    let mut points = vec![Vec::new()];
+    for v in vary {
+        points = points
+            .into_iter()
+            .flat_map(|p| v.values.iter().map(move |x| [p.clone(), vec![*x]].concat()))
+            .collect();
+    }
+    points
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Sweep {
+    pub schema: &'static str,
+    pub scenario: String,
+    pub file: String,
+    pub runs: u64,
+    pub seed: u64,
+    pub vary: Vec<Vary>,
+    /// `--set` overrides applied at every point.
+    pub overrides: Vec<String>,
+    pub points: Vec<Point>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Point {
+    pub values: Vec<f64>,
+    pub metrics: Vec<Headline>,
+}
+
+/// A metric's headline number at one grid point, with its Monte Carlo standard error.
+#[derive(Debug, Clone, Serialize)]
+pub struct Headline {
+    pub name: String,
+    /// `mean` (numbers), `probability` (conditions) or `by_horizon` (first-year metrics: the
+    /// probability that it happens by the end).
+    pub statistic: &'static str,
+    pub value: f64,
+    pub se: f64,
+}
+
+pub fn headlines(summary: &Summary) -> Vec<Headline> {
+    summary
+        .metrics
+        .iter()
+        .map(|m| {
+            let (statistic, value, se) = match &m.result {
+                MetricResult::Number(d) => ("mean", d.mean, d.se),
+                MetricResult::Probability { probability, se } => ("probability", *probability, *se),
+                MetricResult::FirstYear {
+                    never, never_se, ..
+                } => ("by_horizon", 1.0 - never, *never_se),
+            };
+            Headline {
+                name: m.name.clone(),
+                statistic,
+                value,
+                se,
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_ranges_and_lists() {
+        let v = Vary::parse("russia_trend=-0.08..0:5").unwrap();
+        assert_eq!(v.values, [-0.08, -0.06, -0.04, -0.02, 0.0]);
+        assert_eq!(v.key(), "params.russia_trend");
+        assert_eq!(
+            Vary::parse("events.e.hazard=0.1,0.2").unwrap().values,
+            [0.1, 0.2]
+        );
+        assert_eq!(
+            Vary::parse("events.e.hazard=0.1,0.2").unwrap().key(),
+            "events.e.hazard"
+        );
+        assert_eq!(Vary::parse("x=0..1").unwrap().values.len(), 5);
+        for bad in ["x", "=1,2", "x=a,b", "x=0..1:1", "x=0..1:z", "x=0..inf"] {
+            assert!(Vary::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn grid_is_row_major() {
+        let a = Vary {
+            name: "a".into(),
+            values: vec![1.0, 2.0],
+        };
+        let b = Vary {
+            name: "b".into(),
+            values: vec![10.0, 20.0, 30.0],
+        };
+        assert_eq!(
+            grid(&[a, b]),
+            [
+                [1.0, 10.0],
+                [1.0, 20.0],
+                [1.0, 30.0],
+                [2.0, 10.0],
+                [2.0, 20.0],
+                [2.0, 30.0]
+            ]
+        );
+    }
+}
