@@ -51,8 +51,13 @@ impl Vary {
             if !(2..=1000).contains(&count) {
                 return Err(format!("a range needs 2 to 1000 values, got {count}"));
             }
+            // Weighted ends rather than from + step·i: both ends are exact and round values
+            // stay round (−0.02, not −0.020000000000000004).
             (0..count)
-                .map(|i| from + (to - from) * i as f64 / (count - 1) as f64)
+                .map(|i| {
+                    let t = i as f64 / (count - 1) as f64;
+                    from * (1.0 - t) + to * t
+                })
                 .collect()
         } else {
             spec.split(',')
