@@ -71,6 +71,7 @@ fn compare_command(args: CompareArgs) -> Result<(), CliError> {
     if !invalid.is_empty() {
         return Err(CliError::Invalid(invalid));
     }
+    check_out(&args.sim)?;
     let reference = &scenarios[0];
     let years = if args.years.is_empty() {
         report::table::report_points(reference)
@@ -178,6 +179,7 @@ fn sweep_command(args: SweepArgs) -> Result<(), CliError> {
     }
     let config = run_config(&scenarios[0], &args.sim);
     check_memory(&scenarios[0], &config, args.sim.threads)?;
+    check_out(&args.sim)?;
     let file = args.file.display().to_string();
     let mut points = Vec::new();
     for (scenario, values) in scenarios.iter().zip(&grid) {
@@ -283,6 +285,7 @@ fn run_command(args: RunArgs) -> Result<(), CliError> {
     let file = args.file.display().to_string();
     let config = run_config(&scenario, &args.sim);
     check_memory(&scenario, &config, args.sim.threads)?;
+    check_out(&args.sim)?;
     let outcome = simulate(&scenario, &config, &args.sim)?;
     let summary = summary::summarize(&scenario, &file, &outcome);
     if let Some(dir) = &args.sim.out {
@@ -314,6 +317,13 @@ fn run_config(scenario: &Scenario, sim: &SimulationArgs) -> RunConfig {
         config.seed = seed;
     }
     config
+}
+
+/// Refuses an `--out` directory that could not be written, before any simulation.
+fn check_out(sim: &SimulationArgs) -> Result<(), CliError> {
+    sim.out
+        .as_deref()
+        .map_or(Ok(()), |dir| output::check_dir(dir, sim.force))
 }
 
 /// Memory a run may use before it is refused: far above any interactive use, below what would

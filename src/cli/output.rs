@@ -7,35 +7,55 @@ use std::path::{Path, PathBuf};
 
 use super::error::CliError;
 
-/// Writes `files` (name, contents) as the directory `dir`.
-pub fn write_dir(dir: &Path, files: &[(&str, String)], force: bool) -> Result<(), CliError> {
-    let exists = dir.exists();
-    if exists && !force {
+/// Every file name steppe writes into a result directory (of any command).
+pub const RESULT_FILES: [&str; 8] = [
+    "summary.json",
+    "series.csv",
+    "metrics.csv",
+    "runs.csv",
+    "comparison.json",
+    "comparison.csv",
+    "sweep.json",
+    "sweep.csv",
+];
+
+/// Whether `dir` may be written: it does not exist, or `force` is given and it is a directory
+/// holding only steppe's result files. Called before simulating, so a long run is not wasted.
+pub fn check_dir(dir: &Path, force: bool) -> Result<(), CliError> {
+    if !dir.exists() {
+        return Ok(());
+    }
+    if !force {
         return Err(CliError::Usage(format!(
             "{} already exists; choose another --out directory or add --force to replace it",
             dir.display()
         )));
     }
-    if exists && !dir.is_dir() {
+    if !dir.is_dir() {
         return Err(CliError::Usage(format!(
             "{} exists and is not a directory",
             dir.display()
         )));
     }
-    if exists {
-        // --force replaces results, never anything else: refuse a directory holding other files.
-        let entries = fs::read_dir(dir).map_err(|e| failure("read", dir, &e))?;
-        for entry in entries {
-            let entry = entry.map_err(|e| failure("read", dir, &e))?;
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if !files.iter().any(|(f, _)| *f == name) || !entry.path().is_file() {
-                return Err(CliError::Usage(format!(
-                    "{} holds {name}, which steppe did not write; --force only replaces a directory of steppe results",
-                    dir.display()
-                )));
-            }
+    // --force replaces results, never anything else: refuse a directory holding other files.
+    let entries = fs::read_dir(dir).map_err(|e| failure("read", dir, &e))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| failure("read", dir, &e))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !RESULT_FILES.contains(&name.as_str()) || !entry.path().is_file() {
+            return Err(CliError::Usage(format!(
+                "{} holds {name}, which steppe did not write; --force only replaces a directory of steppe results",
+                dir.display()
+            )));
         }
     }
+    Ok(())
+}
+
+/// Writes `files` (name, contents) as the directory `dir`.
+pub fn write_dir(dir: &Path, files: &[(&str, String)], force: bool) -> Result<(), CliError> {
+    check_dir(dir, force)?;
+    let exists = dir.exists();
     let parent = match dir.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),

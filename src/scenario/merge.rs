@@ -83,7 +83,9 @@ macro_rules! inherit {
 }
 
 fn header(mut c: RawHeader, p: RawHeader) -> RawHeader {
-    inherit!(c, p: name, title, description, start, end, step, runs, seed);
+    // The title and description tell the extending scenario's own story: not inherited (the
+    // parent's would describe a story this file changes). The name must be its own anyway.
+    inherit!(c, p: name, start, end, step, runs, seed);
     c
 }
 

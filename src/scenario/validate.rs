@@ -159,10 +159,13 @@ fn resolve(
         )]);
     }
     let text = read(&parent_path).map_err(|why| {
-        vec![Diagnostic::new(
-            span.clone(),
-            format!("cannot read the scenario this one extends: {why}"),
-        )]
+        vec![
+            Diagnostic::new(
+                span.clone(),
+                format!("cannot read the scenario this one extends: {why}"),
+            )
+            .with_hint("the path is relative to the folder of the file that says `extends`"),
+        ]
     })?;
     let start = sources.add(&parent_path, &text);
     let parent = parse_file(&text, start).map_err(|d| vec![d])?;
@@ -970,10 +973,18 @@ impl Validator<'_> {
         if !(bounds.contains(lo) && bounds.contains(hi)) {
             let message = match value {
                 Value::Const(v) => format!("{} {}, got {v}", path_key(path), bounds.text),
-                Value::Param(_) => format!(
-                    "{} {}, but its distribution reaches {} to {}",
+                Value::Param(p) => format!(
+                    "{} {}, but {} reaches {} to {}",
                     path_key(path),
                     bounds.text,
+                    if self.params[p].inline {
+                        format!("{}", self.params[p].distribution)
+                    } else {
+                        format!(
+                            "parameter `{}` = {}",
+                            self.params[p].name, self.params[p].distribution
+                        )
+                    },
                     round(lo),
                     round(hi)
                 ),

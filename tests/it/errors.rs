@@ -123,7 +123,7 @@ fn a_parameter_whose_distribution_leaves_the_range_is_refused() {
     );
     assert_stderr(
         &text,
-        "bad.toml:18:10: `hazard` must be a probability within [0, 1], but its distribution reaches -0.297067 to 0.497072
+        "bad.toml:18:10: `hazard` must be a probability within [0, 1], but parameter `h` = normal(0.1, 0.05) reaches -0.297067 to 0.497072
    |
 18 | hazard = \"h\"
    |          ^^^
