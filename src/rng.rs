@@ -28,6 +28,11 @@ impl ComponentKey {
         }
         ComponentKey(hash)
     }
+
+    /// The hash itself, for seeding generators outside this module's streams (designs).
+    pub fn value(self) -> u64 {
+        self.0
+    }
 }
 
 /// The stream of `component` in run `run` under master seed `seed`.

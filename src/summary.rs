@@ -27,6 +27,8 @@ pub struct Summary {
     pub scenario: ScenarioInfo,
     pub runs: u64,
     pub seed: u64,
+    /// How parameters were sampled: `mc`, `lhs` or `sobol`.
+    pub design: &'static str,
     pub series: Vec<Series>,
     pub metrics: Vec<MetricSummary>,
     pub params: Vec<ParamSummary>,
@@ -218,6 +220,7 @@ pub fn summarize(scenario: &Scenario, file: &str, outcome: &Outcome) -> Summary 
         },
         runs: outcome.runs,
         seed: outcome.seed,
+        design: outcome.design.name(),
         series,
         metrics,
         params,

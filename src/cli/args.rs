@@ -127,6 +127,17 @@ pub struct SimulationArgs {
     /// Recorded in the results.
     #[arg(long = "set", value_name = "KEY=VALUE", value_parser = parse_assignment)]
     pub set: Vec<String>,
+    /// How parameters are sampled across runs: `mc` (independent draws), `lhs` (Latin
+    /// hypercube: one draw per stratum of each parameter), `sobol` (scrambled Sobol sequence).
+    #[arg(long, value_enum, default_value = "mc")]
+    pub design: crate::design::Design,
+    /// Keep doubling the runs until every metric's Monte Carlo standard error is at most E
+    /// (run only); the result is the same as a plain run with the run count it reached.
+    #[arg(long, value_name = "E", value_parser = parse_precision)]
+    pub precision: Option<f64>,
+    /// The most runs --precision may reach.
+    #[arg(long, value_name = "N", default_value = "1000000", requires = "precision", value_parser = clap::value_parser!(u64).range(1..=1_000_000_000))]
+    pub max_runs: u64,
     /// Print nothing on stderr (no progress, no timing).
     #[arg(long, short)]
     pub quiet: bool,
@@ -185,5 +196,12 @@ fn parse_assignment(text: &str) -> Result<String, String> {
     match text.split_once('=') {
         Some((key, _)) if !key.trim().is_empty() => Ok(text.to_string()),
         _ => Err("expected KEY=VALUE, e.g. params.russia_trend=-0.02".to_string()),
+    }
+}
+
+fn parse_precision(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(e) if e > 0.0 && e.is_finite() => Ok(e),
+        _ => Err("expected a positive standard error, e.g. 0.005".to_string()),
     }
 }

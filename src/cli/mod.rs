@@ -286,8 +286,14 @@ fn run_command(args: RunArgs) -> Result<(), CliError> {
     let config = run_config(&scenario, &args.sim);
     check_memory(&scenario, &config, args.sim.threads)?;
     check_out(&args.sim)?;
-    let outcome = simulate(&scenario, &config, &args.sim)?;
-    let summary = summary::summarize(&scenario, &file, &outcome);
+    let (outcome, summary) = match args.sim.precision {
+        None => {
+            let outcome = simulate(&scenario, &config, &args.sim)?;
+            let summary = summary::summarize(&scenario, &file, &outcome);
+            (outcome, summary)
+        }
+        Some(target) => run_until_precise(&scenario, &file, config, target, &args.sim)?,
+    };
     if let Some(dir) = &args.sim.out {
         let files = [
             ("summary.json", report::json::render(&summary)),
@@ -316,7 +322,52 @@ fn run_config(scenario: &Scenario, sim: &SimulationArgs) -> RunConfig {
     if let Some(seed) = sim.seed {
         config.seed = seed;
     }
+    config.design = sim.design;
     config
+}
+
+/// Doubles the run count, starting from the configured one, until every metric's headline
+/// standard error is at most `target` or `--max-runs` is reached. Each round is a fresh
+/// simulation of runs 0..n, so the result is exactly that of `--runs n`.
+fn run_until_precise(
+    scenario: &Scenario,
+    file: &str,
+    mut config: RunConfig,
+    target: f64,
+    sim: &SimulationArgs,
+) -> Result<(engine::Outcome, summary::Summary), CliError> {
+    config.runs = config.runs.min(sim.max_runs);
+    loop {
+        check_memory(scenario, &config, sim.threads)?;
+        let outcome = simulate(scenario, &config, sim)?;
+        let summary = summary::summarize(scenario, file, &outcome);
+        let worst = crate::sweep::headlines(&summary)
+            .iter()
+            .map(|h| {
+                if h.se.is_finite() {
+                    h.se
+                } else {
+                    f64::INFINITY
+                }
+            })
+            .fold(0.0, f64::max);
+        let reached = worst <= target;
+        if reached || config.runs >= sim.max_runs {
+            if !sim.quiet {
+                let verdict = if reached {
+                    "reached"
+                } else {
+                    "NOT reached (--max-runs)"
+                };
+                eprintln!(
+                    "precision {target} {verdict}: largest metric standard error {worst:.3e} with {} runs",
+                    report::table::thousands(config.runs)
+                );
+            }
+            return Ok((outcome, summary));
+        }
+        config.runs = (config.runs * 2).min(sim.max_runs);
+    }
 }
 
 /// Refuses an `--out` directory that could not be written, before any simulation.
@@ -373,6 +424,10 @@ fn simulate(
     if let Some(threads) = sim.threads {
         builder = builder.num_threads(threads as usize);
     }
+    config
+        .design
+        .check(config.runs, scenario.params.len())
+        .map_err(CliError::Usage)?;
     let pool = builder
         .build()
         .map_err(|e| CliError::Failure(format!("cannot start worker threads: {e}")))?;

@@ -24,6 +24,8 @@ pub struct RunConfig {
     /// Points (step indices) at which every series' value is kept per run, for paired
     /// comparisons; series are otherwise only aggregated.
     pub tracked_points: Vec<usize>,
+    /// How parameters are sampled across runs.
+    pub design: crate::design::Design,
 }
 
 impl RunConfig {
@@ -34,6 +36,7 @@ impl RunConfig {
             seed: scenario.seed,
             bins: DEFAULT_BINS,
             tracked_points: Vec::new(),
+            design: crate::design::Design::MonteCarlo,
         }
     }
 }
@@ -43,6 +46,7 @@ impl RunConfig {
 pub struct Outcome {
     pub runs: u64,
     pub seed: u64,
+    pub design: crate::design::Design,
     /// Composite shares of every target and the region, aggregated over runs, at every point.
     pub series: SeriesAccumulator,
     /// `metrics[m][run]`; a `first` metric's "never" is NaN.
@@ -108,6 +112,8 @@ pub fn simulate_with_progress(
     let (metric_width, param_width) = (n_metrics.max(1), n_params.max(1));
     let mut metric_rows = vec![0.0; runs * metric_width];
     let mut param_rows = vec![0.0; runs * param_width];
+    let names: Vec<String> = scenario.params.iter().map(|p| p.name.clone()).collect();
+    let design = config.design.uniforms(config.seed, runs, &names);
     let n_batches = runs.div_ceil(BATCH);
     let done = std::sync::atomic::AtomicU64::new(0);
     // Few large work units per thread: each unit carries a histogram worth megabytes.
@@ -118,7 +124,7 @@ pub fn simulate_with_progress(
         .enumerate()
         .with_min_len(min_len)
         .fold(
-            || run::Worker::new(scenario, &plan, config),
+            || run::Worker::new(scenario, &plan, config, design.as_deref()),
             |mut worker, (batch, (metric_block, param_block))| {
                 let first = batch * BATCH;
                 let last = (first + BATCH).min(runs);
@@ -144,6 +150,7 @@ pub fn simulate_with_progress(
     Outcome {
         runs: config.runs,
         seed: config.seed,
+        design: config.design,
         series,
         metrics: columns(&metric_rows, metric_width, scenario.metrics.len()),
         tracked: columns(&metric_rows, metric_width, n_metrics).split_off(scenario.metrics.len()),

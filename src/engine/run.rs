@@ -150,10 +150,17 @@ pub struct Worker<'a> {
     /// This run's series values at the tracked points, and which tracked point a point is.
     tracked: Vec<f64>,
     tracked_slot: Vec<Option<usize>>,
+    /// The design's uniforms, run-major, when parameters are not drawn per run.
+    design: Option<&'a [f64]>,
 }
 
 impl<'a> Worker<'a> {
-    pub fn new(scenario: &'a Scenario, plan: &'a Plan, config: &super::RunConfig) -> Worker<'a> {
+    pub fn new(
+        scenario: &'a Scenario,
+        plan: &'a Plan,
+        config: &super::RunConfig,
+        design: Option<&'a [f64]>,
+    ) -> Worker<'a> {
         let (seed, bins) = (config.seed, config.bins);
         let mut tracked_slot = vec![None; plan.n_steps + 1];
         for (i, &point) in config.tracked_points.iter().enumerate() {
@@ -188,6 +195,7 @@ impl<'a> Worker<'a> {
             firings: vec![0; scenario.events.len()],
             tracked: vec![0.0; config.tracked_points.len() * plan.n_series()],
             tracked_slot,
+            design,
         }
     }
 
@@ -198,9 +206,13 @@ impl<'a> Worker<'a> {
         let plan = self.plan;
         let seed = self.seed;
 
+        let n_params = scenario.params.len();
         for (p, param) in scenario.params.iter().enumerate() {
-            let mut stream = rng::stream(seed, run, plan.param_keys[p]);
-            self.params[p] = param.distribution.quantile(rng::uniform(&mut stream));
+            let u = match self.design {
+                Some(design) => design[run as usize * n_params + p],
+                None => rng::uniform(&mut rng::stream(seed, run, plan.param_keys[p])),
+            };
+            self.params[p] = param.distribution.quantile(u);
         }
         params_out.copy_from_slice(&self.params);
         plan.coefficients(scenario, &self.params, &mut self.coefficients);

@@ -6,6 +6,7 @@ mod cli;
 mod closed_form;
 mod common;
 mod compare;
+mod designs;
 mod errors;
 mod extends;
 mod library;

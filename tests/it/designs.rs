@@ -1,0 +1,132 @@
+//! Experimental designs (`--design lhs|sobol`) and run-until-precise (`--precision`).
+
+use std::path::Path;
+use std::process::Command;
+
+use crate::common::{load, metric, one_cell};
+use steppe::design::Design;
+use steppe::engine::{RunConfig, simulate};
+
+const TWO_PARAMS: &str = "[params]\nx = \"uniform(-0.1, 0.1)\"\ny = \"normal(0, 1)\"\n\
+    [[dynamics]]\nactors = [\"a\"]\ndrift = \"x\"\n\
+    [metrics.end]\nkind = \"at\"\nexpr = 'share(\"t\", \"a\")'\n";
+
+/// The stratum of (0, 1) in which each run's draw of parameter `p` falls, for `n` strata.
+fn strata(design: Design, n: u64) -> Vec<Vec<usize>> {
+    let scenario = load(&one_cell("start = 2020\nend = 2030", TWO_PARAMS));
+    let config = RunConfig {
+        runs: n,
+        seed: 5,
+        design,
+        ..RunConfig::from_scenario(&scenario)
+    };
+    let outcome = simulate(&scenario, &config);
+    scenario
+        .params
+        .iter()
+        .zip(&outcome.params)
+        .map(|(p, draws)| {
+            let mut s: Vec<usize> = draws
+                .iter()
+                .map(|x| (p.distribution.cdf(*x) * n as f64) as usize)
+                .collect();
+            s.sort_unstable();
+            s
+        })
+        .collect()
+}
+
+#[test]
+fn latin_hypercube_and_sobol_put_exactly_one_draw_in_each_stratum() {
+    for design in [Design::LatinHypercube, Design::Sobol] {
+        for (p, s) in strata(design, 256).into_iter().enumerate() {
+            assert_eq!(s, (0..256).collect::<Vec<_>>(), "{design:?}, parameter {p}");
+        }
+    }
+    // Plain Monte Carlo does not (a check that the test can fail).
+    let mc = &strata(Design::MonteCarlo, 256)[0];
+    assert_ne!(mc, &(0..256).collect::<Vec<_>>());
+}
+
+#[test]
+fn latin_hypercube_lowers_the_variance_of_a_mean_of_a_monotone_metric() {
+    // The share at 2030 rises monotonically with the drift parameter x; over 60 seeds, the
+    // mean of 50 runs varies much less under a Latin hypercube than under Monte Carlo.
+    let scenario = load(&one_cell("start = 2020\nend = 2030", TWO_PARAMS));
+    let variance_of_means = |design: Design| {
+        let means: Vec<f64> = (0..60)
+            .map(|seed| {
+                let config = RunConfig {
+                    runs: 50,
+                    seed,
+                    design,
+                    ..RunConfig::from_scenario(&scenario)
+                };
+                let outcome = simulate(&scenario, &config);
+                steppe::stats::mean_and_se(metric(&scenario, &outcome, "end")).0
+            })
+            .collect();
+        let (m, _) = steppe::stats::mean_and_se(&means);
+        means.iter().map(|x| (x - m).powi(2)).sum::<f64>() / 59.0
+    };
+    let (mc, lhs) = (
+        variance_of_means(Design::MonteCarlo),
+        variance_of_means(Design::LatinHypercube),
+    );
+    assert!(
+        lhs < mc / 10.0,
+        "variance of the mean: Monte Carlo {mc:.3e}, Latin hypercube {lhs:.3e}"
+    );
+}
+
+#[test]
+fn designs_are_the_same_on_any_number_of_threads() {
+    let scenario = load(&one_cell("start = 2020\nend = 2030", TWO_PARAMS));
+    for design in [Design::LatinHypercube, Design::Sobol] {
+        let config = RunConfig {
+            runs: 1000,
+            seed: 3,
+            design,
+            ..RunConfig::from_scenario(&scenario)
+        };
+        let on = |threads| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap()
+                .install(|| simulate(&scenario, &config))
+        };
+        assert_eq!(on(1).params, on(2).params);
+    }
+}
+
+#[test]
+fn precision_doubles_runs_until_every_error_is_small_and_equals_a_plain_run() {
+    let baseline = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("scenarios/baseline.toml")
+        .display()
+        .to_string();
+    let run = |extra: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_steppe"))
+            .args(["run", &baseline, "--json", "--quiet"])
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.stdout
+    };
+    let precise = run(&["--precision", "0.01", "--runs", "100"]);
+    let json: serde_json::Value = serde_json::from_slice(&precise).unwrap();
+    let runs = json["runs"].as_u64().unwrap();
+    assert!(runs > 100 && (runs / 100).is_power_of_two(), "{runs}");
+    for m in json["metrics"].as_array().unwrap() {
+        let se = m["se"].as_f64().or(m["never_se"].as_f64()).unwrap();
+        assert!(se <= 0.01, "{}: s.e. {se}", m["name"]);
+    }
+    // The same runs as a plain run of that size, byte for byte.
+    assert_eq!(precise, run(&["--runs", &runs.to_string()]));
+}
