@@ -7,6 +7,7 @@
 
 pub mod cli;
 pub mod compare;
+pub mod correlation;
 pub mod design;
 pub mod diagnostic;
 pub mod distribution;

@@ -112,8 +112,7 @@ pub fn simulate_with_progress(
     let (metric_width, param_width) = (n_metrics.max(1), n_params.max(1));
     let mut metric_rows = vec![0.0; runs * metric_width];
     let mut param_rows = vec![0.0; runs * param_width];
-    let names: Vec<String> = scenario.params.iter().map(|p| p.name.clone()).collect();
-    let design = config.design.uniforms(config.seed, runs, &names);
+    let design = parameter_uniforms(scenario, &plan, config);
     let n_batches = runs.div_ceil(BATCH);
     let done = std::sync::atomic::AtomicU64::new(0);
     // Few large work units per thread: each unit carries a histogram worth megabytes.
@@ -156,6 +155,48 @@ pub fn simulate_with_progress(
         tracked: columns(&metric_rows, metric_width, n_metrics).split_off(scenario.metrics.len()),
         params: columns(&param_rows, param_width, n_params),
     }
+}
+
+/// The uniforms every run feeds to every parameter, run-major, when they are not simply each
+/// run's own draws: under a Latin hypercube or Sobol design, or when rank correlations are
+/// imposed (Iman–Conover reorders the draws of the correlated parameters among the runs).
+fn parameter_uniforms(
+    scenario: &Scenario,
+    plan: &plan::Plan,
+    config: &RunConfig,
+) -> Option<Vec<f64>> {
+    let names: Vec<String> = scenario.params.iter().map(|p| p.name.clone()).collect();
+    let designed = config
+        .design
+        .uniforms(config.seed, config.runs as usize, &names);
+    let Some(correlations) = &scenario.correlations else {
+        return designed;
+    };
+    let n = names.len();
+    let runs = config.runs as usize;
+    let mut u = designed.unwrap_or_else(|| {
+        // The Monte Carlo draws, exactly as each run would draw them itself.
+        let mut u = vec![0.0; runs * n];
+        for run in 0..runs {
+            for (p, key) in plan.param_keys.iter().enumerate() {
+                u[run * n + p] =
+                    crate::rng::uniform(&mut crate::rng::stream(config.seed, run as u64, *key));
+            }
+        }
+        u
+    });
+    let mut columns: Vec<Vec<f64>> = correlations
+        .params
+        .iter()
+        .map(|&p| (0..runs).map(|run| u[run * n + p]).collect())
+        .collect();
+    crate::correlation::iman_conover(&mut columns, &correlations.matrix, config.seed);
+    for (column, &p) in columns.iter().zip(&correlations.params) {
+        for (run, value) in column.iter().enumerate() {
+            u[run * n + p] = *value;
+        }
+    }
+    Some(u)
 }
 
 /// The first `n` columns of a run-major table whose rows are `width` wide.

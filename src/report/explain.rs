@@ -85,6 +85,16 @@ pub fn render(scenario: &Scenario, parent: Option<&Scenario>) -> String {
         }
     }
 
+    if let Some(c) = &scenario.correlations {
+        section(
+            &mut out,
+            "Rank correlations between parameters (Iman–Conover)",
+        );
+        for text in correlation_lines(scenario, c) {
+            out.push_str(&wrap(&text, "  ", 80));
+        }
+    }
+
     if !scenario.rules.is_empty() {
         section(&mut out, "How strengths move (per year, in log-strength)");
         for (i, rule) in scenario.rules.iter().enumerate() {
@@ -287,6 +297,27 @@ fn group_shifts(
 
 /// The (channel, slot) pairs of one target that a set of cells covers.
 type Pattern = Vec<(usize, usize)>;
+
+fn correlation_lines(scenario: &Scenario, c: &crate::scenario::Correlations) -> Vec<String> {
+    let mut lines = Vec::new();
+    for (i, &a) in c.params.iter().enumerate() {
+        for (j, &b) in c.params.iter().enumerate().skip(i + 1) {
+            let rho = c.matrix[i][j];
+            if rho != 0.0 {
+                lines.push(format!(
+                    "{} and {}: {}",
+                    scenario.params[a].name,
+                    scenario.params[b].name,
+                    number(rho)
+                ));
+            }
+        }
+    }
+    if let Some(change) = c.repaired {
+        lines.push(format!("(the matrix as written was not valid; repaired to the nearest valid one, changing an entry by at most {})", number(change)));
+    }
+    lines
+}
 
 /// A set of cells in words: "russia in all targets, all channels", or per target when the
 /// set is not one block.
@@ -507,6 +538,17 @@ pub fn changes(parent: &Scenario, child: &Scenario) -> Vec<String> {
             .collect()
     };
     diff_named(&mut out, "parameter", params(parent), params(child));
+    let correlations = |s: &Scenario| {
+        s.correlations
+            .as_ref()
+            .map_or_else(Vec::new, |c| correlation_lines(s, c))
+    };
+    if correlations(parent) != correlations(child) {
+        out.push(format!(
+            "rank correlations: {}",
+            correlations(child).join("; ")
+        ));
+    }
     for rule in child.rules.iter().skip(parent.rules.len()) {
         let mut what = Vec::new();
         if let Some(d) = rule.drift {

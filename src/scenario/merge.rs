@@ -11,7 +11,8 @@ use indexmap::IndexMap;
 use toml::Spanned;
 
 use super::raw::{
-    Name, RawDriver, RawEntity, RawEvent, RawHeader, RawMetric, RawParam, RawScenario,
+    Name, RawCorrelation, RawDriver, RawEntity, RawEvent, RawHeader, RawMetric, RawParam,
+    RawScenario,
 };
 use crate::diagnostic::Diagnostic;
 
@@ -71,6 +72,15 @@ pub fn merge(child: RawScenario, parent: RawScenario) -> (RawScenario, Vec<Diagn
             metric,
             &mut problems,
         ),
+        correlations: named(child.correlations, parent.correlations, |c, p| {
+            let span = c.span();
+            match (c.into_inner(), p.into_inner()) {
+                (RawCorrelation::Row(c), RawCorrelation::Row(p)) => {
+                    Spanned::new(span, RawCorrelation::Row(union(c, p)))
+                }
+                (c, _) => Spanned::new(span, c),
+            }
+        }),
     };
     (merged, problems)
 }

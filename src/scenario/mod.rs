@@ -66,6 +66,20 @@ pub struct Scenario {
     pub drivers: Vec<Driver>,
     pub events: Vec<Event>,
     pub metrics: Vec<Metric>,
+    /// Rank correlations between named parameters, if any.
+    pub correlations: Option<Correlations>,
+}
+
+/// Rank correlations imposed on some parameters (Iman–Conover).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Correlations {
+    /// The correlated parameters (indices into `params`), in the matrix's order.
+    pub params: Vec<usize>,
+    /// A valid (positive definite) correlation matrix.
+    pub matrix: Vec<Vec<f64>>,
+    /// When the file's matrix was not valid and `repair = true` replaced it: the largest
+    /// change of an entry.
+    pub repaired: Option<f64>,
 }
 
 /// Why a part of the scenario is as it is.

@@ -39,6 +39,35 @@ pub struct RawScenario {
     pub events: IndexMap<Name, Spanned<RawEvent>>,
     #[serde(default)]
     pub metrics: IndexMap<Name, Spanned<RawMetric>>,
+    #[serde(default)]
+    pub correlations: IndexMap<Name, Spanned<RawCorrelation>>,
+}
+
+/// An entry of `[correlations]`: a parameter's row (`x = { y = 0.5 }`) or `repair = true`.
+#[derive(Debug)]
+pub enum RawCorrelation {
+    Flag(bool),
+    Row(IndexMap<Name, Spanned<f64>>),
+}
+
+impl<'de> Deserialize<'de> for RawCorrelation {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct CorrelationVisitor;
+        impl<'de> Visitor<'de> for CorrelationVisitor {
+            type Value = RawCorrelation;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a table of rank correlations such as { turkey_pull = -0.5 }, or `repair = true`")
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<RawCorrelation, E> {
+                Ok(RawCorrelation::Flag(v))
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<RawCorrelation, A::Error> {
+                IndexMap::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(RawCorrelation::Row)
+            }
+        }
+        deserializer.deserialize_any(CorrelationVisitor)
+    }
 }
 
 #[derive(Debug, Deserialize)]

@@ -89,7 +89,13 @@ pub fn schema() -> Value {
             },
             "drivers": named("Markov regime chains and AR(1) factors that shift drifts.", driver()),
             "events": named("Discrete happenings with a yearly hazard.", event()),
-            "metrics": named("The questions, computed in every run.", metric())
+            "metrics": named("The questions, computed in every run.", metric()),
+            "correlations": {
+                "type": "object",
+                "description": "Rank (Spearman) correlations between named parameters, imposed by Iman-Conover: x = { y = 0.5 }. `repair = true` uses the nearest valid matrix if the given one is not.",
+                "properties": { "repair": { "type": "boolean" } },
+                "additionalProperties": { "type": "object", "additionalProperties": { "type": "number", "minimum": -1, "maximum": 1 } }
+            }
         }
     })
 }

@@ -7,10 +7,11 @@ use std::path::Path;
 use indexmap::IndexMap;
 use toml::Spanned;
 
+use super::Correlations;
 use super::merge;
 use super::raw::{
-    Name, Number, RawDriver, RawEvent, RawInitialValue, RawMetric, RawNumber, RawNumberOrName,
-    RawParam, RawRule, RawScenario, RawSelection, Text,
+    Name, Number, RawCorrelation, RawDriver, RawEvent, RawInitialValue, RawMetric, RawNumber,
+    RawNumberOrName, RawParam, RawRule, RawScenario, RawSelection, Text,
 };
 use super::{
     AUTONOMY, CellDynamics, CellShift, Driver, DriverKind, Entity, Event, Factor, Metric,
@@ -507,6 +508,7 @@ impl Validator<'_> {
         let initial_shares = self.initial(raw.initial, &declared);
         self.named_params(raw.params);
         let n_named = self.params.len();
+        let correlations = self.correlations(&raw.correlations);
         let dynamics = self.dynamics(raw.dynamics, &declared);
         let drivers = self.drivers(raw.drivers, &declared);
 
@@ -550,6 +552,7 @@ impl Validator<'_> {
             channels,
             initial_shares: initial_shares?,
             params: std::mem::take(&mut self.params),
+            correlations,
             cells: dynamics.as_ref()?.0.clone(),
             rules: dynamics?.1,
             drivers,
@@ -885,6 +888,126 @@ impl Validator<'_> {
                 inline: false,
             });
         }
+    }
+
+    /// `[correlations]`: a valid rank-correlation matrix over named parameters.
+    fn correlations(
+        &mut self,
+        raw: &IndexMap<Name, Spanned<RawCorrelation>>,
+    ) -> Option<Correlations> {
+        let mut repair = false;
+        let mut involved: Vec<usize> = Vec::new();
+        let mut pairs: Vec<(usize, usize, f64, Range<usize>)> = Vec::new();
+        let mut ok = true;
+        let param = |this: &mut Self, name: &Name| -> Option<usize> {
+            let names: Vec<String> = this
+                .params
+                .iter()
+                .filter(|p| !p.inline)
+                .map(|p| p.name.clone())
+                .collect();
+            let index = this.lookup(name, "parameter", &names)?;
+            if matches!(this.params[index].distribution, Distribution::Fixed { .. }) {
+                this.error_hint(
+                    name.span(),
+                    format!(
+                        "parameter `{}` is fixed, so it cannot be correlated",
+                        name.get_ref()
+                    ),
+                    "correlate parameters that have a distribution",
+                );
+                return None;
+            }
+            Some(index)
+        };
+        for (name, entry) in raw {
+            match entry.get_ref() {
+                RawCorrelation::Flag(flag) if name.get_ref() == "repair" => repair = *flag,
+                RawCorrelation::Flag(_) => {
+                    self.error_hint(
+                        entry.span(),
+                        format!("`{}` needs a table of correlations", name.get_ref()),
+                        format!("write {} = {{ other_parameter = 0.5 }}", name.get_ref()),
+                    );
+                    ok = false;
+                }
+                RawCorrelation::Row(row) => {
+                    let Some(a) = param(self, name) else {
+                        ok = false;
+                        continue;
+                    };
+                    for (other, rho) in row {
+                        let Some(b) = param(self, other) else {
+                            ok = false;
+                            continue;
+                        };
+                        let value = *rho.get_ref();
+                        if a == b {
+                            self.error(
+                                other.span(),
+                                "a parameter's correlation with itself is 1 and is not written",
+                            );
+                            ok = false;
+                        } else if !(-1.0..=1.0).contains(&value) {
+                            self.error(
+                                rho.span(),
+                                format!("a correlation must be within [-1, 1], got {value}"),
+                            );
+                            ok = false;
+                        } else if let Some((_, _, earlier, _)) = pairs
+                            .iter()
+                            .find(|(x, y, _, _)| (*x, *y) == (a.min(b), a.max(b)))
+                        {
+                            if *earlier != value {
+                                self.error(rho.span(), format!("the correlation of `{}` and `{}` is also given as {earlier}", name.get_ref(), other.get_ref()));
+                                ok = false;
+                            }
+                        } else {
+                            pairs.push((a.min(b), a.max(b), value, rho.span()));
+                        }
+                        for index in [a, b] {
+                            if !involved.contains(&index) {
+                                involved.push(index);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if !ok || pairs.is_empty() {
+            return None;
+        }
+        let n = involved.len();
+        let mut matrix = vec![vec![0.0; n]; n];
+        for (i, row) in matrix.iter_mut().enumerate() {
+            row[i] = 1.0;
+        }
+        let at = |p: usize| involved.iter().position(|x| *x == p).expect("involved");
+        for &(a, b, value, _) in &pairs {
+            matrix[at(a)][at(b)] = value;
+            matrix[at(b)][at(a)] = value;
+        }
+        if crate::correlation::cholesky(&matrix).is_some() {
+            return Some(Correlations {
+                params: involved,
+                matrix,
+                repaired: None,
+            });
+        }
+        if repair {
+            let (matrix, change) = crate::correlation::nearest_correlation(&matrix);
+            return Some(Correlations {
+                params: involved,
+                matrix,
+                repaired: Some(change),
+            });
+        }
+        self.error_hint(
+            pairs[0].3.clone(),
+            "these correlations cannot hold together (the matrix is not positive definite)",
+            "loosen them, or add `repair = true` to [correlations] to use the nearest valid matrix (explain reports the change)",
+        );
+        None
     }
 
     /// Parses an inline distribution, reporting errors at their place inside the string.
