@@ -70,6 +70,8 @@ pub struct Quantity {
     pub target: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub actor: Option<String>,
+    /// Runs left out because the value was not a number in some scenario.
+    pub invalid_runs: u64,
     pub per_scenario: Vec<Distribution>,
     pub differences: Vec<Difference>,
 }
@@ -153,9 +155,8 @@ pub fn compare(runs: &[Run], years: &[i32], order: Order) -> Comparison {
             })
             .collect();
         let kinds: Vec<MetricKind> = found.iter().flatten().map(|(k, _)| *k).collect();
-        let same_kind = kinds
-            .windows(2)
-            .all(|w| w[0].name() == w[1].name() && w[0].is_probability() == w[1].is_probability());
+        // Same kind, same condition-or-number, and for `at` the same year (`MetricKind` holds it).
+        let same_kind = kinds.windows(2).all(|w| w[0] == w[1]);
         if found.iter().any(Option::is_none) || !same_kind {
             only_in_some.push(partial(name.to_string(), runs, &found));
             continue;
@@ -290,27 +291,33 @@ fn quantity(
     values: &[&[f64]],
 ) -> Quantity {
     let first = kind == "first_year";
-    let horizon: Vec<i32> = runs.iter().map(|r| r.scenario.end).collect();
+    // A run whose value is not a number in some scenario (e.g. ln of 0) is left out of every
+    // scenario, so the rest stay paired; for first-year metrics NaN means "never" and stays.
+    let n = values[0].len();
+    let valid: Vec<bool> = (0..n)
+        .map(|run| first || values.iter().all(|v| v[run].is_finite()))
+        .collect();
+    let invalid_runs = valid.iter().filter(|ok| !**ok).count() as u64;
+    let kept: Vec<Vec<f64>> = values
+        .iter()
+        .map(|v| {
+            v.iter()
+                .zip(&valid)
+                .filter(|(_, ok)| **ok)
+                .map(|(x, _)| *x)
+                .collect()
+        })
+        .collect();
     let per_scenario = runs
         .iter()
-        .zip(values)
-        .zip(&horizon)
-        .map(|((r, v), end)| distribution(&r.scenario.name, v, first, *end))
+        .zip(&kept)
+        .map(|(r, v)| distribution(&r.scenario.name, v, first))
         .collect();
     let differences = runs
         .iter()
-        .zip(values)
+        .zip(&kept)
         .skip(1)
-        .map(|(r, v)| {
-            difference(
-                &r.scenario.name,
-                values[0],
-                v,
-                first,
-                runs[0].scenario.end,
-                r.scenario.end,
-            )
-        })
+        .map(|(r, v)| difference(&r.scenario.name, &kept[0], v, first))
         .collect();
     let (target, actor) = series.map_or((None, None), |(t, a)| (Some(t), Some(a)));
     Quantity {
@@ -320,6 +327,7 @@ fn quantity(
         year,
         target,
         actor,
+        invalid_runs,
         per_scenario,
         differences,
     }
@@ -340,7 +348,7 @@ fn never_indicator(values: &[f64]) -> Vec<f64> {
         .collect()
 }
 
-fn distribution(scenario: &str, values: &[f64], first: bool, end: i32) -> Distribution {
+fn distribution(scenario: &str, values: &[f64], first: bool) -> Distribution {
     let mut sorted = if first {
         years_with_never(values)
     } else {
@@ -352,11 +360,7 @@ fn distribution(scenario: &str, values: &[f64], first: bool, end: i32) -> Distri
     let (never, median_year) = if first {
         let never =
             values.iter().filter(|v| v.is_nan()).count() as f64 / values.len().max(1) as f64;
-        let median = stats::quantile_sorted(&sorted, 0.5);
-        (
-            Some(never),
-            Some((median.is_finite() && median <= f64::from(end)).then_some(median.ceil() as i32)),
-        )
+        (Some(never), Some(stats::median_first_year(values)))
     } else {
         (None, None)
     };
@@ -371,14 +375,7 @@ fn distribution(scenario: &str, values: &[f64], first: bool, end: i32) -> Distri
     }
 }
 
-fn difference(
-    scenario: &str,
-    reference: &[f64],
-    values: &[f64],
-    first: bool,
-    reference_end: i32,
-    end: i32,
-) -> Difference {
+fn difference(scenario: &str, reference: &[f64], values: &[f64], first: bool) -> Difference {
     let (a, b) = if first {
         (never_indicator(reference), never_indicator(values))
     } else {
@@ -403,10 +400,10 @@ fn difference(
         None
     };
     let median_year_shift = first.then(|| {
-        let a = distribution("", reference, true, reference_end)
-            .median_year
-            .flatten();
-        let b = distribution("", values, true, end).median_year.flatten();
+        let (a, b) = (
+            stats::median_first_year(reference),
+            stats::median_first_year(values),
+        );
         a.zip(b).map(|(a, b)| b - a)
     });
     let half_width = Z95 * paired.se_paired;

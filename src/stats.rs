@@ -10,7 +10,8 @@ pub fn mean_and_se(values: &[f64]) -> (f64, f64) {
     }
     let mean = values.iter().sum::<f64>() / n as f64;
     if n == 1 {
-        return (mean, 0.0);
+        // One value says nothing about its own spread.
+        return (mean, f64::NAN);
     }
     let ss: f64 = values.iter().map(|v| (v - mean) * (v - mean)).sum();
     (mean, (ss / (n - 1) as f64 / n as f64).sqrt())
@@ -29,6 +30,16 @@ pub fn quantile_sorted(sorted: &[f64], q: f64) -> f64 {
             sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
         }
     }
+}
+
+/// The median first year of a `first` metric: the smallest year by which at least half the
+/// runs have seen the condition, or `None` if fewer than half ever do. `values` are calendar
+/// years, NaN for "never".
+pub fn median_first_year(values: &[f64]) -> Option<i32> {
+    let mut years: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
+    years.sort_by(f64::total_cmp);
+    let needed = values.len().div_ceil(2).max(1);
+    years.get(needed - 1).map(|y| *y as i32)
 }
 
 /// Probability estimate from a count of successes, with its standard error √(p(1−p)/n).
@@ -73,8 +84,12 @@ pub fn ks_distance(a: &[f64], b: &[f64]) -> f64 {
     let (na, nb) = (a.len() as f64, b.len() as f64);
     let (mut i, mut j, mut distance) = (0, 0, 0.0f64);
     while i < a.len() && j < b.len() {
-        // Step past every copy of the smaller value in both samples, then compare.
+        // Step past every copy of the smaller value in both samples, then compare. NaN has
+        // no place in a distribution function: stop rather than loop on it.
         let x = a[i].min(b[j]);
+        if x.is_nan() {
+            break;
+        }
         while i < a.len() && a[i] <= x {
             i += 1;
         }
@@ -214,6 +229,21 @@ mod tests {
         assert_eq!(p.se_paired, 0.0);
         assert!(p.se_unpaired > 1.0);
         assert_eq!(p.p_greater, 1.0);
+    }
+
+    #[test]
+    fn median_first_year_is_the_year_half_the_runs_have_reached() {
+        let never = f64::NAN;
+        assert_eq!(median_first_year(&[2030.0, 2031.0]), Some(2030));
+        assert_eq!(median_first_year(&[2030.0, 2031.0, 2032.0]), Some(2031));
+        assert_eq!(median_first_year(&[2021.0, never]), Some(2021));
+        assert_eq!(median_first_year(&[2021.0, never, never]), None);
+        assert_eq!(median_first_year(&[]), None);
+    }
+
+    #[test]
+    fn ks_distance_stops_on_nan() {
+        assert!(ks_distance(&[f64::NAN], &[f64::NAN]).is_finite());
     }
 
     #[test]

@@ -241,14 +241,11 @@ fn metric_result(scenario: &Scenario, kind: MetricKind, values: &[f64]) -> Metri
     let (never_p, never_se) = stats::proportion(never, n);
     let mut by_year = Vec::new();
     let mut cumulative = 0u64;
-    let mut median_year = None;
+    let median_year = stats::median_first_year(values);
     for year in scenario.start..=scenario.end {
         let count = values.iter().filter(|v| **v == f64::from(year)).count() as u64;
         cumulative += count;
         let cumulative_p = cumulative as f64 / n.max(1) as f64;
-        if median_year.is_none() && cumulative_p >= 0.5 {
-            median_year = Some(year);
-        }
         by_year.push(YearProbability {
             year,
             probability: count as f64 / n.max(1) as f64,

@@ -73,7 +73,27 @@ fn compare_command(args: CompareArgs) -> Result<(), CliError> {
     }
     check_out(&args.sim)?;
     let reference = &scenarios[0];
-    let years = if args.years.is_empty() {
+    // Paired runs are only the same futures if they cover the same years in the same steps
+    // (noise is drawn per step; `first`, `ever`, `min`, `max` look at the whole horizon).
+    for (scenario, file) in scenarios.iter().zip(&args.files).skip(1) {
+        if (scenario.start, scenario.end, scenario.step)
+            != (reference.start, reference.end, reference.step)
+        {
+            return Err(CliError::Usage(format!(
+                "{} runs {}–{} by {}, but the reference {} runs {}–{} by {}: compare needs the same years and step \
+                 (set them with --set start=…, end=…, step=… or in the file)",
+                file.display(),
+                scenario.start,
+                scenario.end,
+                scenario.step.name(),
+                args.files[0].display(),
+                reference.start,
+                reference.end,
+                reference.step.name()
+            )));
+        }
+    }
+    let mut years = if args.years.is_empty() {
         report::table::report_points(reference)
             .into_iter()
             .skip(1)
@@ -82,43 +102,53 @@ fn compare_command(args: CompareArgs) -> Result<(), CliError> {
     } else {
         args.years.clone()
     };
-    let base = run_config(reference, &args.sim);
-    let mut outcomes = Vec::new();
-    let mut tracked = Vec::new();
-    for scenario in &scenarios {
-        // Each scenario keeps its series at the compared years inside its own horizon.
-        let points: Vec<Option<usize>> = years
-            .iter()
-            .map(|&y| {
-                (scenario.start..=scenario.end)
-                    .contains(&y)
-                    .then(|| (y - scenario.start) as usize * scenario.step.per_year() as usize)
-            })
-            .collect();
-        let config = RunConfig {
-            tracked_points: points.iter().flatten().copied().collect(),
-            ..base.clone()
-        };
-        check_memory(scenario, &config, args.sim.threads)?;
-        outcomes.push(simulate(scenario, &config, &args.sim)?);
-        // Index into the tracked points actually kept.
-        let mut next = 0;
-        tracked.push(
-            points
-                .iter()
-                .map(|p| {
-                    p.map(|_| {
-                        next += 1;
-                        next - 1
-                    })
-                })
-                .collect::<Vec<_>>(),
-        );
+    years.sort_unstable();
+    years.dedup();
+    if let Some(outside) = years
+        .iter()
+        .find(|y| !(reference.start..=reference.end).contains(*y))
+    {
+        return Err(CliError::Usage(format!(
+            "--years: {outside} is outside the scenarios' years {}–{}",
+            reference.start, reference.end
+        )));
     }
+    let points: Vec<usize> = years
+        .iter()
+        .map(|&y| (y - reference.start) as usize * reference.step.per_year() as usize)
+        .collect();
+    let config = RunConfig {
+        tracked_points: points,
+        ..run_config(reference, &args.sim)
+    };
+    // Every outcome is kept until the comparison is made: budget them together.
+    let mut total = 0;
+    for scenario in &scenarios {
+        total += engine::memory_estimate(
+            scenario,
+            &config,
+            args.sim
+                .threads
+                .map_or_else(rayon::current_num_threads, |t| t as usize),
+        )
+        .total();
+    }
+    if total > MEMORY_BUDGET {
+        return Err(CliError::Usage(format!(
+            "comparing these scenarios would need about {:.1} GiB of memory, more than the limit of {} GiB: lower --runs or compare fewer at once",
+            total as f64 / f64::from(1u32 << 30),
+            MEMORY_BUDGET >> 30
+        )));
+    }
+    let mut outcomes = Vec::new();
+    for scenario in &scenarios {
+        outcomes.push(simulate(scenario, &config, &args.sim)?);
+    }
+    let tracked: Vec<Option<usize>> = (0..years.len()).map(Some).collect();
     let runs: Vec<crate::compare::Run> = scenarios
         .iter()
         .zip(&outcomes)
-        .zip(tracked)
+        .zip(std::iter::repeat(tracked))
         .zip(&args.files)
         .map(
             |(((scenario, outcome), tracked), file)| crate::compare::Run {
@@ -228,11 +258,24 @@ fn sweep_command(args: SweepArgs) -> Result<(), CliError> {
 
 fn explain_command(args: ExplainArgs) -> Result<(), CliError> {
     let scenario = load_scenario(&args.file)?;
+    // A parent may be incomplete on its own (an "abstract" base the child completes): then
+    // explain the child and say why its changes are not listed.
+    let mut note = None;
     let parent = match &scenario.extends {
-        Some(parent) => Some(load_scenario(Path::new(parent))?),
+        Some(parent) => match load_scenario(Path::new(parent)) {
+            Ok(p) => Some(p),
+            Err(e) => {
+                let first = e.to_string().lines().next().unwrap_or_default().to_string();
+                note = Some(format!(
+                    "(what it changes is not listed: {parent} does not load on its own — {first})\n\n"
+                ));
+                None
+            }
+        },
         None => None,
     };
-    print_stdout(&report::explain::render(&scenario, parent.as_ref()))
+    let text = report::explain::render(&scenario, parent.as_ref());
+    print_stdout(&format!("{}{text}", note.unwrap_or_default()))
 }
 
 fn init_command(args: InitArgs) -> Result<(), CliError> {
@@ -492,7 +535,7 @@ pub fn load_scenario_with(path: &Path, overrides: &[String]) -> Result<Scenario,
             metadata.len()
         )));
     }
-    let bytes = std::fs::read(path)
+    let bytes = read_bounded(path)
         .map_err(|e| CliError::Usage(format!("cannot read {}: {e}", path.display())))?;
     let text = String::from_utf8(bytes).map_err(|e| {
         CliError::Usage(format!(
@@ -515,7 +558,23 @@ fn read_parent(path: &Path) -> Result<String, String> {
             path.display()
         ));
     }
-    std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))
+    let bytes = read_bounded(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    String::from_utf8(bytes).map_err(|_| format!("{} is not UTF-8 text", path.display()))
+}
+
+/// Reads at most MAX_FILE_BYTES + 1 bytes: a device or a file that grows cannot exhaust memory.
+fn read_bounded(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(std::io::Error::other(format!(
+            "larger than {MAX_FILE_BYTES} bytes; scenario files are limited to that"
+        )));
+    }
+    Ok(bytes)
 }
 
 /// Prints to stdout; a closed pipe (`steppe run ... | head`) is not an error.

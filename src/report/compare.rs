@@ -37,6 +37,13 @@ pub fn table(comparison: &Comparison) -> String {
     for q in &comparison.quantities {
         let _ = writeln!(out);
         out.push_str(&heading(q));
+        if q.invalid_runs > 0 {
+            let _ = writeln!(
+                out,
+                "  ({} runs left out: not a number in some scenario)",
+                q.invalid_runs
+            );
+        }
         if q.kind == "first_year" {
             let _ = writeln!(out, "  {:<width$}{:>9}{:>14}", "", "never", "median year");
             for d in &q.per_scenario {

@@ -281,12 +281,38 @@ fn group_shifts(
     scenario: &Scenario,
     shifts: &[crate::scenario::CellShift],
 ) -> Vec<(String, String)> {
-    let mut groups: Vec<(String, Vec<usize>)> = Vec::new();
+    // The engine adds every shift of a cell: total them per cell first (constants as a sum,
+    // parameters as a sum of names), then group the cells with the same total.
+    let mut per_cell: Vec<(usize, f64, usize, Vec<String>)> = Vec::new();
     for shift in shifts {
-        let amount = value(scenario, shift.amount);
+        let index = match per_cell.iter().position(|(c, ..)| *c == shift.cell) {
+            Some(i) => i,
+            None => {
+                per_cell.push((shift.cell, 0.0, 0, Vec::new()));
+                per_cell.len() - 1
+            }
+        };
+        match shift.amount {
+            crate::scenario::Value::Const(v) => {
+                per_cell[index].1 += v;
+                per_cell[index].2 += 1;
+            }
+            other => per_cell[index].3.push(value(scenario, other)),
+        }
+    }
+    let mut groups: Vec<(String, Vec<usize>)> = Vec::new();
+    for (cell, constant, constants, named) in per_cell {
+        let mut terms = named;
+        // One constant as written; a sum of several without float noise.
+        match constants {
+            0 => {}
+            1 => terms.push(format!("{constant}")),
+            _ => terms.push(number(constant)),
+        }
+        let amount = terms.join(" + ");
         match groups.iter_mut().find(|(a, _)| *a == amount) {
-            Some((_, cells)) => cells.push(shift.cell),
-            None => groups.push((amount, vec![shift.cell])),
+            Some((_, cells)) => cells.push(cell),
+            None => groups.push((amount, vec![cell])),
         }
     }
     groups
@@ -407,7 +433,8 @@ fn names(indices: &[usize], count: usize, name: impl Fn(usize) -> String, all: &
 /// distribution with its 5–95 % range.
 fn value(scenario: &Scenario, v: Value) -> String {
     match v {
-        Value::Const(c) => number(c),
+        // As written (shortest form that round-trips), so that any change shows.
+        Value::Const(c) => format!("{c}"),
         Value::Param(i) => {
             let p = &scenario.params[i];
             if p.inline {
@@ -449,8 +476,9 @@ fn number(v: f64) -> String {
 }
 
 fn percent(p: f64) -> String {
-    let text = format!("{:.1}", p * 100.0);
-    format!("{}%", text.trim_end_matches(".0"))
+    // Up to two decimals, so that small changes of transition probabilities still show.
+    let text = format!("{:.2}", p * 100.0);
+    format!("{}%", text.trim_end_matches('0').trim_end_matches('.'))
 }
 
 /// Word-wraps `text` to `width` columns, each line starting with `indent`, continuation lines

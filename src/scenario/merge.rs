@@ -43,35 +43,11 @@ pub fn merge(child: RawScenario, parent: RawScenario) -> (RawScenario, Vec<Diagn
             });
             Spanned::new(span, rows)
         }),
-        params: removable(
-            child.params,
-            parent.params,
-            param_removal,
-            param,
-            &mut problems,
-        ),
+        params: removable(child.params, parent.params, param, &mut problems),
         dynamics,
-        drivers: removable(
-            child.drivers,
-            parent.drivers,
-            |d| d.remove.clone(),
-            driver,
-            &mut problems,
-        ),
-        events: removable(
-            child.events,
-            parent.events,
-            |e| e.remove.clone(),
-            event,
-            &mut problems,
-        ),
-        metrics: removable(
-            child.metrics,
-            parent.metrics,
-            |m| m.remove.clone(),
-            metric,
-            &mut problems,
-        ),
+        drivers: removable(child.drivers, parent.drivers, driver, &mut problems),
+        events: removable(child.events, parent.events, event, &mut problems),
+        metrics: removable(child.metrics, parent.metrics, metric, &mut problems),
         correlations: named(child.correlations, parent.correlations, |c, p| {
             let span = c.span();
             match (c.into_inner(), p.into_inner()) {
@@ -108,6 +84,7 @@ fn entity(c: Spanned<RawEntity>, p: Spanned<RawEntity>) -> Spanned<RawEntity> {
 
 fn param(c: Spanned<RawParam>, p: Spanned<RawParam>) -> Spanned<RawParam> {
     let span = c.span();
+    let parent_span = p.span();
     match (c.into_inner(), p.into_inner()) {
         (RawParam::Full(mut c), RawParam::Full(p)) => {
             inherit!(c, p: dist, description, source);
@@ -119,14 +96,12 @@ fn param(c: Spanned<RawParam>, p: Spanned<RawParam>) -> Spanned<RawParam> {
             p.remove = None;
             Spanned::new(span, RawParam::Full(p))
         }
+        // New description or source for a parameter given in short form: keep its value.
+        (RawParam::Full(mut c), RawParam::Short(number)) => {
+            c.dist = c.dist.or(Some(Spanned::new(parent_span, number)));
+            Spanned::new(span, RawParam::Full(c))
+        }
         (c, _) => Spanned::new(span, c),
-    }
-}
-
-fn param_removal(p: &RawParam) -> Option<Spanned<bool>> {
-    match p {
-        RawParam::Full(t) => t.remove.clone(),
-        RawParam::Short(_) => None,
     }
 }
 
@@ -160,7 +135,11 @@ fn event(c: Spanned<RawEvent>, p: Spanned<RawEvent>) -> Spanned<RawEvent> {
 fn metric(c: Spanned<RawMetric>, p: Spanned<RawMetric>) -> Spanned<RawMetric> {
     let span = c.span();
     let (mut c, p) = (c.into_inner(), p.into_inner());
-    inherit!(c, p: kind, expr, year, description, source);
+    // A metric turned into another kind than "at" has no year to inherit.
+    if c.kind.as_ref().is_none_or(|k| k.get_ref() == "at") {
+        inherit!(c, p: year);
+    }
+    inherit!(c, p: kind, expr, description, source);
     Spanned::new(span, c)
 }
 
@@ -193,18 +172,29 @@ fn union<V>(child: IndexMap<Name, V>, parent: IndexMap<Name, V>) -> IndexMap<Nam
 }
 
 /// `named`, honouring `remove = true`.
-fn removable<T>(
+fn removable<T: Removable>(
     child: IndexMap<Name, Spanned<T>>,
     parent: IndexMap<Name, Spanned<T>>,
-    removal: impl Fn(&T) -> Option<Spanned<bool>>,
     merge: impl Fn(Spanned<T>, Spanned<T>) -> Spanned<T>,
     problems: &mut Vec<Diagnostic>,
 ) -> IndexMap<Name, Spanned<T>> {
     let mut kept = IndexMap::new();
     let mut removed = Vec::new();
     for (name, value) in child {
-        match removal(value.get_ref()) {
+        match value.get_ref().removal() {
             Some(flag) if *flag.get_ref() => {
+                if value.get_ref().sets_more() {
+                    problems.push(
+                        Diagnostic::new(
+                            flag.span(),
+                            format!(
+                                "`{}` is removed, so its other keys here would be ignored",
+                                name.get_ref()
+                            ),
+                        )
+                        .with_hint("either remove the item or change it, not both"),
+                    );
+                }
                 if !parent.contains_key(&name) {
                     problems.push(
                         Diagnostic::new(
@@ -231,4 +221,71 @@ fn removable<T>(
         merged.shift_remove(&name);
     }
     merged
+}
+
+/// Items that `remove = true` can drop.
+trait Removable {
+    fn removal(&self) -> Option<Spanned<bool>>;
+    /// Whether the item sets anything besides `remove`.
+    fn sets_more(&self) -> bool;
+}
+
+impl Removable for RawParam {
+    fn removal(&self) -> Option<Spanned<bool>> {
+        match self {
+            RawParam::Full(t) => t.remove.clone(),
+            RawParam::Short(_) => None,
+        }
+    }
+    fn sets_more(&self) -> bool {
+        match self {
+            RawParam::Full(t) => t.dist.is_some() || t.description.is_some() || t.source.is_some(),
+            RawParam::Short(_) => true,
+        }
+    }
+}
+
+impl Removable for RawDriver {
+    fn removal(&self) -> Option<Spanned<bool>> {
+        self.remove.clone()
+    }
+    fn sets_more(&self) -> bool {
+        self.kind.is_some()
+            || self.description.is_some()
+            || self.source.is_some()
+            || self.states.is_some()
+            || self.initial.is_some()
+            || self.transitions.is_some()
+            || self.persistence.is_some()
+            || self.sd.is_some()
+            || !self.effects.is_empty()
+    }
+}
+
+impl Removable for RawEvent {
+    fn removal(&self) -> Option<Spanned<bool>> {
+        self.remove.clone()
+    }
+    fn sets_more(&self) -> bool {
+        self.description.is_some()
+            || self.source.is_some()
+            || self.hazard.is_some()
+            || self.window.is_some()
+            || self.repeat.is_some()
+            || self.when.is_some()
+            || !self.effects.is_empty()
+    }
+}
+
+impl Removable for RawMetric {
+    fn removal(&self) -> Option<Spanned<bool>> {
+        self.remove.clone()
+    }
+    fn sets_more(&self) -> bool {
+        self.kind.is_some()
+            || self.expr.is_some()
+            || self.year.is_some()
+            || self.description.is_some()
+            || self.source.is_some()
+    }
 }

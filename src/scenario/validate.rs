@@ -104,9 +104,14 @@ pub fn load_with_overrides(
 /// Parses one file whose text starts at global offset `start`. Padding the text with that
 /// many bytes of whitespace makes every span the parser records global.
 fn parse_file(text: &str, start: usize) -> Result<RawScenario, Diagnostic> {
+    // A byte-order mark is three bytes; three spaces keep every offset.
+    let text = match text.strip_prefix('\u{feff}') {
+        Some(rest) => format!("   {rest}"),
+        None => text.to_string(),
+    };
     let padded;
     let text = if start == 0 {
-        text
+        text.as_str()
     } else {
         padded = format!("{}\n{text}", " ".repeat(start - 1));
         &padded
@@ -137,7 +142,7 @@ fn resolve(
                 .with_hint("add [scenario] with name = \"...\": results are labelled by it"),
         ]);
     }
-    if chain.len() > MAX_EXTENDS {
+    if chain.len() >= MAX_EXTENDS {
         return Err(vec![Diagnostic::new(
             span,
             format!("`extends` chains deeper than {MAX_EXTENDS} files are refused"),

@@ -289,3 +289,35 @@ fn the_schema_rejects_unknown_keys_and_wrong_types() {
         assert!(errors.iter().any(|e| e.contains(key)), "{key}: {errors:?}");
     }
 }
+
+#[test]
+fn explain_adds_up_effects_that_fall_on_the_same_cells() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("base.toml"), PARENT).unwrap();
+    let doubled = "extends = \"base.toml\"\n[scenario]\nname = \"doubled\"\n\
+        [[events.coercion.effects]]\ntargets = [\"kazakhstan\"]\nactors = [\"russia\"]\nchannels = [\"security\"]\njump = 0.2\n\
+        [[events.coercion.effects]]\ntargets = [\"kazakhstan\"]\nactors = [\"russia\"]\njump = 0.2\n";
+    std::fs::write(dir.path().join("doubled.toml"), doubled).unwrap();
+    let out = steppe_in(dir.path(), &["explain", "doubled.toml"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    // Security gets both jumps (0.4), economy one (0.2); and it is a change.
+    assert!(
+        text.contains("jump 0.4 in log-strength for russia in kazakhstan (security)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("jump 0.2 in log-strength for russia in kazakhstan (economy)"),
+        "{text}"
+    );
+    assert!(text.contains("- event coercion: now"), "{text}");
+}
+
+#[test]
+fn a_device_or_huge_file_is_refused_not_read_forever() {
+    let out = Command::new(env!("CARGO_BIN_EXE_steppe"))
+        .args(["validate", "/dev/zero"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("larger than 4194304 bytes"));
+}

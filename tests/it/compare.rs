@@ -212,3 +212,134 @@ fn the_alternatives_differ_from_the_baseline_in_the_direction_of_their_stories()
         );
     }
 }
+
+/// Runs `steppe compare` in a folder holding `files`; returns (exit code, stdout, stderr).
+fn compare_files(files: &[(&str, &str)], args: &[&str]) -> (Option<i32>, String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in files {
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_steppe"))
+        .arg("compare")
+        .args(args)
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+fn two_targets() -> String {
+    std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/data/two_targets.toml"),
+    )
+    .unwrap()
+}
+
+#[test]
+fn repeated_years_are_compared_once_and_filled() {
+    let text = two_targets();
+    let (code, stdout, stderr) = compare_files(
+        &[("a.toml", &text)],
+        &[
+            "a.toml",
+            "a.toml",
+            "--years",
+            "2030,2030",
+            "--runs",
+            "300",
+            "--json",
+            "--quiet",
+        ],
+    );
+    assert_eq!(code, Some(0), "{stderr}");
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let shares: Vec<&serde_json::Value> = json["quantities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|q| q["source"] == "share")
+        .collect();
+    // 2 targets + region, 2 actors + autonomy, one year.
+    assert_eq!(shares.len(), 9);
+    assert!(
+        shares
+            .iter()
+            .all(|q| q["per_scenario"][0]["mean"].as_f64().unwrap() > 0.0)
+    );
+}
+
+#[test]
+fn a_metric_that_is_not_a_number_in_some_runs_is_compared_on_the_others() {
+    let text = two_targets().replace(
+        "[metrics.shocked]",
+        "[metrics.root]\nkind = \"at\"\nexpr = 'sqrt(share(\"kazakhstan\", \"china\") - 0.35)'\n[metrics.shocked]",
+    );
+    let (code, stdout, stderr) = compare_files(
+        &[("a.toml", &text)],
+        &["a.toml", "a.toml", "--runs", "400", "--json", "--quiet"],
+    );
+    assert_eq!(code, Some(0), "{stderr}");
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let root = json["quantities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["name"] == "root")
+        .unwrap();
+    let invalid = root["invalid_runs"].as_u64().unwrap();
+    assert!(invalid > 0 && invalid < 400, "{invalid}");
+    assert_eq!(root["differences"][0]["difference"].as_f64(), Some(0.0));
+}
+
+#[test]
+fn scenarios_over_different_years_are_not_compared() {
+    let text = two_targets();
+    let longer = text.replace("end = 2032", "end = 2040");
+    let (code, _, stderr) = compare_files(
+        &[("a.toml", &text), ("b.toml", &longer)],
+        &["a.toml", "b.toml", "--runs", "100"],
+    );
+    assert_eq!(code, Some(2));
+    assert!(
+        stderr.contains(
+            "b.toml runs 2022–2040 by year, but the reference a.toml runs 2022–2032 by year"
+        ),
+        "{stderr}"
+    );
+    let (code, _, stderr) = compare_files(
+        &[("a.toml", &text)],
+        &["a.toml", "a.toml", "--years", "2050"],
+    );
+    assert_eq!(code, Some(2));
+    assert!(
+        stderr.contains("--years: 2050 is outside the scenarios' years 2022–2032"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn an_at_metric_of_another_year_is_not_the_same_question() {
+    let text = two_targets();
+    let other_year = text.replace(
+        "year = 2030\nexpr = 'share(\"kazakhstan\", \"russia\")'",
+        "year = 2025\nexpr = 'share(\"kazakhstan\", \"russia\")'",
+    );
+    assert_ne!(text, other_year);
+    let (code, stdout, stderr) = compare_files(
+        &[("a.toml", &text), ("b.toml", &other_year)],
+        &["a.toml", "b.toml", "--runs", "100", "--json", "--quiet"],
+    );
+    assert_eq!(code, Some(0), "{stderr}");
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert!(
+        json["only_in_some"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["quantity"] == "russia_2030")
+    );
+}

@@ -230,3 +230,45 @@ fn problems_of_chains_are_clear_errors() {
         "{err}"
     );
 }
+
+#[test]
+fn merging_keeps_what_the_child_does_not_change_and_refuses_contradictions() {
+    // A table over a short-form parameter keeps its value.
+    let parent = PARENT.replace(
+        "[params.other]\ndist = \"uniform(0, 1)\"",
+        "[params]\nother = \"uniform(0, 1)\"",
+    );
+    let child = "extends = \"parent.toml\"\n[scenario]\nname = \"c\"\n[params.other]\ndescription = \"now documented\"\n";
+    let s = load(&[("main.toml", child), ("parent.toml", &parent)]).unwrap();
+    let other = s.params.iter().find(|p| p.name == "other").unwrap();
+    assert_eq!(
+        (other.distribution, other.description.as_str()),
+        (
+            Distribution::Uniform {
+                low: 0.0,
+                high: 1.0
+            },
+            "now documented"
+        )
+    );
+    // Removing and changing the same item is an error.
+    let both = "extends = \"parent.toml\"\n[scenario]\nname = \"c\"\n[events.gone]\nremove = true\nhazard = 0.2\n";
+    let err = load(&[("main.toml", both), ("parent.toml", PARENT)]).unwrap_err();
+    assert!(
+        err.contains("`gone` is removed, so its other keys here would be ignored"),
+        "{err}"
+    );
+    // A metric changed to another kind does not inherit the year of an `at` metric.
+    let parent = PARENT.replace(
+        "[metrics.m1]\nkind = \"at\"",
+        "[metrics.m1]\nkind = \"at\"\nyear = 2025",
+    );
+    let kind =
+        "extends = \"parent.toml\"\n[scenario]\nname = \"c\"\n[metrics.m1]\nkind = \"max\"\n";
+    let s = load(&[("main.toml", kind), ("parent.toml", &parent)]).unwrap();
+    assert_eq!(s.metrics[0].kind, steppe::scenario::MetricKind::Max);
+    // A parent with a byte-order mark reads like any other.
+    let bom = format!("\u{feff}{PARENT}");
+    let child = "extends = \"parent.toml\"\n[scenario]\nname = \"c\"\n";
+    assert!(load(&[("main.toml", child), ("parent.toml", &bom)]).is_ok());
+}
