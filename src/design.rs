@@ -76,20 +76,24 @@ impl Design {
                 }
                 Some(u)
             }
-            Design::Sobol => {
-                let scramble = (ComponentKey::new(&format!("design/sobol/{seed}")).value()
-                    & 0xffff_ffff) as u32;
-                let mut u = vec![0.0; runs * n];
-                for run in 0..runs {
-                    for p in 0..n {
-                        let x = f64::from(sobol_burley::sample(run as u32, p as u32, scramble));
-                        // The sequence has 24-bit resolution; centre in the cell so 0 never
-                        // reaches a quantile function.
-                        u[run * n + p] = ((x * 16_777_216.0).floor() + 0.5) / 16_777_216.0;
-                    }
-                }
-                Some(u)
-            }
+            Design::Sobol => Some(sobol_matrix(seed, runs, n)),
         }
     }
+}
+
+/// `rows × dims` points of an Owen-scrambled Sobol sequence (row-major), each strictly inside
+/// (0, 1). At most 65,536 rows and 256 dimensions (see [`Design::check`]).
+pub fn sobol_matrix(seed: u64, rows: usize, dims: usize) -> Vec<f64> {
+    let scramble =
+        (ComponentKey::new(&format!("design/sobol/{seed}")).value() & 0xffff_ffff) as u32;
+    let mut u = vec![0.0; rows * dims];
+    for row in 0..rows {
+        for d in 0..dims {
+            let x = f64::from(sobol_burley::sample(row as u32, d as u32, scramble));
+            // The sequence has 24-bit resolution; centre in the cell so 0 never reaches a
+            // quantile function.
+            u[row * dims + d] = ((x * 16_777_216.0).floor() + 0.5) / 16_777_216.0;
+        }
+    }
+    u
 }

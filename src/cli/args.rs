@@ -44,6 +44,26 @@ that a run exceeds the same run of the reference; Kolmogorov–Smirnov and Wasse
 and how much the pairing narrowed the interval. See docs/compare.md."
     )]
     Compare(CompareArgs),
+    /// Which assumptions a metric hangs on: tornado swings and Sobol indices.
+    #[command(
+        long_about = "Which assumptions a metric hangs on. The tornado puts each named \
+parameter at its 10th and 90th percentile with the others at their medians, over the same runs, \
+and sorts them by the swing of the metric. Sobol indices (Saltelli 2010 first-order, Jansen total, \
+from a scrambled Sobol design, with bootstrap 95 % intervals) split the metric's variance among \
+the parameters and 'chance' — the noise, regime paths and events inside a run, which no assumption \
+removes. A composite share (TARGET:ACTOR, e.g. kazakhstan:russia or region:china) can be analysed \
+at the horizon or, with --over-time, year by year. See docs/sensitivity.md."
+    )]
+    Sensitivity(SensitivityArgs),
+    /// Scenario discovery (PRIM): the ranges of the assumptions in which an outcome is likely.
+    #[command(
+        long_about = "Scenario discovery with PRIM (Friedman & Fisher's patient rule \
+induction): among the runs' parameter draws, peel off 5 % of the runs at a time from the edge of a \
+box of assumptions, always where it raises the share of runs in which the outcome holds, and show \
+the trajectory of boxes with their coverage (the share of all such runs inside) and density (the \
+share of runs inside where it holds), and the box a user would pick. See docs/sensitivity.md."
+    )]
+    Discover(DiscoverArgs),
     /// Every metric across a grid of values of one or two assumptions.
     #[command(
         long_about = "Every metric across a grid of values of one or two assumptions. Each \
@@ -175,6 +195,66 @@ pub struct SweepArgs {
     /// NAME=V1,V2,... NAME is a parameter or any key path (events.coercion.hazard). At most two.
     #[arg(long, required = true, value_name = "NAME=VALUES", value_parser = crate::sweep::Vary::parse)]
     pub vary: Vec<crate::sweep::Vary>,
+    #[command(flatten)]
+    pub sim: SimulationArgs,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+steppe sensitivity scenarios/baseline.toml --metric russia_kz_2035\n  \
+steppe sensitivity scenarios/baseline.toml --metric china_overtakes_russia_kz --method tornado\n  \
+steppe sensitivity scenarios/baseline.toml --metric kazakhstan:russia --over-time --samples 512")]
+pub struct SensitivityArgs {
+    /// The scenario file (TOML).
+    pub file: PathBuf,
+    /// A metric's name, or a composite share as TARGET:ACTOR (`region` for the region).
+    #[arg(long, value_name = "NAME")]
+    pub metric: String,
+    #[arg(long, value_enum, default_value = "both")]
+    pub method: Method,
+    /// Base size N of the Sobol design (a power of two is best); the analysis runs N·(k + 3)
+    /// rows for k parameters.
+    #[arg(long, value_name = "N", default_value = "1024", value_parser = clap::value_parser!(u64).range(2..=65536))]
+    pub samples: u64,
+    /// Bootstrap resamples for the intervals of the Sobol indices.
+    #[arg(long, value_name = "B", default_value = "500", value_parser = clap::value_parser!(u64).range(10..=100000))]
+    pub bootstrap: u64,
+    /// For a composite share: indices for every year, not only the horizon.
+    #[arg(long)]
+    pub over_time: bool,
+    #[command(flatten)]
+    pub sim: SimulationArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Method {
+    Tornado,
+    Sobol,
+    Both,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+steppe discover scenarios/baseline.toml --where 'share(\"kazakhstan\", \"russia\") > 0.3' --year 2030\n  \
+steppe discover scenarios/baseline.toml --metric china_overtakes_russia_kz")]
+pub struct DiscoverArgs {
+    /// The scenario file (TOML).
+    pub file: PathBuf,
+    /// The outcome: a condition, evaluated at --year (default: the horizon).
+    #[arg(long = "where", value_name = "EXPR", conflicts_with = "metric")]
+    pub condition: Option<String>,
+    /// The year at which --where is evaluated.
+    #[arg(long, value_name = "YEAR", requires = "condition")]
+    pub year: Option<i32>,
+    /// Or: a metric that is a condition (at, ever) or a first-year question (happens by the horizon).
+    #[arg(long, value_name = "NAME")]
+    pub metric: Option<String>,
+    /// Share of the runs peeled off at each step.
+    #[arg(long, value_name = "ALPHA", default_value = "0.05")]
+    pub peel: f64,
+    /// Stop peeling when a box holds fewer than this share of the runs.
+    #[arg(long, value_name = "SHARE", default_value = "0.05")]
+    pub min_support: f64,
     #[command(flatten)]
     pub sim: SimulationArgs,
 }

@@ -18,8 +18,8 @@ use crate::scenario::{self, Scenario};
 use crate::summary;
 pub use args::Cli;
 use args::{
-    Command, CompareArgs, ExplainArgs, InitArgs, RunArgs, SimulationArgs, SortOrder, SweepArgs,
-    ValidateArgs,
+    Command, CompareArgs, DiscoverArgs, ExplainArgs, InitArgs, Method, RunArgs, SensitivityArgs,
+    SimulationArgs, SortOrder, SweepArgs, ValidateArgs,
 };
 pub use error::CliError;
 
@@ -50,6 +50,8 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Run(args) => run_command(args),
         Command::Compare(args) => compare_command(args),
         Command::Sweep(args) => sweep_command(args),
+        Command::Sensitivity(args) => sensitivity_command(args),
+        Command::Discover(args) => discover_command(args),
         Command::Validate(args) => validate_command(args),
         Command::Explain(args) => explain_command(args),
         Command::Init(args) => init_command(args),
@@ -256,6 +258,224 @@ fn sweep_command(args: SweepArgs) -> Result<(), CliError> {
     print_stdout(&text)
 }
 
+fn sensitivity_command(args: SensitivityArgs) -> Result<(), CliError> {
+    use crate::sensitivity::{self, Output};
+    let scenario = load_scenario_with(&args.file, &args.sim.set)?;
+    check_out(&args.sim)?;
+    let output = match args.metric.split_once(':') {
+        None => {
+            let Some(m) = scenario.metrics.iter().position(|m| m.name == args.metric) else {
+                let names: Vec<&str> = scenario.metrics.iter().map(|m| m.name.as_str()).collect();
+                return Err(CliError::Usage(format!(
+                    "--metric: {} has no metric `{}`; {}",
+                    scenario.name,
+                    args.metric,
+                    crate::diagnostic::unknown_name_hint(&args.metric, "its metrics", names)
+                )));
+            };
+            if args.over_time {
+                return Err(CliError::Usage("--over-time follows a composite share over the years: give --metric TARGET:ACTOR".into()));
+            }
+            Output::Metric(m)
+        }
+        Some((target, actor)) => {
+            let t = if target == "region" {
+                Some(scenario.targets.len())
+            } else {
+                scenario.targets.iter().position(|x| x.name == target)
+            };
+            let a = if actor == crate::scenario::AUTONOMY {
+                Some(scenario.actors.len())
+            } else {
+                scenario.actors.iter().position(|x| x.name == actor)
+            };
+            let (Some(t), Some(a)) = (t, a) else {
+                return Err(CliError::Usage(format!(
+                    "--metric {}: no such target and actor (write TARGET:ACTOR, e.g. kazakhstan:russia or region:china)",
+                    args.metric
+                )));
+            };
+            let per_year = scenario.step.per_year() as usize;
+            let years: Vec<i32> = if args.over_time {
+                ((scenario.start + 1)..=scenario.end).collect()
+            } else {
+                vec![scenario.end]
+            };
+            let points = years
+                .iter()
+                .map(|y| (y - scenario.start) as usize * per_year)
+                .collect();
+            Output::Series {
+                series: t * scenario.n_slots() + a,
+                label: args.metric.clone(),
+                points,
+                years,
+            }
+        }
+    };
+    let seed = args.sim.seed.unwrap_or(scenario.seed);
+    let pool = thread_pool(args.sim.threads)?;
+    let started = Instant::now();
+    let tornado = if args.method != Method::Sobol {
+        let runs = args.sim.runs.unwrap_or(1000);
+        Some(
+            pool.install(|| sensitivity::tornado(&scenario, &output, runs, seed))
+                .map_err(CliError::Usage)?,
+        )
+    } else {
+        None
+    };
+    let sobol = if args.method != Method::Tornado {
+        pool.install(|| {
+            sensitivity::sobol(
+                &scenario,
+                &output,
+                args.samples as usize,
+                seed,
+                args.bootstrap as usize,
+            )
+        })
+        .map_err(CliError::Usage)?
+    } else {
+        Vec::new()
+    };
+    if !args.sim.quiet {
+        eprintln!("analysed in {:.2} s", started.elapsed().as_secs_f64());
+    }
+    let document = serde_json::json!({
+        "schema": sensitivity::SCHEMA,
+        "scenario": scenario.name,
+        "file": args.file.display().to_string(),
+        "overrides": scenario.overrides,
+        "seed": seed,
+        "tornado": tornado,
+        "sobol": sobol,
+    });
+    let json = || {
+        let mut text = serde_json::to_string_pretty(&document)
+            .expect("a sensitivity result always serialises");
+        text.push('\n');
+        text
+    };
+    if let Some(dir) = &args.sim.out {
+        output::write_dir(
+            dir,
+            &[
+                ("sensitivity.json", json()),
+                (
+                    "sensitivity.csv",
+                    report::sensitivity::csv(tornado.as_ref(), &sobol),
+                ),
+            ],
+            args.sim.force,
+        )?;
+    }
+    let text = if args.sim.json {
+        json()
+    } else {
+        report::sensitivity::table(tornado.as_ref(), &sobol)
+    };
+    print_stdout(&text)
+}
+
+fn discover_command(args: DiscoverArgs) -> Result<(), CliError> {
+    let valid =
+        (0.0 < args.peel && args.peel < 0.5) && (0.0 < args.min_support && args.min_support < 1.0);
+    if !valid {
+        return Err(CliError::Usage(
+            "--peel must be within (0, 0.5) and --min-support within (0, 1)".into(),
+        ));
+    }
+    const WHERE: &str = "discover_where";
+    let (scenario, name) = match (&args.condition, &args.metric) {
+        (Some(condition), _) => {
+            let year = args
+                .year
+                .map(|y| format!("year = {y}\n"))
+                .unwrap_or_default();
+            let metric = format!(
+                "[metrics.{WHERE}]\nkind = \"at\"\n{year}expr = {}\n",
+                toml::Value::String(condition.clone())
+            );
+            (
+                load_scenario_layers(&args.file, &args.sim.set, &[metric])?,
+                WHERE.to_string(),
+            )
+        }
+        (None, Some(metric)) => (
+            load_scenario_with(&args.file, &args.sim.set)?,
+            metric.clone(),
+        ),
+        (None, None) => {
+            return Err(CliError::Usage(
+                "give the outcome: --where EXPR [--year Y], or --metric NAME".into(),
+            ));
+        }
+    };
+    let Some(m) = scenario.metrics.iter().position(|x| x.name == name) else {
+        let names: Vec<&str> = scenario.metrics.iter().map(|m| m.name.as_str()).collect();
+        return Err(CliError::Usage(format!(
+            "--metric: no metric `{name}`; {}",
+            crate::diagnostic::unknown_name_hint(&name, "its metrics", names)
+        )));
+    };
+    let kind = scenario.metrics[m].kind;
+    if !(kind.is_probability() || kind == crate::scenario::MetricKind::First) {
+        return Err(CliError::Usage(format!(
+            "`{name}` is a number; discovery needs a condition (use --where with a comparison)"
+        )));
+    }
+    check_out(&args.sim)?;
+    let config = run_config(&scenario, &args.sim);
+    check_memory(&scenario, &config, args.sim.threads)?;
+    let outcome = simulate(&scenario, &config, &args.sim)?;
+    let holds: Vec<bool> = outcome.metrics[m]
+        .iter()
+        .map(|v| {
+            if kind == crate::scenario::MetricKind::First {
+                !v.is_nan()
+            } else {
+                *v != 0.0
+            }
+        })
+        .collect();
+    let params: Vec<(String, Vec<f64>)> = scenario
+        .params
+        .iter()
+        .zip(&outcome.params)
+        .filter(|(p, _)| {
+            !matches!(
+                p.distribution,
+                crate::distribution::Distribution::Fixed { .. }
+            )
+        })
+        .map(|(p, v)| (p.name.clone(), v.clone()))
+        .collect();
+    let label = args
+        .condition
+        .clone()
+        .map_or(name.clone(), |c| match args.year {
+            Some(y) => format!("{c} in {y}"),
+            None => format!("{c} in {}", scenario.end),
+        });
+    let discovery = crate::discover::prim(&label, &params, &holds, args.peel, args.min_support);
+    let json = || {
+        let mut text =
+            serde_json::to_string_pretty(&discovery).expect("a discovery always serialises");
+        text.push('\n');
+        text
+    };
+    if let Some(dir) = &args.sim.out {
+        output::write_dir(dir, &[("discovery.json", json())], args.sim.force)?;
+    }
+    let text = if args.sim.json {
+        json()
+    } else {
+        report::discover::table(&discovery)
+    };
+    print_stdout(&text)
+}
+
 fn explain_command(args: ExplainArgs) -> Result<(), CliError> {
     let scenario = load_scenario(&args.file)?;
     // A parent may be incomplete on its own (an "abstract" base the child completes): then
@@ -457,23 +677,27 @@ fn check_memory(
     )))
 }
 
+fn thread_pool(threads: Option<u32>) -> Result<rayon::ThreadPool, CliError> {
+    let mut builder = rayon::ThreadPoolBuilder::new();
+    if let Some(threads) = threads {
+        builder = builder.num_threads(threads as usize);
+    }
+    builder
+        .build()
+        .map_err(|e| CliError::Failure(format!("cannot start worker threads: {e}")))
+}
+
 /// Runs the engine on a pool of the requested size, with progress on a terminal.
 fn simulate(
     scenario: &Scenario,
     config: &RunConfig,
     sim: &SimulationArgs,
 ) -> Result<engine::Outcome, CliError> {
-    let mut builder = rayon::ThreadPoolBuilder::new();
-    if let Some(threads) = sim.threads {
-        builder = builder.num_threads(threads as usize);
-    }
     config
         .design
         .check(config.runs, scenario.params.len())
         .map_err(CliError::Usage)?;
-    let pool = builder
-        .build()
-        .map_err(|e| CliError::Failure(format!("cannot start worker threads: {e}")))?;
+    let pool = thread_pool(sim.threads)?;
     let show_progress = !sim.quiet && std::io::stderr().is_terminal();
     let started = Instant::now();
     let total = config.runs;
@@ -520,6 +744,15 @@ pub fn load_scenario(path: &Path) -> Result<Scenario, CliError> {
 
 /// Reads and validates a scenario file with `--set` overrides applied.
 pub fn load_scenario_with(path: &Path, overrides: &[String]) -> Result<Scenario, CliError> {
+    load_scenario_layers(path, overrides, &[])
+}
+
+/// Reads a scenario with overrides and extra metrics (TOML) added by a command.
+fn load_scenario_layers(
+    path: &Path,
+    overrides: &[String],
+    extra_metrics: &[String],
+) -> Result<Scenario, CliError> {
     let metadata = std::fs::metadata(path)
         .map_err(|e| CliError::Usage(format!("cannot read {}: {e}", path.display())))?;
     if metadata.is_dir() {
@@ -545,8 +778,14 @@ pub fn load_scenario_with(path: &Path, overrides: &[String]) -> Result<Scenario,
         ))
     })?;
     let mut read = |parent: &str| read_parent(Path::new(parent));
-    scenario::load_with_overrides(&path.display().to_string(), &text, &mut read, overrides)
-        .map_err(|d| CliError::Invalid(vec![d]))
+    scenario::load_with_layers(
+        &path.display().to_string(),
+        &text,
+        &mut read,
+        overrides,
+        extra_metrics,
+    )
+    .map_err(|d| CliError::Invalid(vec![d]))
 }
 
 /// Reads a file named by `extends`, with the same limits as a scenario file.

@@ -15,7 +15,7 @@ use crate::scenario::Scenario;
 pub use series::{DEFAULT_BINS, SeriesAccumulator};
 
 /// How to run a scenario.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RunConfig {
     pub runs: u64,
     pub seed: u64,
@@ -26,6 +26,17 @@ pub struct RunConfig {
     pub tracked_points: Vec<usize>,
     /// How parameters are sampled across runs.
     pub design: crate::design::Design,
+    /// Explicit rows instead of runs 0..runs (sensitivity analysis): each row's parameter
+    /// uniforms and the run whose streams drive its within-run randomness. `runs` must equal
+    /// the number of rows.
+    pub rows: Option<std::sync::Arc<Rows>>,
+}
+
+/// Rows of a designed experiment: `uniforms[row * n_params + p]` and `stream_runs[row]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rows {
+    pub uniforms: Vec<f64>,
+    pub stream_runs: Vec<u64>,
 }
 
 impl RunConfig {
@@ -37,6 +48,7 @@ impl RunConfig {
             bins: DEFAULT_BINS,
             tracked_points: Vec::new(),
             design: crate::design::Design::MonteCarlo,
+            rows: None,
         }
     }
 }
@@ -123,7 +135,15 @@ pub fn simulate_with_progress(
         .enumerate()
         .with_min_len(min_len)
         .fold(
-            || run::Worker::new(scenario, &plan, config, design.as_deref()),
+            || {
+                run::Worker::new(
+                    scenario,
+                    &plan,
+                    config,
+                    design.as_deref(),
+                    config.rows.as_ref().map(|r| r.stream_runs.as_slice()),
+                )
+            },
             |mut worker, (batch, (metric_block, param_block))| {
                 let first = batch * BATCH;
                 let last = (first + BATCH).min(runs);
@@ -165,6 +185,9 @@ fn parameter_uniforms(
     plan: &plan::Plan,
     config: &RunConfig,
 ) -> Option<Vec<f64>> {
+    if let Some(rows) = &config.rows {
+        return Some(rows.uniforms.clone());
+    }
     let names: Vec<String> = scenario.params.iter().map(|p| p.name.clone()).collect();
     let designed = config
         .design

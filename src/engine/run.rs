@@ -152,6 +152,8 @@ pub struct Worker<'a> {
     tracked_slot: Vec<Option<usize>>,
     /// The design's uniforms, run-major, when parameters are not drawn per run.
     design: Option<&'a [f64]>,
+    /// For designed rows: the run whose streams each row uses (otherwise its own index).
+    stream_runs: Option<&'a [u64]>,
 }
 
 impl<'a> Worker<'a> {
@@ -160,6 +162,7 @@ impl<'a> Worker<'a> {
         plan: &'a Plan,
         config: &super::RunConfig,
         design: Option<&'a [f64]>,
+        stream_runs: Option<&'a [u64]>,
     ) -> Worker<'a> {
         let (seed, bins) = (config.seed, config.bins);
         let mut tracked_slot = vec![None; plan.n_steps + 1];
@@ -196,6 +199,7 @@ impl<'a> Worker<'a> {
             tracked: vec![0.0; config.tracked_points.len() * plan.n_series()],
             tracked_slot,
             design,
+            stream_runs,
         }
     }
 
@@ -206,10 +210,12 @@ impl<'a> Worker<'a> {
         let plan = self.plan;
         let seed = self.seed;
 
+        let row = run as usize;
+        let run = self.stream_runs.map_or(run, |s| s[row]);
         let n_params = scenario.params.len();
         for (p, param) in scenario.params.iter().enumerate() {
             let u = match self.design {
-                Some(design) => design[run as usize * n_params + p],
+                Some(design) => design[row * n_params + p],
                 None => rng::uniform(&mut rng::stream(seed, run, plan.param_keys[p])),
             };
             self.params[p] = param.distribution.quantile(u);

@@ -3,7 +3,9 @@
 
 pub mod compare;
 pub mod csv;
+pub mod discover;
 pub mod explain;
 pub mod json;
+pub mod sensitivity;
 pub mod sweep;
 pub mod table;

@@ -57,18 +57,39 @@ pub fn load_with_overrides(
     read: ReadFile,
     overrides: &[String],
 ) -> Result<Scenario, Diagnostics> {
+    load_with_layers(path, text, read, overrides, &[])
+}
+
+/// Like [`load_with_overrides`], then adds the metrics given as TOML (`[metrics.NAME]` tables,
+/// shown as `--where` in problems): how a command asks its own question of a scenario.
+pub fn load_with_layers(
+    path: &str,
+    text: &str,
+    read: ReadFile,
+    overrides: &[String],
+    extra_metrics: &[String],
+) -> Result<Scenario, Diagnostics> {
     let mut sources = Sources::new(path, text);
     let mut chain = vec![normalize(path)];
     let resolved = parse_file(text, 0)
         .map_err(|d| vec![d])
         .and_then(|raw| resolve(raw, path, &mut sources, read, &mut chain))
         .and_then(|(raw, extends, problems)| {
-            if overrides.is_empty() {
-                return Ok((raw, extends, problems));
+            let (mut raw, mut problems) = (raw, problems);
+            if !overrides.is_empty() {
+                let (merged, more) = apply_overrides(raw, overrides, &mut sources)?;
+                raw = merged;
+                problems.extend(more);
             }
-            let (raw, mut more) = apply_overrides(raw, overrides, &mut sources)?;
-            more.extend(problems);
-            Ok((raw, extends, more))
+            if !extra_metrics.is_empty() {
+                let text = extra_metrics.join("\n");
+                let start = sources.add("--where", &text);
+                let layer = parse_file(&text, start).map_err(|d| vec![d])?;
+                let (merged, more) = merge::merge(layer, raw);
+                raw = merged;
+                problems.extend(more);
+            }
+            Ok((raw, extends, problems))
         });
     let (raw, extends, problems) = match resolved {
         Ok(resolved) => resolved,

@@ -2,6 +2,7 @@
 //! engine against closed-form answers, reproducibility, and properties over random scenarios.
 
 mod authoring;
+mod bad_scenarios;
 mod cli;
 mod closed_form;
 mod common;
@@ -13,5 +14,6 @@ mod library;
 mod properties;
 mod reproducibility;
 mod schema_check;
+mod sensitivity;
 mod step_invariance;
 mod sweep;

@@ -1,0 +1,350 @@
+//! Which assumptions matter: tornado swings and Sobol indices of a metric (or of a composite
+//! share over time), computed by running the engine on designed rows.
+//!
+//! Within-run randomness — noise, regime paths, events — is treated as one more input,
+//! "chance": each row names the run whose streams drive it, and the Sobol design swaps that run
+//! like any parameter. Its indices say how much of the spread no assumption can remove.
+
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::engine::{Outcome, Rows, RunConfig, simulate};
+use crate::rng::{self, ComponentKey};
+use crate::scenario::{MetricKind, Scenario};
+
+/// Version of the sensitivity document (docs/sensitivity.md).
+pub const SCHEMA: &str = "steppe.sensitivity/1";
+
+/// The name of the within-run randomness as an input.
+pub const CHANCE: &str = "chance";
+
+/// What is analysed: a metric, or a composite share at one or more years.
+#[derive(Debug, Clone)]
+pub enum Output {
+    Metric(usize),
+    /// A series (index as in `Outcome::series`) at these points (step indices), labelled by year.
+    Series {
+        series: usize,
+        label: String,
+        points: Vec<usize>,
+        years: Vec<i32>,
+    },
+}
+
+impl Output {
+    fn tracked_points(&self) -> Vec<usize> {
+        match self {
+            Output::Metric(_) => Vec::new(),
+            Output::Series { points, .. } => points.clone(),
+        }
+    }
+
+    /// Labels of the outputs (one per year for a series).
+    pub fn labels(&self, scenario: &Scenario) -> Vec<String> {
+        match self {
+            Output::Metric(m) => vec![scenario.metrics[*m].name.clone()],
+            Output::Series { label, years, .. } => {
+                years.iter().map(|y| format!("{label}@{y}")).collect()
+            }
+        }
+    }
+
+    /// Per output, each row's value. A `first` metric counts as whether it happens by the
+    /// horizon (1) or not (0); other values must be numbers.
+    fn values(&self, scenario: &Scenario, outcome: &Outcome) -> Result<Vec<Vec<f64>>, String> {
+        let columns = match self {
+            Output::Metric(m) => {
+                let values = &outcome.metrics[*m];
+                let column = if scenario.metrics[*m].kind == MetricKind::First {
+                    values
+                        .iter()
+                        .map(|v| if v.is_nan() { 0.0 } else { 1.0 })
+                        .collect()
+                } else {
+                    values.clone()
+                };
+                vec![column]
+            }
+            Output::Series { series, points, .. } => {
+                let n_series = outcome.series.n_series;
+                (0..points.len())
+                    .map(|i| outcome.tracked[i * n_series + series].clone())
+                    .collect()
+            }
+        };
+        let invalid = columns.iter().flatten().filter(|v| !v.is_finite()).count();
+        if invalid > 0 {
+            return Err(format!(
+                "the output is not a number in {invalid} of the runs (e.g. ln of 0); sensitivity needs a number in every run"
+            ));
+        }
+        Ok(columns)
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Tornado {
+    pub output: String,
+    /// Runs per bar end (the same runs for every bar: common random numbers).
+    pub runs: u64,
+    /// The output's mean with every parameter at its median.
+    pub base: f64,
+    /// Sorted by swing, largest first.
+    pub bars: Vec<Bar>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Bar {
+    pub param: String,
+    /// The parameter's 10th and 90th percentiles.
+    pub low_value: f64,
+    pub high_value: f64,
+    /// The output's mean with this parameter at its 10th / 90th percentile, the others at
+    /// their medians.
+    pub at_low: f64,
+    pub at_high: f64,
+    /// |at_high − at_low|.
+    pub swing: f64,
+}
+
+/// Tornado: each named parameter at its 10th and 90th percentile, the others at their
+/// medians, over the same `runs` runs; for a series output, at its last year.
+pub fn tornado(
+    scenario: &Scenario,
+    output: &Output,
+    runs: u64,
+    seed: u64,
+) -> Result<Tornado, String> {
+    let n_params = scenario.params.len();
+    let named: Vec<usize> = (0..n_params)
+        .filter(|&p| !scenario.params[p].inline)
+        .collect();
+    // Row blocks: all at medians, then each named parameter low and high.
+    let mut uniforms = Vec::new();
+    let mut stream_runs = Vec::new();
+    let mut block = |setting: Option<(usize, f64)>| {
+        for run in 0..runs {
+            for p in 0..n_params {
+                uniforms.push(match setting {
+                    Some((q, u)) if q == p => u,
+                    _ => 0.5,
+                });
+            }
+            stream_runs.push(run);
+        }
+    };
+    block(None);
+    for &p in &named {
+        block(Some((p, 0.1)));
+        block(Some((p, 0.9)));
+    }
+    let outcome = run_rows(scenario, output, seed, uniforms, stream_runs)?;
+    let values = output.values(scenario, &outcome)?;
+    let last = values.last().expect("at least one output");
+    let n = runs as usize;
+    let mean = |block: usize| last[block * n..(block + 1) * n].iter().sum::<f64>() / n as f64;
+    let mut bars: Vec<Bar> = named
+        .iter()
+        .enumerate()
+        .map(|(i, &p)| {
+            let (at_low, at_high) = (mean(1 + 2 * i), mean(2 + 2 * i));
+            let d = scenario.params[p].distribution;
+            Bar {
+                param: scenario.params[p].name.clone(),
+                low_value: d.quantile(0.1),
+                high_value: d.quantile(0.9),
+                at_low,
+                at_high,
+                swing: (at_high - at_low).abs(),
+            }
+        })
+        .collect();
+    bars.sort_by(|a, b| b.swing.total_cmp(&a.swing));
+    let output_label = output.labels(scenario).pop().expect("a label");
+    Ok(Tornado {
+        output: output_label,
+        runs,
+        base: mean(0),
+        bars,
+    })
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Indices {
+    pub output: String,
+    /// Base sample size N; the analysis ran N·(k + 3) rows for k parameters.
+    pub n: usize,
+    pub rows: u64,
+    pub variance: f64,
+    /// Every parameter, then `chance`.
+    pub inputs: Vec<Index>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Index {
+    pub input: String,
+    /// First-order index (Saltelli 2010) with its bootstrap 95 % interval.
+    pub first: f64,
+    pub first_low: f64,
+    pub first_high: f64,
+    /// Total index (Jansen) with its bootstrap 95 % interval.
+    pub total: f64,
+    pub total_low: f64,
+    pub total_high: f64,
+}
+
+/// Sobol first-order and total indices of every parameter and of chance, from a scrambled
+/// Sobol design with base size `n` (rows `n·(k + 3)`), with `bootstrap` resamples for the
+/// intervals. One result per output (per year for a series).
+pub fn sobol(
+    scenario: &Scenario,
+    output: &Output,
+    n: usize,
+    seed: u64,
+    bootstrap: usize,
+) -> Result<Vec<Indices>, String> {
+    let k = scenario.params.len();
+    if n < 2 {
+        return Err("the Sobol analysis needs a base size of at least 2".into());
+    }
+    if n > crate::design::SOBOL_MAX_RUNS as usize || 2 * k > crate::design::SOBOL_MAX_PARAMS {
+        return Err(format!(
+            "the Sobol design supports a base size up to {} and up to {} parameters",
+            crate::design::SOBOL_MAX_RUNS,
+            crate::design::SOBOL_MAX_PARAMS / 2
+        ));
+    }
+    let ab = crate::design::sobol_matrix(seed, n, 2 * k);
+    let a = |j: usize, p: usize| ab[j * 2 * k + p];
+    let b = |j: usize, p: usize| ab[j * 2 * k + k + p];
+    // Blocks: A, B, A with parameter i from B (i < k), A with B's chance; A's chance is run
+    // j, B's is run n + j.
+    let mut uniforms = Vec::with_capacity(n * (k + 3) * k);
+    let mut stream_runs = Vec::with_capacity(n * (k + 3));
+    for block in 0..k + 3 {
+        for j in 0..n {
+            for p in 0..k {
+                uniforms.push(match block {
+                    1 => b(j, p),
+                    i if i >= 2 && i - 2 == p => b(j, p),
+                    _ => a(j, p),
+                });
+            }
+            stream_runs.push(if block == 1 || block == k + 2 {
+                (n + j) as u64
+            } else {
+                j as u64
+            });
+        }
+    }
+    let rows = stream_runs.len() as u64;
+    let outcome = run_rows(scenario, output, seed, uniforms, stream_runs)?;
+    let labels = output.labels(scenario);
+    let mut inputs: Vec<String> = scenario.params.iter().map(|p| p.name.clone()).collect();
+    inputs.push(CHANCE.to_string());
+    let mut results = Vec::new();
+    for (values, label) in output.values(scenario, &outcome)?.iter().zip(labels) {
+        let block = |i: usize| &values[i * n..(i + 1) * n];
+        let (fa, fb) = (block(0), block(1));
+        let all: Vec<usize> = (0..n).collect();
+        let estimate = |i: usize, sample: &[usize]| estimators(fa, fb, block(2 + i), sample);
+        let variance = variance(fa, fb, &all);
+        let mut indices: Vec<Index> = Vec::new();
+        for (i, input) in inputs.iter().enumerate() {
+            let (first, total) = estimate(i, &all);
+            let mut firsts = Vec::with_capacity(bootstrap);
+            let mut totals = Vec::with_capacity(bootstrap);
+            for r in 0..bootstrap {
+                let mut stream =
+                    rng::stream(seed, r as u64, ComponentKey::new("sensitivity/bootstrap"));
+                let sample: Vec<usize> = (0..n)
+                    .map(|_| ((rng::uniform(&mut stream) * n as f64) as usize).min(n - 1))
+                    .collect();
+                let (f, t) = estimate(i, &sample);
+                firsts.push(f);
+                totals.push(t);
+            }
+            let (first_low, first_high) = interval(&mut firsts);
+            let (total_low, total_high) = interval(&mut totals);
+            indices.push(Index {
+                input: input.clone(),
+                first,
+                first_low,
+                first_high,
+                total,
+                total_low,
+                total_high,
+            });
+        }
+        results.push(Indices {
+            output: label,
+            n,
+            rows,
+            variance,
+            inputs: indices,
+        });
+    }
+    Ok(results)
+}
+
+/// (first-order, total) for one input over the rows `sample` (indices into the blocks).
+fn estimators(fa: &[f64], fb: &[f64], fab: &[f64], sample: &[usize]) -> (f64, f64) {
+    let v = variance(fa, fb, sample);
+    if v <= 0.0 {
+        return (0.0, 0.0);
+    }
+    let m = sample.len() as f64;
+    let first = sample
+        .iter()
+        .map(|&j| fb[j] * (fab[j] - fa[j]))
+        .sum::<f64>()
+        / m
+        / v;
+    let total = sample
+        .iter()
+        .map(|&j| (fa[j] - fab[j]).powi(2))
+        .sum::<f64>()
+        / m
+        / (2.0 * v);
+    (first, total)
+}
+
+/// Variance of the A and B outputs together over `sample`.
+fn variance(fa: &[f64], fb: &[f64], sample: &[usize]) -> f64 {
+    let values: Vec<f64> = sample.iter().flat_map(|&j| [fa[j], fb[j]]).collect();
+    let mean = values.iter().sum::<f64>() / values.len() as f64;
+    values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (values.len() as f64 - 1.0).max(1.0)
+}
+
+/// The 2.5 % and 97.5 % percentiles.
+fn interval(values: &mut [f64]) -> (f64, f64) {
+    if values.is_empty() {
+        return (f64::NAN, f64::NAN);
+    }
+    values.sort_by(f64::total_cmp);
+    (
+        crate::stats::quantile_sorted(values, 0.025),
+        crate::stats::quantile_sorted(values, 0.975),
+    )
+}
+
+fn run_rows(
+    scenario: &Scenario,
+    output: &Output,
+    seed: u64,
+    uniforms: Vec<f64>,
+    stream_runs: Vec<u64>,
+) -> Result<Outcome, String> {
+    let config = RunConfig {
+        runs: stream_runs.len() as u64,
+        seed,
+        tracked_points: output.tracked_points(),
+        rows: Some(Arc::new(Rows {
+            uniforms,
+            stream_runs,
+        })),
+        ..RunConfig::from_scenario(scenario)
+    };
+    Ok(simulate(scenario, &config))
+}

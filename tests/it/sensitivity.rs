@@ -1,0 +1,186 @@
+//! Sensitivity analysis against closed forms: the Ishigami function, a linear metric of
+//! independent normals, and a metric driven by chance alone.
+
+use crate::common::{load, one_cell};
+use steppe::sensitivity::{Output, sobol, tornado};
+
+fn scenario(params: &str, expr: &str) -> steppe::Scenario {
+    load(&one_cell(
+        "start = 2020\nend = 2022",
+        &format!("[params]\n{params}\n[metrics.y]\nkind = \"at\"\nexpr = '{expr}'\n"),
+    ))
+}
+
+fn assert_covers(result: &steppe::sensitivity::Indices, input: &str, first: f64, total: f64) {
+    let i = result.inputs.iter().find(|i| i.input == input).unwrap();
+    assert!(
+        i.first_low <= first && first <= i.first_high,
+        "{input}: first-order {} [{}, {}] misses {first}",
+        i.first,
+        i.first_low,
+        i.first_high
+    );
+    assert!(
+        i.total_low <= total && total <= i.total_high,
+        "{input}: total {} [{}, {}] misses {total}",
+        i.total,
+        i.total_low,
+        i.total_high
+    );
+}
+
+#[test]
+fn ishigami_indices_are_recovered_within_their_bootstrap_intervals() {
+    // Ishigami with a = 7, b = 0.1 on [-π, π]³: S = (0.314, 0.442, 0), ST = (0.558, 0.442, 0.244)
+    // (Ishigami & Homma 1990; values from Saltelli et al. 2008, to three decimals — the
+    // analytic ones are 0.3139, 0.4424, 0 and 0.5576, 0.4424, 0.2437).
+    let pi = std::f64::consts::PI;
+    let s = scenario(
+        &format!(
+            "x1 = \"uniform({}, {pi})\"\nx2 = \"uniform({}, {pi})\"\nx3 = \"uniform({}, {pi})\"",
+            -pi, -pi, -pi
+        ),
+        "sin(param(\"x1\")) + 7 * sin(param(\"x2\"))^2 + 0.1 * param(\"x3\")^4 * sin(param(\"x1\"))",
+    );
+    let results = sobol(&s, &Output::Metric(0), 1 << 13, 1, 300).unwrap();
+    let r = &results[0];
+    assert_covers(r, "x1", 0.3139, 0.5576);
+    assert_covers(r, "x2", 0.4424, 0.4424);
+    assert_covers(r, "x3", 0.0, 0.2437);
+    // Nothing random happens inside a run that the metric could see: chance explains nothing.
+    let chance = r.inputs.iter().find(|i| i.input == "chance").unwrap();
+    assert!(chance.total.abs() < 1e-9, "{chance:?}");
+}
+
+#[test]
+fn a_linear_metrics_indices_are_its_variance_shares() {
+    // y = 1·x1 + 2·x2 + 3·x3 with independent standard normals: shares 1/14, 4/14, 9/14.
+    let s = scenario(
+        "x1 = \"normal(0, 1)\"\nx2 = \"normal(0, 1)\"\nx3 = \"normal(0, 1)\"",
+        "param(\"x1\") + 2 * param(\"x2\") + 3 * param(\"x3\")",
+    );
+    let r = &sobol(&s, &Output::Metric(0), 1 << 12, 2, 300).unwrap()[0];
+    for (input, share) in [("x1", 1.0 / 14.0), ("x2", 4.0 / 14.0), ("x3", 9.0 / 14.0)] {
+        assert_covers(r, input, share, share);
+    }
+}
+
+#[test]
+fn chance_carries_the_spread_that_no_assumption_explains() {
+    // The share after 10 years of pure noise depends on no parameter at all.
+    let text = one_cell(
+        "start = 2020\nend = 2030",
+        "[params]\nunused = \"uniform(0, 1)\"\n[[dynamics]]\nactors = [\"a\"]\nvolatility = 0.3\n[metrics.y]\nkind = \"at\"\nexpr = 'share(\"t\", \"a\")'\n",
+    );
+    let r = &sobol(&load(&text), &Output::Metric(0), 1 << 11, 3, 200).unwrap()[0];
+    let chance = r.inputs.iter().find(|i| i.input == "chance").unwrap();
+    let unused = r.inputs.iter().find(|i| i.input == "unused").unwrap();
+    assert!(
+        chance.first_low <= 1.0 && chance.total_high >= 1.0 && chance.first > 0.9,
+        "{chance:?}"
+    );
+    assert!(unused.total.abs() < 1e-9, "{unused:?}");
+}
+
+#[test]
+fn the_tornado_ranks_parameters_by_their_swing() {
+    let s = scenario(
+        "small = \"uniform(0, 1)\"\nlarge = \"uniform(0, 10)\"",
+        "param(\"small\") + param(\"large\")",
+    );
+    let t = tornado(&s, &Output::Metric(0), 50, 1).unwrap();
+    // Swings are the 10–90 % ranges: 0.8 and 8; the base is the sum of medians, 5.5.
+    assert_eq!(t.bars[0].param, "large");
+    assert!((t.bars[0].swing - 8.0).abs() < 1e-9 && (t.bars[1].swing - 0.8).abs() < 1e-9);
+    assert!((t.base - 5.5).abs() < 1e-9);
+}
+
+#[test]
+fn prim_recovers_a_known_box() {
+    // The outcome holds exactly when x ∈ [0.2, 0.6] and y ∈ [0.3, 0.9]; z is irrelevant. The
+    // chosen box should be that box, within a peel step, and leave z alone.
+    let n = 20_000;
+    let mut stream = steppe::rng::stream(11, 0, steppe::rng::ComponentKey::new("test/prim"));
+    let mut draw = || {
+        (0..n)
+            .map(|_| steppe::rng::uniform(&mut stream))
+            .collect::<Vec<f64>>()
+    };
+    let (x, y, z) = (draw(), draw(), draw());
+    let outcome: Vec<bool> = (0..n)
+        .map(|i| (0.2..=0.6).contains(&x[i]) && (0.3..=0.9).contains(&y[i]))
+        .collect();
+    let params = vec![
+        ("x".to_string(), x),
+        ("y".to_string(), y),
+        ("z".to_string(), z),
+    ];
+    let d = steppe::discover::prim("inside", &params, &outcome, 0.05, 0.05);
+    let chosen = &d.trajectory[d.chosen];
+    assert!(
+        chosen.density > 0.97 && chosen.coverage > 0.9,
+        "density {}, coverage {}",
+        chosen.density,
+        chosen.coverage
+    );
+    let limits = |name: &str| {
+        chosen
+            .limits
+            .iter()
+            .find(|l| l.param == name)
+            .unwrap()
+            .clone()
+    };
+    let (lx, ly, lz) = (limits("x"), limits("y"), limits("z"));
+    for (got, want) in [(lx.low, 0.2), (lx.high, 0.6), (ly.low, 0.3), (ly.high, 0.9)] {
+        assert!((got - want).abs() < 0.03, "{got} vs {want}: {chosen:?}");
+    }
+    assert!(
+        !lz.restricted || (lz.low < 0.05 && lz.high > 0.95),
+        "z narrowed: {lz:?}"
+    );
+}
+
+#[test]
+fn the_cli_analyses_shares_over_time_and_refuses_unknown_metrics() {
+    let baseline = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("scenarios/baseline.toml")
+        .display()
+        .to_string();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_steppe"))
+        .args([
+            "sensitivity",
+            &baseline,
+            "--metric",
+            "kazakhstan:russia",
+            "--over-time",
+            "--method",
+            "sobol",
+            "--samples",
+            "64",
+            "--bootstrap",
+            "20",
+            "--json",
+            "--quiet",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let years = json["sobol"].as_array().unwrap();
+    assert_eq!(years.len(), 13);
+    assert_eq!(years[12]["output"], "kazakhstan:russia@2035");
+    let bad = std::process::Command::new(env!("CARGO_BIN_EXE_steppe"))
+        .args(["sensitivity", &baseline, "--metric", "russia_kz_2036"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&bad.stderr)
+            .contains("has no metric `russia_kz_2036`; did you mean")
+    );
+}
