@@ -347,6 +347,34 @@ impl Compiler<'_> {
                 } else {
                     "factor driver"
                 };
+                // A driver of the other kind deserves a precise message, not "unknown".
+                if let Ast::Str { value, span } = arg
+                    && !candidates.contains(value)
+                    && let Some((_, states)) = self.names.drivers.iter().find(|(n, _)| n == value)
+                {
+                    let (is, hint) = match states {
+                        Some(states) => (
+                            "a regime driver",
+                            format!(
+                                "compare its state: regime(\"{value}\") == \"{}\"",
+                                states.first().map_or("", String::as_str)
+                            ),
+                        ),
+                        None => (
+                            "a factor driver",
+                            format!("read its value with factor(\"{value}\")"),
+                        ),
+                    };
+                    self.error(
+                        *span,
+                        format!(
+                            "`{value}` is {is}, not a {}",
+                            if wanted_regime { "regime" } else { "factor" }
+                        ),
+                        Some(hint),
+                    );
+                    return None;
+                }
                 let index = self.name_arg(arg, kind, &candidates)?;
                 let driver = self
                     .names

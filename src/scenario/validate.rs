@@ -303,7 +303,18 @@ fn toml_error(error: &toml::de::Error) -> Diagnostic {
         let field = rest.split('`').next().unwrap_or(rest);
         return Diagnostic::new(span, format!("missing key `{field}`"));
     }
-    let message = message.replace("invalid type: ", "wrong type: found ");
+    // Say it in the user's words, not serde's and Rust's.
+    let message = message
+        .replace("invalid type: ", "wrong type: found ")
+        .replace("expected i64", "expected a whole number")
+        .replace("expected f64", "expected a number")
+        .replace("expected a sequence", "expected a list, e.g. [2025, 2030]")
+        .replace(
+            "expected a boolean",
+            "expected true or false (without quotes)",
+        )
+        .replace("invalid value: integer", "number too large:")
+        .replace(" as i128", "");
     Diagnostic::new(span, message)
 }
 
@@ -1102,6 +1113,18 @@ impl Validator<'_> {
             RawNumber::Text(t) => {
                 let found = self.params.iter().position(|p| !p.inline && p.name == *t);
                 let Some(index) = found else {
+                    if let Some(percent) = t
+                        .trim()
+                        .strip_suffix('%')
+                        .and_then(|n| n.trim().parse::<f64>().ok())
+                    {
+                        self.error_hint(
+                            span,
+                            format!("`{t}` is not a number, a parameter or a distribution"),
+                            format!("write {} for {percent} %", percent / 100.0),
+                        );
+                        return None;
+                    }
                     let names: Vec<&str> = self
                         .params
                         .iter()
@@ -1121,7 +1144,7 @@ impl Validator<'_> {
         }
         if !(bounds.contains(lo) && bounds.contains(hi)) {
             let message = match value {
-                Value::Const(v) => format!("{} {}, got {v}", path_key(path), bounds.text),
+                Value::Const(v) => format!("{} {}, got {}", path_key(path), bounds.text, show(v)),
                 Value::Param(p) => format!(
                     "{} {}, but {} reaches {} to {}",
                     path_key(path),
@@ -1459,7 +1482,11 @@ impl Validator<'_> {
         }
         for (span, message, hint, count) in found {
             let message = if count > 1 {
-                format!("{message}, and in {} more places", count - 1)
+                format!(
+                    "{message}, and in {} more {}",
+                    count - 1,
+                    if count == 2 { "place" } else { "places" }
+                )
             } else {
                 message
             };
@@ -1683,19 +1710,43 @@ impl Validator<'_> {
             return None;
         };
         let mut matrix = vec![vec![f64::NAN; states.len()]; states.len()];
+        let mut given = vec![vec![false; states.len()]; states.len()];
         let mut ok = true;
+        let state = |this: &mut Self, state: &Name| -> Option<usize> {
+            let found = states.iter().position(|s| s == state.get_ref());
+            if found.is_none() {
+                let hint = format!(
+                    "{}; add it to `states`, or correct the name",
+                    unknown_name_hint(
+                        state.get_ref(),
+                        "its states",
+                        states.iter().map(String::as_str)
+                    )
+                );
+                this.error_hint(
+                    state.span(),
+                    format!(
+                        "unknown state `{}` in the transitions of regime `{name}`",
+                        state.get_ref()
+                    ),
+                    hint,
+                );
+            }
+            found
+        };
         for (from_name, row) in rows.get_ref() {
-            let Some(from) = self.lookup(from_name, &format!("state of `{name}`"), states) else {
+            let Some(from) = state(self, from_name) else {
                 ok = false;
                 continue;
             };
             let mut sum = 0.0;
             let mut row_ok = true;
             for (to_name, p) in row.get_ref() {
-                let Some(to) = self.lookup(to_name, &format!("state of `{name}`"), states) else {
+                let Some(to) = state(self, to_name) else {
                     row_ok = false;
                     continue;
                 };
+                given[from][to] = true;
                 if !(0.0..=1.0).contains(p.get_ref()) {
                     self.error(
                         p.span(),
@@ -1711,8 +1762,8 @@ impl Validator<'_> {
             }
             let missing: Vec<&str> = states
                 .iter()
-                .zip(&matrix[from])
-                .filter(|(_, p)| p.is_nan())
+                .zip(&given[from])
+                .filter(|(_, given)| !**given)
                 .map(|(s, _)| s.as_str())
                 .collect();
             if !missing.is_empty() {
@@ -2263,6 +2314,15 @@ fn round(v: f64) -> String {
     let s = format!("{:.6}", v);
     let s = s.trim_end_matches('0').trim_end_matches('.');
     s.to_string()
+}
+
+/// A number as the user would write it: exponent form for the huge and the tiny.
+fn show(v: f64) -> String {
+    if v != 0.0 && v.is_finite() && (v.abs() >= 1e9 || v.abs() < 1e-6) {
+        format!("{v:e}")
+    } else {
+        format!("{v}")
+    }
 }
 
 /// The last key of a path such as `events.x.hazard`, for messages.
