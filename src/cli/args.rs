@@ -72,6 +72,8 @@ same seed and run count, so neighbouring points share all other random numbers: 
 the assumption, not by noise. See docs/tweaking.md."
     )]
     Sweep(SweepArgs),
+    /// Combine the partial results of `run --shard K/N` into the result of the whole run set.
+    Merge(MergeArgs),
     /// Check scenario files without running them; print every problem found.
     Validate(ValidateArgs),
     /// Print a scenario's assumptions in plain words (and what it changes, if it extends another).
@@ -115,8 +117,36 @@ steppe run scenarios/baseline.toml --out results/baseline")]
 pub struct RunArgs {
     /// The scenario file (TOML).
     pub file: PathBuf,
+    /// Simulate only shard K of N (0 ≤ K < N) and write a partial result into --out DIR;
+    /// `steppe merge` combines the N partials into exactly the unsharded result.
+    #[arg(long, value_name = "K/N", value_parser = crate::shard::parse, requires = "out", conflicts_with = "precision")]
+    pub shard: Option<(u64, u64)>,
     #[command(flatten)]
     pub sim: SimulationArgs,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Example (4 shards, e.g. on 4 machines, then one merge):\n  \
+for k in 0 1 2 3; do steppe run scenarios/baseline.toml --runs 1000000 --shard $k/4 --out part$k; done\n  \
+steppe merge part0 part1 part2 part3 --out result\nSee docs/cluster.md for SLURM and Kubernetes job files."
+)]
+pub struct MergeArgs {
+    /// Directories written by `steppe run --shard K/N --out DIR`, in any order.
+    #[arg(required = true)]
+    pub dirs: Vec<PathBuf>,
+    /// Write the merged result into DIR (the same files as `run --out`).
+    #[arg(long, value_name = "DIR", required = true)]
+    pub out: PathBuf,
+    /// Replace DIR if it holds an earlier result.
+    #[arg(long)]
+    pub force: bool,
+    /// Print the result as JSON instead of the table.
+    #[arg(long)]
+    pub json: bool,
+    /// Print nothing on stderr.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 /// Flags shared by every command that simulates.

@@ -18,8 +18,8 @@ use crate::scenario::{self, Scenario};
 use crate::summary;
 pub use args::Cli;
 use args::{
-    Command, CompareArgs, DiscoverArgs, ExplainArgs, InitArgs, Method, RunArgs, SensitivityArgs,
-    SimulationArgs, SortOrder, SweepArgs, ValidateArgs,
+    Command, CompareArgs, DiscoverArgs, ExplainArgs, InitArgs, MergeArgs, Method, RunArgs,
+    SensitivityArgs, SimulationArgs, SortOrder, SweepArgs, ValidateArgs,
 };
 pub use error::CliError;
 
@@ -49,6 +49,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Command::Run(args) => run_command(args),
         Command::Compare(args) => compare_command(args),
+        Command::Merge(args) => merge_command(args),
         Command::Sweep(args) => sweep_command(args),
         Command::Sensitivity(args) => sensitivity_command(args),
         Command::Discover(args) => discover_command(args),
@@ -544,11 +545,44 @@ fn validate_command(args: ValidateArgs) -> Result<(), CliError> {
 }
 
 fn run_command(args: RunArgs) -> Result<(), CliError> {
-    let scenario = load_scenario_with(&args.file, &args.sim.set)?;
+    let (scenario, sources) = load_scenario_recorded(&args.file, &args.sim.set)?;
     let file = args.file.display().to_string();
-    let config = run_config(&scenario, &args.sim);
-    check_memory(&scenario, &config, args.sim.threads)?;
+    let mut config = run_config(&scenario, &args.sim);
     check_out(&args.sim)?;
+    if let Some((k, n)) = args.shard {
+        let total = config.runs;
+        let (first, runs) = crate::shard::range(k, n, total);
+        config.runs = runs;
+        config.shard = Some(engine::Shard { first, total });
+        check_memory(&scenario, &config, args.sim.threads)?;
+        let outcome = simulate(&scenario, &config, &args.sim)?;
+        let partial = crate::shard::Partial::new(
+            &file,
+            sources,
+            scenario.overrides.clone(),
+            total,
+            k,
+            n,
+            first,
+            &outcome,
+        );
+        let text = serde_json::to_string(&partial).expect("a partial always serialises");
+        let dir = args
+            .sim
+            .out
+            .as_deref()
+            .expect("clap requires --out with --shard");
+        output::write_dir(dir, &[("partial.json", text)], args.sim.force)?;
+        if !args.sim.quiet {
+            eprintln!(
+                "wrote shard {k} of {n} (runs {first}..{}) to {}",
+                first + runs,
+                dir.display()
+            );
+        }
+        return Ok(());
+    }
+    check_memory(&scenario, &config, args.sim.threads)?;
     let (outcome, summary) = match args.sim.precision {
         None => {
             let outcome = simulate(&scenario, &config, &args.sim)?;
@@ -558,18 +592,89 @@ fn run_command(args: RunArgs) -> Result<(), CliError> {
         Some(target) => run_until_precise(&scenario, &file, config, target, &args.sim)?,
     };
     if let Some(dir) = &args.sim.out {
-        let files = [
-            ("summary.json", report::json::render(&summary)),
-            ("series.csv", report::csv::series(&summary)),
-            ("metrics.csv", report::csv::metrics(&summary)),
-            ("runs.csv", report::csv::runs(&scenario, &outcome)),
-        ];
-        output::write_dir(dir, &files, args.sim.force)?;
+        output::write_dir(
+            dir,
+            &result_files(&scenario, &summary, &outcome),
+            args.sim.force,
+        )?;
         if !args.sim.quiet {
             eprintln!("wrote {}", dir.display());
         }
     }
     let text = if args.sim.json {
+        report::json::render(&summary)
+    } else {
+        report::table::render(&scenario, &summary)
+    };
+    print_stdout(&text)
+}
+
+/// The files of a run's result directory.
+fn result_files(
+    scenario: &Scenario,
+    summary: &summary::Summary,
+    outcome: &engine::Outcome,
+) -> Vec<(&'static str, String)> {
+    vec![
+        ("summary.json", report::json::render(summary)),
+        ("series.csv", report::csv::series(summary)),
+        ("metrics.csv", report::csv::metrics(summary)),
+        ("runs.csv", report::csv::runs(scenario, outcome)),
+    ]
+}
+
+fn merge_command(args: MergeArgs) -> Result<(), CliError> {
+    output::check_dir(&args.out, args.force)?;
+    let mut parts = Vec::new();
+    for dir in &args.dirs {
+        let path = dir.join("partial.json");
+        let text = std::fs::read_to_string(&path).map_err(|e| {
+            CliError::Usage(format!(
+                "cannot read {}: {e} (is it a directory written by run --shard?)",
+                path.display()
+            ))
+        })?;
+        let part: crate::shard::Partial = serde_json::from_str(&text).map_err(|e| {
+            CliError::Usage(format!(
+                "{} is not a partial result of steppe: {e}",
+                path.display()
+            ))
+        })?;
+        parts.push(part);
+    }
+    let (header, outcome) = crate::shard::merge(parts).map_err(CliError::Usage)?;
+    // The scenario as the shards ran it, from the sources they carried.
+    let (root_path, root_text) = header
+        .sources
+        .first()
+        .cloned()
+        .ok_or_else(|| CliError::Usage("the partials carry no scenario".into()))?;
+    let sources = header.sources.clone();
+    let mut read = |p: &str| {
+        sources
+            .iter()
+            .find(|(path, _)| path == p)
+            .map(|(_, t)| t.clone())
+            .ok_or_else(|| format!("{p} is not among the partials' sources"))
+    };
+    let scenario =
+        scenario::load_with_overrides(&root_path, &root_text, &mut read, &header.overrides)
+            .map_err(|d| CliError::Invalid(vec![d]))?;
+    let summary = summary::summarize(&scenario, &header.file, &outcome);
+    output::write_dir(
+        &args.out,
+        &result_files(&scenario, &summary, &outcome),
+        args.force,
+    )?;
+    if !args.quiet {
+        eprintln!(
+            "merged {} shards ({} runs) into {}",
+            header.shards,
+            report::table::thousands(outcome.runs),
+            args.out.display()
+        );
+    }
+    let text = if args.json {
         report::json::render(&summary)
     } else {
         report::table::render(&scenario, &summary)
@@ -745,6 +850,31 @@ pub fn load_scenario(path: &Path) -> Result<Scenario, CliError> {
 /// Reads and validates a scenario file with `--set` overrides applied.
 pub fn load_scenario_with(path: &Path, overrides: &[String]) -> Result<Scenario, CliError> {
     load_scenario_layers(path, overrides, &[])
+}
+
+/// Reads a scenario and returns it with every file it read (path as shown, text), which a
+/// partial result carries so that a merge needs nothing else.
+fn load_scenario_recorded(
+    path: &Path,
+    overrides: &[String],
+) -> Result<(Scenario, Vec<(String, String)>), CliError> {
+    let text = String::from_utf8(
+        read_bounded(path)
+            .map_err(|e| CliError::Usage(format!("cannot read {}: {e}", path.display())))?,
+    )
+    .map_err(|_| CliError::Usage(format!("{} is not UTF-8 text", path.display())))?;
+    let shown = path.display().to_string();
+    let read_files = std::cell::RefCell::new(vec![(shown.clone(), text.clone())]);
+    let mut read = |parent: &str| {
+        let text = read_parent(Path::new(parent))?;
+        read_files
+            .borrow_mut()
+            .push((parent.to_string(), text.clone()));
+        Ok(text)
+    };
+    let scenario = scenario::load_with_overrides(&shown, &text, &mut read, overrides)
+        .map_err(|d| CliError::Invalid(vec![d]))?;
+    Ok((scenario, read_files.into_inner()))
 }
 
 /// Reads a scenario with overrides and extra metrics (TOML) added by a command.

@@ -8,7 +8,11 @@ use std::path::{Path, PathBuf};
 use super::error::CliError;
 
 /// Every file name steppe writes into a result directory (of any command).
-pub const RESULT_FILES: [&str; 8] = [
+pub const RESULT_FILES: [&str; 12] = [
+    "partial.json",
+    "sensitivity.json",
+    "sensitivity.csv",
+    "discovery.json",
     "summary.json",
     "series.csv",
     "metrics.csv",

@@ -30,6 +30,16 @@ pub struct RunConfig {
     /// uniforms and the run whose streams drive its within-run randomness. `runs` must equal
     /// the number of rows.
     pub rows: Option<std::sync::Arc<Rows>>,
+    /// Simulate only runs `first..first + runs` of a run set of `total` runs (a shard); the
+    /// design and correlations are those of the whole set, so shards merge into exactly the
+    /// unsharded outcome.
+    pub shard: Option<Shard>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Shard {
+    pub first: u64,
+    pub total: u64,
 }
 
 /// Rows of a designed experiment: `uniforms[row * n_params + p]` and `stream_runs[row]`.
@@ -49,6 +59,7 @@ impl RunConfig {
             tracked_points: Vec::new(),
             design: crate::design::Design::MonteCarlo,
             rows: None,
+            shard: None,
         }
     }
 }
@@ -189,14 +200,17 @@ fn parameter_uniforms(
         return Some(rows.uniforms.clone());
     }
     let names: Vec<String> = scenario.params.iter().map(|p| p.name.clone()).collect();
-    let designed = config
-        .design
-        .uniforms(config.seed, config.runs as usize, &names);
-    let Some(correlations) = &scenario.correlations else {
-        return designed;
-    };
     let n = names.len();
-    let runs = config.runs as usize;
+    // Designs and correlations belong to the whole run set; a shard takes its rows.
+    let (first, total) = config.shard.map_or((0, config.runs as usize), |s| {
+        (s.first as usize, s.total as usize)
+    });
+    let slice = |u: Vec<f64>| u[first * n..(first + config.runs as usize) * n].to_vec();
+    let designed = config.design.uniforms(config.seed, total, &names);
+    let Some(correlations) = &scenario.correlations else {
+        return designed.map(slice);
+    };
+    let runs = total;
     let mut u = designed.unwrap_or_else(|| {
         // The Monte Carlo draws, exactly as each run would draw them itself.
         let mut u = vec![0.0; runs * n];
@@ -219,7 +233,7 @@ fn parameter_uniforms(
             u[run * n + p] = *value;
         }
     }
-    Some(u)
+    Some(slice(u))
 }
 
 /// The first `n` columns of a run-major table whose rows are `width` wide.

@@ -154,6 +154,8 @@ pub struct Worker<'a> {
     design: Option<&'a [f64]>,
     /// For designed rows: the run whose streams each row uses (otherwise its own index).
     stream_runs: Option<&'a [u64]>,
+    /// The first run of this shard (0 when unsharded).
+    first_run: u64,
 }
 
 impl<'a> Worker<'a> {
@@ -200,6 +202,7 @@ impl<'a> Worker<'a> {
             tracked_slot,
             design,
             stream_runs,
+            first_run: config.shard.map_or(0, |s| s.first),
         }
     }
 
@@ -211,7 +214,7 @@ impl<'a> Worker<'a> {
         let seed = self.seed;
 
         let row = run as usize;
-        let run = self.stream_runs.map_or(run, |s| s[row]);
+        let run = self.stream_runs.map_or(run + self.first_run, |s| s[row]);
         let n_params = scenario.params.len();
         for (p, param) in scenario.params.iter().enumerate() {
             let u = match self.design {

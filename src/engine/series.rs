@@ -13,7 +13,7 @@ pub const DEFAULT_BINS: usize = 2000;
 /// and order-independent; 2³² · 10⁹ runs still fits in a u64.
 const SCALE: f64 = 4_294_967_296.0;
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SeriesAccumulator {
     pub n_points: usize,
     pub n_series: usize,

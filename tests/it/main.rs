@@ -15,5 +15,6 @@ mod properties;
 mod reproducibility;
 mod schema_check;
 mod sensitivity;
+mod shards;
 mod step_invariance;
 mod sweep;
