@@ -188,6 +188,9 @@ pub struct SimulationArgs {
     /// The most runs --precision may reach.
     #[arg(long, value_name = "N", default_value = "1000000", requires = "precision", value_parser = clap::value_parser!(u64).range(1..=1_000_000_000))]
     pub max_runs: u64,
+    /// Refuse to simulate if the estimated memory exceeds this many GiB.
+    #[arg(long, value_name = "GIB", default_value = "8")]
+    pub max_memory: f64,
     /// Print nothing on stderr (no progress, no timing).
     #[arg(long, short)]
     pub quiet: bool,

@@ -28,6 +28,12 @@ const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
 
 /// Parses the command line, runs the command, prints any error, and returns the exit code.
 pub fn main() -> ExitCode {
+    // Ctrl-C stops at once; a result being written is removed, so nothing half-written stays.
+    let _ = ctrlc::set_handler(|| {
+        output::remove_pending();
+        eprintln!("\ninterrupted: nothing was written");
+        std::process::exit(130);
+    });
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -136,11 +142,11 @@ fn compare_command(args: CompareArgs) -> Result<(), CliError> {
         )
         .total();
     }
-    if total > MEMORY_BUDGET {
+    if total > (args.sim.max_memory * f64::from(1u32 << 30)) as u64 {
         return Err(CliError::Usage(format!(
-            "comparing these scenarios would need about {:.1} GiB of memory, more than the limit of {} GiB: lower --runs or compare fewer at once",
+            "comparing these scenarios would need about {:.1} GiB of memory, more than the limit of {} GiB (--max-memory raises it): lower --runs or compare fewer at once",
             total as f64 / f64::from(1u32 << 30),
-            MEMORY_BUDGET >> 30
+            args.sim.max_memory
         )));
     }
     let mut outcomes = Vec::new();
@@ -211,7 +217,7 @@ fn sweep_command(args: SweepArgs) -> Result<(), CliError> {
         scenarios.push(load_scenario_with(&args.file, &overrides)?);
     }
     let config = run_config(&scenarios[0], &args.sim);
-    check_memory(&scenarios[0], &config, args.sim.threads)?;
+    check_memory(&scenarios[0], &config, &args.sim)?;
     check_out(&args.sim)?;
     let file = args.file.display().to_string();
     let mut points = Vec::new();
@@ -428,7 +434,7 @@ fn discover_command(args: DiscoverArgs) -> Result<(), CliError> {
     }
     check_out(&args.sim)?;
     let config = run_config(&scenario, &args.sim);
-    check_memory(&scenario, &config, args.sim.threads)?;
+    check_memory(&scenario, &config, &args.sim)?;
     let outcome = simulate(&scenario, &config, &args.sim)?;
     let holds: Vec<bool> = outcome.metrics[m]
         .iter()
@@ -554,7 +560,7 @@ fn run_command(args: RunArgs) -> Result<(), CliError> {
         let (first, runs) = crate::shard::range(k, n, total);
         config.runs = runs;
         config.shard = Some(engine::Shard { first, total });
-        check_memory(&scenario, &config, args.sim.threads)?;
+        check_memory(&scenario, &config, &args.sim)?;
         let outcome = simulate(&scenario, &config, &args.sim)?;
         let partial = crate::shard::Partial::new(
             &file,
@@ -582,7 +588,7 @@ fn run_command(args: RunArgs) -> Result<(), CliError> {
         }
         return Ok(());
     }
-    check_memory(&scenario, &config, args.sim.threads)?;
+    check_memory(&scenario, &config, &args.sim)?;
     let (outcome, summary) = match args.sim.precision {
         None => {
             let outcome = simulate(&scenario, &config, &args.sim)?;
@@ -706,7 +712,7 @@ fn run_until_precise(
 ) -> Result<(engine::Outcome, summary::Summary), CliError> {
     config.runs = config.runs.min(sim.max_runs);
     loop {
-        check_memory(scenario, &config, sim.threads)?;
+        check_memory(scenario, &config, sim)?;
         let outcome = simulate(scenario, &config, sim)?;
         let summary = summary::summarize(scenario, file, &outcome);
         let worst = crate::sweep::headlines(&summary)
@@ -745,40 +751,45 @@ fn check_out(sim: &SimulationArgs) -> Result<(), CliError> {
         .map_or(Ok(()), |dir| output::check_dir(dir, sim.force))
 }
 
-/// Memory a run may use before it is refused: far above any interactive use, below what would
-/// make the machine swap or abort.
-const MEMORY_BUDGET: u64 = 8 << 30;
-
 /// Refuses a simulation that would need more memory than the budget, saying what the memory
 /// is for and what would lower it.
 fn check_memory(
     scenario: &Scenario,
     config: &RunConfig,
-    threads: Option<u32>,
+    sim: &SimulationArgs,
 ) -> Result<(), CliError> {
+    let threads = sim.threads;
+    let budget = (sim.max_memory * f64::from(1u32 << 30)) as u64;
     let threads = threads.map_or_else(rayon::current_num_threads, |t| t as usize);
     let estimate = engine::memory_estimate(scenario, config, threads);
-    if estimate.total() <= MEMORY_BUDGET {
+    if estimate.total() <= budget {
         return Ok(());
     }
     let gib = |bytes: u64| bytes as f64 / f64::from(1u32 << 30);
+    let size = |bytes: u64| {
+        if bytes >= 1 << 30 {
+            format!("{:.1} GiB", gib(bytes))
+        } else {
+            format!("{:.0} MiB", bytes as f64 / f64::from(1u32 << 20))
+        }
+    };
     let why = if estimate.series > estimate.per_run * estimate.runs {
         format!(
-            "{:.1} GiB of it for the per-step histograms of every series on {threads} threads: \
+            "{} of it for the per-step histograms of every series on {threads} threads: \
              use a longer step, a shorter horizon or fewer --threads",
-            gib(estimate.series)
+            size(estimate.series)
         )
     } else {
         format!(
-            "{:.1} GiB of it for the {} bytes per run kept for every metric and parameter: lower --runs",
-            gib(estimate.per_run * estimate.runs),
+            "{} of it for the {} bytes per run kept for every metric and parameter: lower --runs",
+            size(estimate.per_run * estimate.runs),
             estimate.per_run
         )
     };
     Err(CliError::Usage(format!(
-        "this simulation would need about {:.1} GiB of memory, more than the limit of {} GiB; {why}",
-        gib(estimate.total()),
-        MEMORY_BUDGET >> 30
+        "this simulation would need about {} of memory, more than the limit of {} GiB (--max-memory raises it); {why}",
+        size(estimate.total()),
+        sim.max_memory
     )))
 }
 

@@ -5,7 +5,38 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use std::sync::Mutex;
+
 use super::error::CliError;
+
+/// Temporary files and directories being written right now: removed if the user interrupts
+/// (Ctrl-C), so that an interrupted write leaves nothing behind.
+static PENDING: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+/// Removes whatever is half-written; called from the Ctrl-C handler.
+pub fn remove_pending() {
+    if let Ok(pending) = PENDING.lock() {
+        for path in pending.iter() {
+            let _ = if path.is_dir() {
+                fs::remove_dir_all(path)
+            } else {
+                fs::remove_file(path)
+            };
+        }
+    }
+}
+
+fn track(path: &Path) {
+    if let Ok(mut pending) = PENDING.lock() {
+        pending.push(path.to_path_buf());
+    }
+}
+
+fn untrack(path: &Path) {
+    if let Ok(mut pending) = PENDING.lock() {
+        pending.retain(|p| p != path);
+    }
+}
 
 /// Every file name steppe writes into a result directory (of any command).
 pub const RESULT_FILES: [&str; 12] = [
@@ -70,6 +101,7 @@ pub fn write_dir(dir: &Path, files: &[(&str, String)], force: bool) -> Result<()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "out".into());
     let temporary = parent.join(format!(".{name}.tmp-{}", std::process::id()));
+    track(&temporary);
     let result = (|| {
         fs::create_dir(&temporary).map_err(|e| failure("create", &temporary, &e))?;
         for (file, contents) in files {
@@ -93,6 +125,7 @@ pub fn write_dir(dir: &Path, files: &[(&str, String)], force: bool) -> Result<()
     if result.is_err() {
         let _ = fs::remove_dir_all(&temporary);
     }
+    untrack(&temporary);
     result
 }
 

@@ -351,3 +351,64 @@ fn set_overrides_any_key_and_is_recorded_in_the_result() {
         stderr(&range)
     );
 }
+
+#[test]
+fn ctrl_c_stops_promptly_and_leaves_nothing_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_steppe"))
+        .args([
+            "run",
+            &baseline(),
+            "--runs",
+            "5000000",
+            "--max-memory",
+            "20",
+            "--out",
+            "result",
+            "--quiet",
+        ])
+        .current_dir(dir.path())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    let started = std::time::Instant::now();
+    assert!(
+        Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130));
+    assert!(
+        started.elapsed().as_secs_f64() < 2.0,
+        "took {:?} to stop",
+        started.elapsed()
+    );
+    let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+}
+
+#[test]
+fn a_simulation_over_the_memory_budget_is_refused_with_the_flag_that_raises_it() {
+    let out = steppe(&[
+        "run",
+        &baseline(),
+        "--runs",
+        "100000",
+        "--max-memory",
+        "0.01",
+        "--quiet",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = stderr(&out);
+    assert!(
+        stderr.contains("more than the limit of 0.01 GiB (--max-memory raises it)"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("bytes per run kept for every metric and parameter"),
+        "{stderr}"
+    );
+}
