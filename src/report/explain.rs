@@ -9,12 +9,7 @@ use crate::scenario::{DriverKind, Event, MetricKind, Scenario, Value};
 /// The full explanation; with `parent`, it opens with what the scenario changes.
 pub fn render(scenario: &Scenario, parent: Option<&Scenario>) -> String {
     let mut out = String::new();
-    let title = if scenario.title.is_empty() {
-        scenario.name.clone()
-    } else {
-        format!("{} — {}", scenario.name, scenario.title)
-    };
-    let _ = writeln!(out, "{title}");
+    let _ = writeln!(out, "{}", scenario.heading());
     if !scenario.description.is_empty() {
         out.push_str(&wrap(&scenario.description, "", 80));
     }

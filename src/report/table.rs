@@ -9,12 +9,7 @@ use crate::summary::{MetricResult, Summary};
 
 pub fn render(scenario: &Scenario, summary: &Summary) -> String {
     let mut out = String::new();
-    let title = if scenario.title.is_empty() {
-        scenario.name.clone()
-    } else {
-        format!("{} — {}", scenario.name, scenario.title)
-    };
-    let _ = writeln!(out, "{title}");
+    let _ = writeln!(out, "{}", scenario.heading());
     let _ = writeln!(
         out,
         "{} runs, seed {}, {}–{} by {}",

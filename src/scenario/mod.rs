@@ -342,6 +342,15 @@ impl Scenario {
         self.actors.get(slot).map_or(AUTONOMY, |a| a.name.as_str())
     }
 
+    /// "name — title", or the name alone: how outputs introduce the scenario.
+    pub fn heading(&self) -> String {
+        if self.title.is_empty() {
+            self.name.clone()
+        } else {
+            format!("{} — {}", self.name, self.title)
+        }
+    }
+
     /// Number of named (not inline) parameters.
     pub fn n_named_params(&self) -> usize {
         self.params.iter().filter(|p| !p.inline).count()
