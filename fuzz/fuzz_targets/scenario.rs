@@ -1,6 +1,7 @@
 //! Loading a scenario from text: TOML parse, validation, compilation of expressions; then, for
 //! a scenario that loads, `explain` and a tiny simulation; for one that does not, rendering its
-//! diagnostics.
+//! diagnostics. `extends` is served from the bundled scenarios and the bad-scenario catalogue's
+//! parents (by file name), so the scenarios that extend `baseline.toml` load whole.
 #![no_main]
 
 use std::sync::OnceLock;
@@ -13,6 +14,41 @@ const MAX_CELLS: usize = 200;
 const MAX_STEPS: usize = 200;
 const MAX_BYTES: u64 = 64 << 20;
 
+/// The files `extends` may name, by file name; any other name is a missing file.
+const FILES: &[(&str, &str)] = &[
+    ("baseline.toml", include_str!("../../scenarios/baseline.toml")),
+    ("two_targets.toml", include_str!("../../tests/it/data/two_targets.toml")),
+    (
+        "95_extends_cycle.toml",
+        include_str!("../../tests/bad_scenarios/95_extends_cycle.toml"),
+    ),
+    (
+        "95_extends_cycle.parent.toml",
+        include_str!("../../tests/bad_scenarios/95_extends_cycle.parent.toml"),
+    ),
+    (
+        "97_remove_not_inherited.parent.toml",
+        include_str!("../../tests/bad_scenarios/97_remove_not_inherited.parent.toml"),
+    ),
+    (
+        "98_remove_and_change.parent.toml",
+        include_str!("../../tests/bad_scenarios/98_remove_and_change.parent.toml"),
+    ),
+    (
+        "99_mistake_in_extended_file.parent.toml",
+        include_str!("../../tests/bad_scenarios/99_mistake_in_extended_file.parent.toml"),
+    ),
+];
+
+fn read(path: &str) -> Result<String, String> {
+    let name = path.rsplit(['/', '\\']).next().unwrap_or(path);
+    FILES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, text)| text.to_string())
+        .ok_or_else(|| format!("cannot read {path}: no such file"))
+}
+
 /// One worker thread: the machine is shared, and results do not depend on the thread count.
 fn pool() -> &'static rayon::ThreadPool {
     static POOL: OnceLock<rayon::ThreadPool> = OnceLock::new();
@@ -23,7 +59,7 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    match steppe::scenario::load("fuzz.toml", text) {
+    match steppe::scenario::load_with("fuzz.toml", text, &mut read) {
         Ok(s) => {
             let _ = steppe::report::explain::render(&s, None);
             if s.n_cells() <= MAX_CELLS && s.n_steps() <= MAX_STEPS {

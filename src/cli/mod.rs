@@ -620,15 +620,31 @@ fn result_files(
     scenario: &Scenario,
     summary: &summary::Summary,
     outcome: &engine::Outcome,
-) -> Vec<(&'static str, String)> {
-    vec![
-        ("summary.json", report::json::render(summary)),
-        ("series.csv", report::csv::series(summary)),
-        ("metrics.csv", report::csv::metrics(summary)),
-        ("runs.csv", report::csv::runs(scenario, outcome)),
-    ]
+) -> Vec<(String, String)> {
+    let mut files = vec![
+        ("summary.json".to_string(), report::json::render(summary)),
+        ("series.csv".to_string(), report::csv::series(summary)),
+        ("metrics.csv".to_string(), report::csv::metrics(summary)),
+        ("runs.csv".to_string(), report::csv::runs(scenario, outcome)),
+    ];
+    for t in 0..=scenario.targets.len() {
+        let name = scenario
+            .targets
+            .get(t)
+            .map_or("region", |t| t.name.as_str());
+        files.push((
+            format!("charts/fan_{name}.svg"),
+            report::charts::fan(scenario, summary, t),
+        ));
+    }
+    for (m, metric) in scenario.metrics.iter().enumerate() {
+        files.push((
+            format!("charts/metric_{}.svg", metric.name),
+            report::charts::metric(summary, &outcome.metrics[m], m),
+        ));
+    }
+    files
 }
-
 fn merge_command(args: MergeArgs) -> Result<(), CliError> {
     output::check_dir(&args.out, args.force)?;
     let mut parts = Vec::new();

@@ -77,7 +77,20 @@ pub fn check_dir(dir: &Path, force: bool) -> Result<(), CliError> {
     for entry in entries {
         let entry = entry.map_err(|e| failure("read", dir, &e))?;
         let name = entry.file_name().to_string_lossy().into_owned();
-        if !RESULT_FILES.contains(&name.as_str()) || !entry.path().is_file() {
+        let ours = if entry.path().is_dir() {
+            // The charts folder, holding only charts.
+            name == "charts"
+                && fs::read_dir(entry.path())
+                    .map_err(|e| failure("read", &entry.path(), &e))?
+                    .all(|c| {
+                        c.is_ok_and(|c| {
+                            c.path().is_file() && c.file_name().to_string_lossy().ends_with(".svg")
+                        })
+                    })
+        } else {
+            RESULT_FILES.contains(&name.as_str())
+        };
+        if !ours {
             return Err(CliError::Usage(format!(
                 "{} holds {name}, which steppe did not write; --force only replaces a directory of steppe results",
                 dir.display()
@@ -88,7 +101,11 @@ pub fn check_dir(dir: &Path, force: bool) -> Result<(), CliError> {
 }
 
 /// Writes `files` (name, contents) as the directory `dir`.
-pub fn write_dir(dir: &Path, files: &[(&str, String)], force: bool) -> Result<(), CliError> {
+pub fn write_dir<N: AsRef<str>>(
+    dir: &Path,
+    files: &[(N, String)],
+    force: bool,
+) -> Result<(), CliError> {
     check_dir(dir, force)?;
     let exists = dir.exists();
     let parent = match dir.parent() {
@@ -105,7 +122,10 @@ pub fn write_dir(dir: &Path, files: &[(&str, String)], force: bool) -> Result<()
     let result = (|| {
         fs::create_dir(&temporary).map_err(|e| failure("create", &temporary, &e))?;
         for (file, contents) in files {
-            let path = temporary.join(file);
+            let path = temporary.join(file.as_ref());
+            if let Some(folder) = path.parent() {
+                fs::create_dir_all(folder).map_err(|e| failure("create", folder, &e))?;
+            }
             fs::write(&path, contents).map_err(|e| failure("write", &path, &e))?;
         }
         if exists {

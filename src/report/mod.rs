@@ -1,6 +1,7 @@
 //! Renderers: pure functions from a [`Summary`](crate::summary::Summary) to text. They return
 //! strings; writing them anywhere is the caller's business.
 
+pub mod charts;
 pub mod compare;
 pub mod csv;
 pub mod discover;

@@ -3,6 +3,7 @@
 
 mod authoring;
 mod bad_scenarios;
+mod charts;
 mod cli;
 mod closed_form;
 mod common;

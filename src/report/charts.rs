@@ -1,0 +1,303 @@
+//! Charts as SVG text: fan charts of composite shares over time and the distribution of each
+//! metric. Pure functions of the results; `run --out DIR` writes them under `DIR/charts/`.
+//!
+//! Colours are the Okabe–Ito palette, safe for the common colour-vision deficiencies; an actor
+//! keeps its colour everywhere (its place in the scenario's list of actors), and autonomy is
+//! always grey.
+
+use std::fmt::Write as _;
+
+use crate::scenario::Scenario;
+use crate::summary::{MetricResult, Summary};
+
+/// Okabe–Ito colours, in order, for the actors (autonomy is `AUTONOMY_COLOUR`).
+pub const PALETTE: [&str; 7] = [
+    "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442",
+];
+pub const AUTONOMY_COLOUR: &str = "#7F7F7F";
+
+const WIDTH: f64 = 720.0;
+const HEIGHT: f64 = 420.0;
+const LEFT: f64 = 60.0;
+const RIGHT: f64 = 190.0;
+const TOP: f64 = 40.0;
+const BOTTOM: f64 = 50.0;
+
+/// The colour of slot `s` (an actor's index, or the autonomy slot).
+pub fn colour(scenario: &Scenario, slot: usize) -> &'static str {
+    if slot >= scenario.actors.len() {
+        AUTONOMY_COLOUR
+    } else {
+        PALETTE[slot % PALETTE.len()]
+    }
+}
+
+/// Fan chart of one target's (or, with `target == targets.len()`, the region's) composite
+/// shares: for each actor and autonomy, the 90 % band, the 50 % band and the median.
+pub fn fan(scenario: &Scenario, summary: &Summary, target: usize) -> String {
+    let n_slots = scenario.n_slots();
+    let label = scenario
+        .targets
+        .get(target)
+        .map_or("Region".to_string(), |t| t.label.clone());
+    let series = &summary.series[target * n_slots..(target + 1) * n_slots];
+    let top = series
+        .iter()
+        .flat_map(|s| s.points.iter().map(|p| p.p95))
+        .fold(0.0, f64::max);
+    let y_max = ((top * 10.0).ceil() / 10.0).clamp(0.1, 1.0);
+    let (t0, t1) = (f64::from(scenario.start), f64::from(scenario.end));
+    let x = |t: f64| LEFT + (t - t0) / (t1 - t0) * (WIDTH - LEFT - RIGHT);
+    let y = |v: f64| TOP + (1.0 - v / y_max) * (HEIGHT - TOP - BOTTOM);
+    let mut svg = open(&format!(
+        "{label}: composite influence share — median, 50 % and 90 % bands"
+    ));
+    axes(&mut svg, t0, t1, y_max, &x, &y);
+    for (s, line) in series.iter().enumerate() {
+        let c = colour(scenario, s);
+        type Edge = fn(&crate::summary::Point) -> f64;
+        let bands: [(Edge, Edge, f64); 2] =
+            [(|p| p.p05, |p| p.p95, 0.15), (|p| p.p25, |p| p.p75, 0.3)];
+        for (low, high, opacity) in bands {
+            let mut d = String::new();
+            for (i, p) in line.points.iter().enumerate() {
+                let _ = write!(
+                    d,
+                    "{}{:.1},{:.1} ",
+                    if i == 0 { "M" } else { "L" },
+                    x(p.time),
+                    y(high(p))
+                );
+            }
+            for p in line.points.iter().rev() {
+                let _ = write!(d, "L{:.1},{:.1} ", x(p.time), y(low(p)));
+            }
+            let _ = writeln!(
+                svg,
+                r#"<path d="{}Z" fill="{c}" fill-opacity="{opacity}" stroke="none"/>"#,
+                d
+            );
+        }
+        let points: Vec<String> = line
+            .points
+            .iter()
+            .map(|p| format!("{:.1},{:.1}", x(p.time), y(p.p50)))
+            .collect();
+        let _ = writeln!(
+            svg,
+            r#"<polyline points="{}" fill="none" stroke="{c}" stroke-width="2"/>"#,
+            points.join(" ")
+        );
+    }
+    // Legend, in the order of the scenario.
+    for s in 0..n_slots {
+        let name = scenario
+            .actors
+            .get(s)
+            .map_or("autonomy", |a| a.label.as_str());
+        let ly = TOP + 10.0 + s as f64 * 22.0;
+        let lx = WIDTH - RIGHT + 20.0;
+        let _ = writeln!(
+            svg,
+            r#"<rect x="{lx}" y="{:.1}" width="14" height="14" fill="{}"/>"#,
+            ly - 11.0,
+            colour(scenario, s)
+        );
+        let short: String = if name.chars().count() > 20 {
+            format!("{}…", name.chars().take(19).collect::<String>())
+        } else {
+            name.to_string()
+        };
+        let _ = writeln!(
+            svg,
+            r#"<text x="{}" y="{ly:.1}" font-size="13">{}</text>"#,
+            lx + 20.0,
+            escape(&short)
+        );
+    }
+    close(svg)
+}
+
+/// The distribution of one metric over the runs: a histogram for numbers, bars by first year
+/// with "never" for first-year metrics, the probability with its 95 % interval for conditions.
+pub fn metric(summary: &Summary, values: &[f64], m: usize) -> String {
+    let metric = &summary.metrics[m];
+    let title = format!("{} ({})", metric.name, metric.kind);
+    let mut svg = open(&title);
+    let bars: Vec<(String, f64)> = match &metric.result {
+        MetricResult::FirstYear { never, by_year, .. } => {
+            let mut bars: Vec<(String, f64)> = by_year
+                .iter()
+                .map(|y| (y.year.to_string(), y.probability))
+                .collect();
+            bars.push(("never".to_string(), *never));
+            bars
+        }
+        MetricResult::Probability { probability, .. } => vec![
+            ("holds".to_string(), *probability),
+            ("does not".to_string(), 1.0 - probability),
+        ],
+        MetricResult::Number(_) => histogram(values),
+    };
+    let top = bars.iter().map(|(_, p)| *p).fold(0.0, f64::max).max(1e-9);
+    let width = (WIDTH - LEFT - 40.0) / bars.len().max(1) as f64;
+    let y = |v: f64| TOP + (1.0 - v / top) * (HEIGHT - TOP - BOTTOM);
+    let _ = writeln!(
+        svg,
+        r##"<line x1="{LEFT}" y1="{:.1}" x2="{:.1}" y2="{:.1}" stroke="#333"/>"##,
+        y(0.0),
+        WIDTH - 40.0,
+        y(0.0)
+    );
+    let _ = writeln!(
+        svg,
+        r#"<text x="{}" y="{:.1}" font-size="12" text-anchor="end">{:.0}%</text>"#,
+        LEFT - 6.0,
+        y(top) + 4.0,
+        top * 100.0
+    );
+    let every = (bars.len() / 12).max(1);
+    for (i, (label, p)) in bars.iter().enumerate() {
+        let bx = LEFT + i as f64 * width;
+        let fill = if label == "never" || label == "does not" {
+            AUTONOMY_COLOUR
+        } else {
+            PALETTE[0]
+        };
+        let _ = writeln!(
+            svg,
+            r#"<rect x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}" fill="{fill}"><title>{}: {:.1}%</title></rect>"#,
+            bx + 1.0,
+            y(*p),
+            (width - 2.0).max(0.5),
+            y(0.0) - y(*p),
+            escape(label),
+            p * 100.0
+        );
+        if i % every == 0 || label == "never" {
+            let _ = writeln!(
+                svg,
+                r#"<text x="{:.1}" y="{:.1}" font-size="11" text-anchor="middle">{}</text>"#,
+                bx + width / 2.0,
+                y(0.0) + 16.0,
+                escape(label)
+            );
+        }
+    }
+    close(svg)
+}
+
+/// 30 equal bins between the smallest and largest finite value, as (label, share of runs).
+fn histogram(values: &[f64]) -> Vec<(String, f64)> {
+    let finite: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
+    let (lo, hi) = finite
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+            (a.min(*v), b.max(*v))
+        });
+    if finite.is_empty() {
+        return Vec::new();
+    }
+    if hi <= lo {
+        return vec![(format!("{lo:.3}"), 1.0)];
+    }
+    let bins = 30;
+    let mut counts = vec![0usize; bins];
+    for v in &finite {
+        counts[(((v - lo) / (hi - lo)) * bins as f64).min(bins as f64 - 1.0) as usize] += 1;
+    }
+    counts
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            (
+                format!("{:.3}", lo + (i as f64 + 0.5) * (hi - lo) / bins as f64),
+                *c as f64 / finite.len() as f64,
+            )
+        })
+        .collect()
+}
+
+fn open(title: &str) -> String {
+    let mut svg = String::new();
+    let _ = writeln!(
+        svg,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}" font-family="sans-serif" role="img">"#
+    );
+    let _ = writeln!(svg, "<title>{}</title>", escape(title));
+    let _ = writeln!(
+        svg,
+        r#"<rect width="{WIDTH}" height="{HEIGHT}" fill="white"/>"#
+    );
+    let _ = writeln!(
+        svg,
+        r#"<text x="{LEFT}" y="24" font-size="15" font-weight="bold">{}</text>"#,
+        escape(title)
+    );
+    svg
+}
+
+fn close(mut svg: String) -> String {
+    svg.push_str("</svg>\n");
+    svg
+}
+
+fn axes(
+    svg: &mut String,
+    t0: f64,
+    t1: f64,
+    y_max: f64,
+    x: &dyn Fn(f64) -> f64,
+    y: &dyn Fn(f64) -> f64,
+) {
+    let steps = 5;
+    for i in 0..=steps {
+        let v = y_max * i as f64 / steps as f64;
+        let _ = writeln!(
+            svg,
+            r##"<line x1="{LEFT}" y1="{:.1}" x2="{:.1}" y2="{:.1}" stroke="#ddd"/>"##,
+            y(v),
+            WIDTH - RIGHT,
+            y(v)
+        );
+        let _ = writeln!(
+            svg,
+            r#"<text x="{}" y="{:.1}" font-size="12" text-anchor="end">{:.0}%</text>"#,
+            LEFT - 6.0,
+            y(v) + 4.0,
+            v * 100.0
+        );
+    }
+    let span = (t1 - t0).max(1.0);
+    let every = if span > 20.0 {
+        5.0
+    } else if span > 8.0 {
+        2.0
+    } else {
+        1.0
+    };
+    let mut year = (t0 / every).ceil() * every;
+    while year <= t1 + 1e-9 {
+        let _ = writeln!(
+            svg,
+            r#"<text x="{:.1}" y="{:.1}" font-size="12" text-anchor="middle">{year}</text>"#,
+            x(year),
+            HEIGHT - BOTTOM + 18.0
+        );
+        year += every;
+    }
+    let _ = writeln!(
+        svg,
+        r##"<line x1="{LEFT}" y1="{:.1}" x2="{:.1}" y2="{:.1}" stroke="#333"/>"##,
+        y(0.0),
+        WIDTH - RIGHT,
+        y(0.0)
+    );
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
