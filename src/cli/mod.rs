@@ -365,17 +365,23 @@ fn sensitivity_command(args: SensitivityArgs) -> Result<(), CliError> {
         text
     };
     if let Some(dir) = &args.sim.out {
-        output::write_dir(
-            dir,
-            &[
-                ("sensitivity.json", json()),
-                (
-                    "sensitivity.csv",
-                    report::sensitivity::csv(tornado.as_ref(), &sobol),
-                ),
-            ],
-            args.sim.force,
-        )?;
+        let mut files = vec![
+            ("sensitivity.json".to_string(), json()),
+            (
+                "sensitivity.csv".to_string(),
+                report::sensitivity::csv(tornado.as_ref(), &sobol),
+            ),
+        ];
+        if let Some(t) = &tornado {
+            files.push(("charts/tornado.svg".to_string(), report::charts::tornado(t)));
+        }
+        for r in &sobol {
+            files.push((
+                format!("charts/sobol_{}.svg", r.output.replace([':', '@'], "_")),
+                report::charts::sobol(r),
+            ));
+        }
+        output::write_dir(dir, &files, args.sim.force)?;
     }
     let text = if args.sim.json {
         json()

@@ -301,3 +301,169 @@ fn escape(text: &str) -> String {
         .replace('>', "&gt;")
         .replace('"', "&quot;")
 }
+
+/// Tornado chart: for each parameter, a bar from the metric at its 10th percentile to the
+/// metric at its 90th, around the value with every parameter at its median; largest swing on top.
+pub fn tornado(t: &crate::sensitivity::Tornado) -> String {
+    let rows = t.bars.len().max(1) as f64;
+    let height = (TOP + BOTTOM + rows * 26.0).max(160.0);
+    let lo = t
+        .bars
+        .iter()
+        .flat_map(|b| [b.at_low, b.at_high])
+        .fold(t.base, f64::min);
+    let hi = t
+        .bars
+        .iter()
+        .flat_map(|b| [b.at_low, b.at_high])
+        .fold(t.base, f64::max);
+    let span = (hi - lo).max(1e-12);
+    let (left, right) = (200.0, WIDTH - 40.0);
+    let x = |v: f64| left + (v - lo) / span * (right - left);
+    let mut svg = open_sized(
+        &format!(
+            "Tornado: {} (10th → 90th percentile of each parameter)",
+            t.output
+        ),
+        height,
+    );
+    for (i, b) in t.bars.iter().enumerate() {
+        let y = TOP + 10.0 + i as f64 * 26.0;
+        let (a, c) = (x(b.at_low.min(b.at_high)), x(b.at_low.max(b.at_high)));
+        let _ = writeln!(
+            svg,
+            r#"<text x="{:.1}" y="{:.1}" font-size="12" text-anchor="end">{}</text>"#,
+            left - 8.0,
+            y + 13.0,
+            escape(&b.param)
+        );
+        let _ = writeln!(
+            svg,
+            r#"<rect x="{a:.1}" y="{y:.1}" width="{:.1}" height="18" fill="{}"><title>{}: {:.4} → {:.4}</title></rect>"#,
+            (c - a).max(0.5),
+            PALETTE[0],
+            escape(&b.param),
+            b.at_low,
+            b.at_high
+        );
+    }
+    let _ = writeln!(
+        svg,
+        r##"<line x1="{:.1}" y1="{TOP}" x2="{:.1}" y2="{:.1}" stroke="#333" stroke-dasharray="4 3"/>"##,
+        x(t.base),
+        x(t.base),
+        height - BOTTOM + 10.0
+    );
+    let _ = writeln!(
+        svg,
+        r#"<text x="{:.1}" y="{:.1}" font-size="12" text-anchor="middle">all at medians: {:.4}</text>"#,
+        x(t.base),
+        height - BOTTOM + 28.0,
+        t.base
+    );
+    close(svg)
+}
+
+/// Sobol indices as bars (first-order, total) with their 95 % intervals as whiskers.
+pub fn sobol(r: &crate::sensitivity::Indices) -> String {
+    let mut inputs: Vec<_> = r.inputs.iter().collect();
+    inputs.sort_by(|a, b| b.total.total_cmp(&a.total));
+    let rows = inputs.len().max(1) as f64;
+    let height = (TOP + BOTTOM + rows * 30.0).max(160.0);
+    let (left, right) = (200.0, WIDTH - 40.0);
+    let x = |v: f64| left + v.clamp(0.0, 1.0) * (right - left);
+    let mut svg = open_sized(
+        &format!(
+            "Sobol indices: {} (first-order, total; 95 % intervals)",
+            r.output
+        ),
+        height,
+    );
+    for v in [0.0, 0.25, 0.5, 0.75, 1.0] {
+        let _ = writeln!(
+            svg,
+            r##"<line x1="{:.1}" y1="{TOP}" x2="{:.1}" y2="{:.1}" stroke="#ddd"/>"##,
+            x(v),
+            x(v),
+            height - BOTTOM
+        );
+        let _ = writeln!(
+            svg,
+            r#"<text x="{:.1}" y="{:.1}" font-size="11" text-anchor="middle">{v}</text>"#,
+            x(v),
+            height - BOTTOM + 16.0
+        );
+    }
+    for (i, (label, fill)) in [("first-order", PALETTE[0]), ("total", PALETTE[1])]
+        .iter()
+        .enumerate()
+    {
+        let lx = 20.0 + i as f64 * 110.0;
+        let _ = writeln!(
+            svg,
+            r#"<rect x="{lx}" y="{:.1}" width="12" height="12" fill="{fill}"/>"#,
+            height - 22.0
+        );
+        let _ = writeln!(
+            svg,
+            r#"<text x="{:.1}" y="{:.1}" font-size="12">{label}</text>"#,
+            lx + 16.0,
+            height - 12.0
+        );
+    }
+    for (i, input) in inputs.iter().enumerate() {
+        let y = TOP + 6.0 + i as f64 * 30.0;
+        let _ = writeln!(
+            svg,
+            r#"<text x="{:.1}" y="{:.1}" font-size="12" text-anchor="end">{}</text>"#,
+            left - 8.0,
+            y + 15.0,
+            escape(&input.input)
+        );
+        for (offset, value, low, high, fill) in [
+            (
+                0.0,
+                input.first,
+                input.first_low,
+                input.first_high,
+                PALETTE[0],
+            ),
+            (
+                11.0,
+                input.total,
+                input.total_low,
+                input.total_high,
+                PALETTE[1],
+            ),
+        ] {
+            let _ = writeln!(
+                svg,
+                r#"<rect x="{left}" y="{:.1}" width="{:.1}" height="10" fill="{fill}"/>"#,
+                y + offset,
+                x(value) - left
+            );
+            let _ = writeln!(
+                svg,
+                r##"<line x1="{:.1}" y1="{:.1}" x2="{:.1}" y2="{:.1}" stroke="#222"/>"##,
+                x(low),
+                y + offset + 5.0,
+                x(high),
+                y + offset + 5.0
+            );
+        }
+    }
+    close(svg)
+}
+
+fn open_sized(title: &str, height: f64) -> String {
+    open(title)
+        .replace(
+            &format!(r#"viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}""#),
+            &format!(r#"viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}""#),
+        )
+        .replacen(
+            &format!(r#"<rect width="{WIDTH}" height="{HEIGHT}" fill="white"/>"#),
+            &format!(r#"<rect width="{WIDTH}" height="{height}" fill="white"/>"#),
+            1,
+        )
+}

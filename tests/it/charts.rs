@@ -78,3 +78,46 @@ fn the_fan_chart_matches_its_snapshot() {
         "the fan chart changed; look at it, then STEPPE_BLESS=1 cargo test --release --test it charts"
     );
 }
+
+#[test]
+fn sensitivity_writes_a_tornado_and_sobol_charts() {
+    let baseline = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("scenarios/baseline.toml")
+        .display()
+        .to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_steppe"))
+        .args([
+            "sensitivity",
+            &baseline,
+            "--metric",
+            "russia_kz_2035",
+            "--samples",
+            "64",
+            "--bootstrap",
+            "20",
+            "--runs",
+            "100",
+            "--out",
+            "s",
+            "--quiet",
+        ])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for chart in ["tornado.svg", "sobol_russia_kz_2035.svg"] {
+        let svg = std::fs::read_to_string(dir.path().join("s/charts").join(chart)).unwrap();
+        let doc = roxmltree::Document::parse(&svg).expect("valid SVG");
+        // One labelled bar per parameter (and chance for Sobol).
+        let labels = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("text") && n.attribute("text-anchor") == Some("end"))
+            .count();
+        assert!(labels >= 13, "{chart}: {labels} labels");
+    }
+}
