@@ -180,10 +180,20 @@ fn compare_command(args: CompareArgs) -> Result<(), CliError> {
         text
     };
     if let Some(dir) = &args.sim.out {
-        let files = [
-            ("comparison.json", json()),
-            ("comparison.csv", report::compare::csv(&comparison)),
+        let mut files = vec![
+            ("comparison.json".to_string(), json()),
+            (
+                "comparison.csv".to_string(),
+                report::compare::csv(&comparison),
+            ),
         ];
+        // A chart per metric; shares are many, the table and CSV carry them.
+        for q in comparison.quantities.iter().filter(|q| q.source != "share") {
+            files.push((
+                format!("charts/compare_{}.svg", q.name),
+                report::charts::compared(q),
+            ));
+        }
         output::write_dir(dir, &files, args.sim.force)?;
         if !args.sim.quiet {
             eprintln!("wrote {}", dir.display());

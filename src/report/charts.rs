@@ -467,3 +467,98 @@ fn open_sized(title: &str, height: f64) -> String {
             1,
         )
 }
+
+/// One compared quantity across scenarios: each scenario's median and 5–95 % range (numbers),
+/// or its probability (conditions, and "never" for first-year metrics), the reference first.
+pub fn compared(q: &crate::compare::Quantity) -> String {
+    let rows = q.per_scenario.len().max(1) as f64;
+    let height = (TOP + BOTTOM + rows * 30.0).max(160.0);
+    let (left, right) = (200.0, WIDTH - 60.0);
+    let probability = q.kind != "number";
+    let value = |d: &crate::compare::Distribution| {
+        if q.kind == "first_year" {
+            d.never.unwrap_or(f64::NAN)
+        } else {
+            d.mean
+        }
+    };
+    let (lo, hi) = if probability {
+        (0.0, 1.0)
+    } else {
+        let lo = q
+            .per_scenario
+            .iter()
+            .map(|d| d.p05)
+            .fold(f64::INFINITY, f64::min);
+        let hi = q
+            .per_scenario
+            .iter()
+            .map(|d| d.p95)
+            .fold(f64::NEG_INFINITY, f64::max);
+        (lo, if hi > lo { hi } else { lo + 1e-9 })
+    };
+    let x = |v: f64| left + (v - lo) / (hi - lo) * (right - left);
+    let what = match q.kind {
+        "first_year" => "probability of never",
+        "probability" => "probability",
+        _ => "median and 5–95 %",
+    };
+    let mut svg = open_sized(&format!("{} — {what}", q.name), height);
+    for (i, d) in q.per_scenario.iter().enumerate() {
+        let y = TOP + 10.0 + i as f64 * 30.0;
+        let fill = PALETTE[i % PALETTE.len()];
+        let _ = writeln!(
+            svg,
+            r#"<text x="{:.1}" y="{:.1}" font-size="12" text-anchor="end">{}</text>"#,
+            left - 8.0,
+            y + 12.0,
+            escape(&d.scenario)
+        );
+        if probability {
+            let v = value(d);
+            let _ = writeln!(
+                svg,
+                r#"<rect x="{left}" y="{y:.1}" width="{:.1}" height="16" fill="{fill}"><title>{:.1}%</title></rect>"#,
+                (x(v) - left).max(0.0),
+                v * 100.0
+            );
+            let _ = writeln!(
+                svg,
+                r#"<text x="{:.1}" y="{:.1}" font-size="11">{:.1}%</text>"#,
+                x(v) + 4.0,
+                y + 12.0,
+                v * 100.0
+            );
+        } else {
+            let _ = writeln!(
+                svg,
+                r#"<line x1="{:.1}" y1="{:.1}" x2="{:.1}" y2="{:.1}" stroke="{fill}" stroke-width="3"/>"#,
+                x(d.p05),
+                y + 8.0,
+                x(d.p95),
+                y + 8.0
+            );
+            let _ = writeln!(
+                svg,
+                r#"<circle cx="{:.1}" cy="{:.1}" r="5" fill="{fill}"><title>median {:.4}</title></circle>"#,
+                x(d.p50),
+                y + 8.0,
+                d.p50
+            );
+        }
+    }
+    for v in [lo, (lo + hi) / 2.0, hi] {
+        let label = if probability {
+            format!("{:.0}%", v * 100.0)
+        } else {
+            format!("{v:.3}")
+        };
+        let _ = writeln!(
+            svg,
+            r#"<text x="{:.1}" y="{:.1}" font-size="11" text-anchor="middle">{label}</text>"#,
+            x(v),
+            height - BOTTOM + 18.0
+        );
+    }
+    close(svg)
+}

@@ -121,3 +121,27 @@ fn sensitivity_writes_a_tornado_and_sobol_charts() {
         assert!(labels >= 13, "{chart}: {labels} labels");
     }
 }
+
+#[test]
+fn compare_writes_a_chart_per_metric() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.toml"), two_targets()).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_steppe"))
+        .args([
+            "compare", "a.toml", "a.toml", "--runs", "200", "--out", "c", "--quiet",
+        ])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for metric in ["overtake", "russia_2030", "shocked"] {
+        let svg =
+            std::fs::read_to_string(dir.path().join(format!("c/charts/compare_{metric}.svg")))
+                .unwrap();
+        roxmltree::Document::parse(&svg).expect("valid SVG");
+    }
+}
