@@ -72,6 +72,12 @@ same seed and run count, so neighbouring points share all other random numbers: 
 the assumption, not by noise. See docs/tweaking.md."
     )]
     Sweep(SweepArgs),
+    /// One self-contained HTML page: each scenario's assumptions, results and charts, and
+    /// their comparison.
+    #[command(
+        after_help = "Example:\n  steppe report scenarios/baseline.toml scenarios/russia_rebound.toml -o report.html"
+    )]
+    Report(ReportArgs),
     /// Combine the partial results of `run --shard K/N` into the result of the whole run set.
     Merge(MergeArgs),
     /// Check scenario files without running them; print every problem found.
@@ -296,6 +302,21 @@ pub struct DiscoverArgs {
 pub enum SortOrder {
     Largest,
     File,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Scenario files; with several, the first is the reference of the comparison.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// The HTML file to write.
+    #[arg(short = 'o', long = "output", value_name = "FILE", required = true)]
+    pub output: PathBuf,
+    /// Replace FILE if it exists.
+    #[arg(long)]
+    pub force_output: bool,
+    #[command(flatten)]
+    pub sim: SimulationArgs,
 }
 
 #[derive(Debug, Args)]

@@ -18,8 +18,8 @@ use crate::scenario::{self, Scenario};
 use crate::summary;
 pub use args::Cli;
 use args::{
-    Command, CompareArgs, DiscoverArgs, ExplainArgs, InitArgs, MergeArgs, Method, RunArgs,
-    SensitivityArgs, SimulationArgs, SortOrder, SweepArgs, ValidateArgs,
+    Command, CompareArgs, DiscoverArgs, ExplainArgs, InitArgs, MergeArgs, Method, ReportArgs,
+    RunArgs, SensitivityArgs, SimulationArgs, SortOrder, SweepArgs, ValidateArgs,
 };
 pub use error::CliError;
 
@@ -56,6 +56,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Run(args) => run_command(args),
         Command::Compare(args) => compare_command(args),
         Command::Merge(args) => merge_command(args),
+        Command::Report(args) => report_command(args),
         Command::Sweep(args) => sweep_command(args),
         Command::Sensitivity(args) => sensitivity_command(args),
         Command::Discover(args) => discover_command(args),
@@ -193,6 +194,29 @@ fn compare_command(args: CompareArgs) -> Result<(), CliError> {
                 format!("charts/compare_{}.svg", q.name),
                 report::charts::compared(q),
             ));
+        }
+        // Each scenario's shares over time, overlaid per actor (the reference's targets).
+        let summaries: Vec<summary::Summary> = scenarios
+            .iter()
+            .zip(&outcomes)
+            .zip(&args.files)
+            .map(|((s, o), f)| summary::summarize(s, &f.display().to_string(), o))
+            .collect();
+        let same_layout = scenarios.iter().all(|s| {
+            s.targets.len() == reference.targets.len() && s.actors.len() == reference.actors.len()
+        });
+        if same_layout {
+            let refs: Vec<&summary::Summary> = summaries.iter().collect();
+            for t in 0..=reference.targets.len() {
+                let name = reference
+                    .targets
+                    .get(t)
+                    .map_or("region", |t| t.name.as_str());
+                files.push((
+                    format!("charts/overlay_{name}.svg"),
+                    report::charts::overlay(reference, &refs, t),
+                ));
+            }
         }
         output::write_dir(dir, &files, args.sim.force)?;
         if !args.sim.quiet {
@@ -391,6 +415,12 @@ fn sensitivity_command(args: SensitivityArgs) -> Result<(), CliError> {
                 report::charts::sobol(r),
             ));
         }
+        if sobol.len() > 1 {
+            files.push((
+                "charts/sobol_over_time.svg".to_string(),
+                report::charts::sobol_over_time(&sobol),
+            ));
+        }
         output::write_dir(dir, &files, args.sim.force)?;
     }
     let text = if args.sim.json {
@@ -497,6 +527,130 @@ fn discover_command(args: DiscoverArgs) -> Result<(), CliError> {
         report::discover::table(&discovery)
     };
     print_stdout(&text)
+}
+
+fn report_command(args: ReportArgs) -> Result<(), CliError> {
+    let mut scenarios = Vec::new();
+    for file in &args.files {
+        scenarios.push(load_scenario_with(file, &args.sim.set)?);
+    }
+    if args.output.exists() && !args.force_output {
+        return Err(CliError::Usage(format!(
+            "{} already exists; add --force-output to replace it",
+            args.output.display()
+        )));
+    }
+    let mut sections = Vec::new();
+    for (scenario, file) in scenarios.iter().zip(&args.files) {
+        let config = run_config(scenario, &args.sim);
+        check_memory(scenario, &config, &args.sim)?;
+        let outcome = simulate(scenario, &config, &args.sim)?;
+        let summary = summary::summarize(scenario, &file.display().to_string(), &outcome);
+        let parent = scenario
+            .extends
+            .as_ref()
+            .and_then(|p| load_scenario(Path::new(p)).ok());
+        let mut charts = Vec::new();
+        for t in 0..=scenario.targets.len() {
+            let label = scenario
+                .targets
+                .get(t)
+                .map_or("the region", |t| t.label.as_str());
+            charts.push((
+                format!("Composite shares in {label}"),
+                report::charts::fan(scenario, &summary, t),
+            ));
+        }
+        for (m, metric) in scenario.metrics.iter().enumerate() {
+            let caption = if metric.description.is_empty() {
+                metric.name.clone()
+            } else {
+                metric.description.clone()
+            };
+            charts.push((
+                caption,
+                report::charts::metric(&summary, &outcome.metrics[m], m),
+            ));
+        }
+        sections.push(report::html::Section {
+            heading: scenario.heading(),
+            explain: report::explain::render(scenario, parent.as_ref()),
+            table: report::table::render(scenario, &summary),
+            charts,
+        });
+    }
+    // With several scenarios, their comparison (same rules as `steppe compare`).
+    let comparison = if scenarios.len() > 1 {
+        let reference = &scenarios[0];
+        if scenarios
+            .iter()
+            .any(|s| (s.start, s.end, s.step) != (reference.start, reference.end, reference.step))
+        {
+            return Err(CliError::Usage(
+                "the report compares its scenarios, which needs the same start, end and step"
+                    .into(),
+            ));
+        }
+        let years: Vec<i32> = report::table::report_points(reference)
+            .into_iter()
+            .skip(1)
+            .map(|(_, y)| y)
+            .collect();
+        let points: Vec<usize> = years
+            .iter()
+            .map(|&y| (y - reference.start) as usize * reference.step.per_year() as usize)
+            .collect();
+        let config = RunConfig {
+            tracked_points: points,
+            ..run_config(reference, &args.sim)
+        };
+        let mut outcomes = Vec::new();
+        for scenario in &scenarios {
+            outcomes.push(simulate(scenario, &config, &args.sim)?);
+        }
+        let tracked: Vec<Option<usize>> = (0..years.len()).map(Some).collect();
+        let runs: Vec<crate::compare::Run> = scenarios
+            .iter()
+            .zip(&outcomes)
+            .zip(&args.files)
+            .map(|((scenario, outcome), file)| crate::compare::Run {
+                scenario,
+                file: file.display().to_string(),
+                outcome,
+                tracked: tracked.clone(),
+            })
+            .collect();
+        let c = crate::compare::compare(&runs, &years, crate::compare::Order::File);
+        let charts: Vec<(String, String)> = c
+            .quantities
+            .iter()
+            .filter(|q| q.source != "share")
+            .map(|q| (q.name.clone(), report::charts::compared(q)))
+            .collect();
+        Some((report::compare::table(&c), charts))
+    } else {
+        None
+    };
+    let title = if scenarios.len() == 1 {
+        scenarios[0].heading()
+    } else {
+        format!(
+            "{} and {} more scenario{}",
+            scenarios[0].heading(),
+            scenarios.len() - 1,
+            if scenarios.len() > 2 { "s" } else { "" }
+        )
+    };
+    let html = report::html::render(
+        &title,
+        &sections,
+        comparison.as_ref().map(|(t, c)| (t.as_str(), c.as_slice())),
+    );
+    output::write_file(&args.output, &html, true)?;
+    if !args.sim.quiet {
+        eprintln!("wrote {}", args.output.display());
+    }
+    Ok(())
 }
 
 fn explain_command(args: ExplainArgs) -> Result<(), CliError> {

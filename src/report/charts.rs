@@ -562,3 +562,189 @@ pub fn compared(q: &crate::compare::Quantity) -> String {
     }
     close(svg)
 }
+
+/// Total Sobol indices over time: one line per input across the years of a series output.
+pub fn sobol_over_time(results: &[crate::sensitivity::Indices]) -> String {
+    let Some(first) = results.first() else {
+        return close(open("no results"));
+    };
+    let years: Vec<f64> = results
+        .iter()
+        .map(|r| {
+            r.output
+                .rsplit('@')
+                .next()
+                .and_then(|y| y.parse().ok())
+                .unwrap_or(0.0)
+        })
+        .collect();
+    let (t0, t1) = (years[0], years[years.len() - 1].max(years[0] + 1.0));
+    let x = |t: f64| LEFT + (t - t0) / (t1 - t0) * (WIDTH - LEFT - RIGHT);
+    let y = |v: f64| TOP + (1.0 - v.clamp(0.0, 1.0)) * (HEIGHT - TOP - BOTTOM);
+    let label = first
+        .output
+        .rsplit_once('@')
+        .map_or(first.output.as_str(), |(l, _)| l);
+    let mut svg = open(&format!("Total Sobol indices of {label} over time"));
+    axes(&mut svg, t0, t1, 1.0, &x, &y);
+    // The inputs that matter somewhere, largest first; the rest would only clutter.
+    let mut inputs: Vec<(usize, f64)> = (0..first.inputs.len())
+        .map(|i| {
+            (
+                i,
+                results
+                    .iter()
+                    .map(|r| r.inputs[i].total)
+                    .fold(0.0, f64::max),
+            )
+        })
+        .collect();
+    inputs.sort_by(|a, b| b.1.total_cmp(&a.1));
+    for (k, &(i, _)) in inputs.iter().take(PALETTE.len()).enumerate() {
+        let name = &first.inputs[i].input;
+        let c = if name == crate::sensitivity::CHANCE {
+            AUTONOMY_COLOUR
+        } else {
+            PALETTE[k % PALETTE.len()]
+        };
+        let points: Vec<String> = results
+            .iter()
+            .zip(&years)
+            .map(|(r, t)| format!("{:.1},{:.1}", x(*t), y(r.inputs[i].total)))
+            .collect();
+        let _ = writeln!(
+            svg,
+            r#"<polyline points="{}" fill="none" stroke="{c}" stroke-width="2"/>"#,
+            points.join(" ")
+        );
+        let ly = TOP + 10.0 + k as f64 * 22.0;
+        let lx = WIDTH - RIGHT + 20.0;
+        let _ = writeln!(
+            svg,
+            r#"<rect x="{lx}" y="{:.1}" width="14" height="14" fill="{c}"/>"#,
+            ly - 11.0
+        );
+        let _ = writeln!(
+            svg,
+            r#"<text x="{}" y="{ly:.1}" font-size="13">{}</text>"#,
+            lx + 20.0,
+            escape(name)
+        );
+    }
+    close(svg)
+}
+
+/// Small multiples for several scenarios: one panel per actor (and autonomy) of a target (or
+/// the region), each scenario's median over time with its 50 % band, in the scenario's colour.
+pub fn overlay(scenario: &Scenario, summaries: &[&Summary], target: usize) -> String {
+    let n_slots = scenario.n_slots();
+    let label = scenario
+        .targets
+        .get(target)
+        .map_or("Region".to_string(), |t| t.label.clone());
+    let panels = n_slots;
+    let columns = 3usize.min(panels);
+    let rows = panels.div_ceil(columns);
+    let (pw, ph) = (220.0, 170.0);
+    let width = 30.0 + columns as f64 * pw;
+    let height = 70.0 + rows as f64 * ph + 20.0 * summaries.len() as f64;
+    let mut svg = open(&format!(
+        "{label}: composite shares by scenario — median and 50 % band"
+    ));
+    svg = svg
+        .replace(
+            &format!(r#"viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}""#),
+            &format!(r#"viewBox="0 0 {width} {height}" width="{width}" height="{height}""#),
+        )
+        .replacen(
+            &format!(r#"<rect width="{WIDTH}" height="{HEIGHT}" fill="white"/>"#),
+            &format!(r#"<rect width="{width}" height="{height}" fill="white"/>"#),
+            1,
+        );
+    let (t0, t1) = (f64::from(scenario.start), f64::from(scenario.end));
+    for s in 0..n_slots {
+        let (px, py) = (
+            30.0 + (s % columns) as f64 * pw,
+            50.0 + (s / columns) as f64 * ph,
+        );
+        let name = scenario
+            .actors
+            .get(s)
+            .map_or("autonomy", |a| a.label.as_str());
+        let top = summaries
+            .iter()
+            .flat_map(|sm| sm.series[target * n_slots + s].points.iter().map(|p| p.p75))
+            .fold(0.0, f64::max);
+        let y_max = ((top * 10.0).ceil() / 10.0).clamp(0.1, 1.0);
+        let x = |t: f64| px + 10.0 + (t - t0) / (t1 - t0) * (pw - 30.0);
+        let y = |v: f64| py + 20.0 + (1.0 - v / y_max) * (ph - 50.0);
+        let _ = writeln!(
+            svg,
+            r#"<text x="{:.1}" y="{:.1}" font-size="12" font-weight="bold">{}</text>"#,
+            px + 10.0,
+            py + 12.0,
+            escape(name)
+        );
+        let _ = writeln!(
+            svg,
+            r##"<line x1="{:.1}" y1="{:.1}" x2="{:.1}" y2="{:.1}" stroke="#999"/>"##,
+            x(t0),
+            y(0.0),
+            x(t1),
+            y(0.0)
+        );
+        let _ = writeln!(
+            svg,
+            r#"<text x="{:.1}" y="{:.1}" font-size="10" text-anchor="end">top {:.0}%</text>"#,
+            px + pw - 20.0,
+            py + 12.0,
+            y_max * 100.0
+        );
+        for (k, sm) in summaries.iter().enumerate() {
+            let c = PALETTE[k % PALETTE.len()];
+            let line = &sm.series[target * n_slots + s];
+            let mut d = String::new();
+            for (i, p) in line.points.iter().enumerate() {
+                let _ = write!(
+                    d,
+                    "{}{:.1},{:.1} ",
+                    if i == 0 { "M" } else { "L" },
+                    x(p.time),
+                    y(p.p75)
+                );
+            }
+            for p in line.points.iter().rev() {
+                let _ = write!(d, "L{:.1},{:.1} ", x(p.time), y(p.p25));
+            }
+            let _ = writeln!(
+                svg,
+                r#"<path d="{d}Z" fill="{c}" fill-opacity="0.2" stroke="none"/>"#
+            );
+            let points: Vec<String> = line
+                .points
+                .iter()
+                .map(|p| format!("{:.1},{:.1}", x(p.time), y(p.p50)))
+                .collect();
+            let _ = writeln!(
+                svg,
+                r#"<polyline points="{}" fill="none" stroke="{c}" stroke-width="1.8"/>"#,
+                points.join(" ")
+            );
+        }
+    }
+    for (k, sm) in summaries.iter().enumerate() {
+        let ly = 50.0 + rows as f64 * ph + 14.0 + k as f64 * 20.0;
+        let _ = writeln!(
+            svg,
+            r#"<rect x="40" y="{:.1}" width="14" height="14" fill="{}"/>"#,
+            ly - 11.0,
+            PALETTE[k % PALETTE.len()]
+        );
+        let _ = writeln!(
+            svg,
+            r#"<text x="60" y="{ly:.1}" font-size="13">{}</text>"#,
+            escape(&sm.scenario.name)
+        );
+    }
+    close(svg)
+}

@@ -6,6 +6,7 @@ pub mod compare;
 pub mod csv;
 pub mod discover;
 pub mod explain;
+pub mod html;
 pub mod json;
 pub mod sensitivity;
 pub mod sweep;

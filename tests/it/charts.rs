@@ -145,3 +145,91 @@ fn compare_writes_a_chart_per_metric() {
         roxmltree::Document::parse(&svg).expect("valid SVG");
     }
 }
+
+#[test]
+fn the_report_is_one_self_contained_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenarios = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_steppe"))
+        .arg("report")
+        .args([
+            scenarios.join("baseline.toml"),
+            scenarios.join("russia_rebound.toml"),
+        ])
+        .args(["-o", "report.html", "--runs", "500", "--quiet"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let path = dir.path().join("report.html");
+    let html = std::fs::read_to_string(&path).unwrap();
+    // Well-formed (XHTML), no scripts, nothing fetched from elsewhere.
+    let doc = roxmltree::Document::parse(html.trim_start_matches("<!DOCTYPE html>\n"))
+        .expect("well-formed XHTML");
+    assert!(
+        doc.descendants()
+            .all(|n| !n.has_tag_name("script") && n.attribute("src").is_none())
+    );
+    // The only addresses are XML namespace names, which nothing fetches.
+    assert_eq!(
+        html.matches("http").count(),
+        html.matches("xmlns=\"http").count()
+    );
+    assert!(!html.contains("<link"));
+    let svgs = doc.descendants().filter(|n| n.has_tag_name("svg")).count();
+    assert!(svgs >= 2 * (6 + 14), "{svgs} charts");
+    for needle in [
+        "Assumptions",
+        "Results",
+        "Comparison",
+        "russia_rebound",
+        "autonomy",
+    ] {
+        assert!(html.contains(needle), "missing {needle}");
+    }
+
+    // In CI, .ci/run installs Chromium and names it in STEPPE_CHROMIUM: the page must render to
+    // a screenshot that is not blank, with no console errors.
+    let Some(chromium) = std::env::var_os("STEPPE_CHROMIUM") else {
+        eprintln!("STEPPE_CHROMIUM not set: the browser check runs in CI (.ci/run)");
+        return;
+    };
+    let shot = dir.path().join("shot.png");
+    let browser = std::process::Command::new(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--enable-logging=stderr",
+            "--window-size=1000,1400",
+        ])
+        .arg(format!(
+            "--user-data-dir={}",
+            dir.path().join("profile").display()
+        ))
+        .arg(format!("--screenshot={}", shot.display()))
+        .arg(format!("file://{}", path.display()))
+        .output()
+        .unwrap();
+    let log = String::from_utf8_lossy(&browser.stderr);
+    assert!(
+        !log.lines()
+            .any(|l| l.contains(":CONSOLE(") && l.contains("ERROR")),
+        "console errors:\n{log}"
+    );
+    let png = std::fs::read(&shot).expect("a screenshot");
+    // A blank 1000×1400 page compresses to a few kilobytes; tables and charts do not.
+    assert!(
+        png.len() > 50_000,
+        "the screenshot looks blank ({} bytes)",
+        png.len()
+    );
+}
