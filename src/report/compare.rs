@@ -17,12 +17,15 @@ pub fn table(comparison: &Comparison) -> String {
         names[1..].join(", "),
         comparison.reference
     );
-    let _ = writeln!(
-        out,
-        "{} paired runs, seed {}: run i of every scenario shares its random numbers",
-        crate::report::table::thousands(comparison.runs),
-        comparison.seed
-    );
+    out.push_str(&crate::report::table::wrap(
+        &format!(
+            "{} paired runs, seed {}: run i of every scenario shares its random numbers",
+            crate::report::table::thousands(comparison.runs),
+            comparison.seed
+        ),
+        "",
+        80,
+    ));
     let _ = writeln!(
         out,
         "Δ = scenario − reference, mean of run-by-run differences [95 % interval]"

@@ -9,13 +9,13 @@ use crate::scenario::{DriverKind, Event, MetricKind, Scenario, Value};
 /// The full explanation; with `parent`, it opens with what the scenario changes.
 pub fn render(scenario: &Scenario, parent: Option<&Scenario>) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "{}", scenario.heading());
+    out.push_str(&wrap(&scenario.heading(), "", 80));
     if !scenario.description.is_empty() {
         out.push_str(&wrap(&scenario.description, "", 80));
     }
     let _ = writeln!(
         out,
-        "{} → {} by {}; {} runs, seed {} (--runs and --seed override them)",
+        "{} → {} by {}; {} runs, seed {} (--runs, --seed override)",
         scenario.start,
         scenario.end,
         scenario.step.name(),
@@ -25,11 +25,14 @@ pub fn render(scenario: &Scenario, parent: Option<&Scenario>) -> String {
     if let Some(parent) = parent {
         let _ = writeln!(out);
         let from = scenario.extends.as_deref().unwrap_or(&parent.name);
-        let _ = writeln!(
-            out,
-            "What {} changes relative to {} ({from})",
-            scenario.name, parent.name
-        );
+        out.push_str(&wrap(
+            &format!(
+                "What {} changes relative to {} ({from})",
+                scenario.name, parent.name
+            ),
+            "",
+            80,
+        ));
         let changes = changes(parent, scenario);
         if changes.is_empty() {
             let _ = writeln!(out, "  nothing: it makes the same assumptions");

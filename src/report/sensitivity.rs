@@ -8,28 +8,27 @@ use crate::sensitivity::{Indices, Tornado};
 pub fn table(tornado: Option<&Tornado>, sobol: &[Indices]) -> String {
     let mut out = String::new();
     if let Some(t) = tornado {
-        let _ = writeln!(
-            out,
-            "Tornado: {} — each parameter at its 10th and 90th percentile, the others at",
-            t.output
-        );
-        let _ = writeln!(
-            out,
-            "their medians ({} runs per bar end, the same runs for every bar)",
-            crate::report::table::thousands(t.runs)
-        );
+        out.push_str(&crate::report::table::wrap(
+            &format!(
+                "Tornado: {} — each parameter at its 10th and 90th percentile, the others at their medians ({} runs per bar end, the same runs for every bar)",
+                t.output,
+                crate::report::table::thousands(t.runs)
+            ),
+            "",
+            80,
+        ));
         let _ = writeln!(out, "  with every parameter at its median: {}", num(t.base));
         let _ = writeln!(out);
         let largest = t.bars.first().map_or(0.0, |b| b.swing);
         for bar in &t.bars {
             let width = if largest > 0.0 {
-                (bar.swing / largest * 20.0).round() as usize
+                (bar.swing / largest * 14.0).round() as usize
             } else {
                 0
             };
             let _ = writeln!(
                 out,
-                "  {:<22} {:>9} → {:<9} {:<20} {}",
+                "  {:<22} {:>9} → {:<9} {:<14} {}",
                 fit(&bar.param, 22),
                 num(bar.at_low),
                 num(bar.at_high),
@@ -69,11 +68,19 @@ pub fn table(tornado: Option<&Tornado>, sobol: &[Indices]) -> String {
             let _ = writeln!(out, "  {:<22}{first:>24}{total:>24}", fit(&i.input, 22));
         }
         let sum: f64 = r.inputs.iter().map(|i| i.first).sum();
-        let _ = writeln!(
-            out,
-            "  first-order indices sum to {}: the rest of the variance comes from interactions",
-            idx(sum)
-        );
+        let note = if sum <= 1.0 {
+            format!(
+                "first-order indices sum to {}: the other {} of the variance comes from interactions",
+                idx(sum),
+                idx(1.0 - sum)
+            )
+        } else {
+            format!(
+                "first-order indices sum to {} (above 1 only through the sampling noise of their estimates)",
+                idx(sum)
+            )
+        };
+        out.push_str(&crate::report::table::wrap(&note, "  ", 80));
     } else if sobol.len() > 1 {
         let _ = writeln!(
             out,

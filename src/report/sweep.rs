@@ -9,12 +9,15 @@ pub fn table(sweep: &Sweep) -> String {
     let mut out = String::new();
     let names: Vec<&str> = sweep.vary.iter().map(|v| v.name.as_str()).collect();
     let _ = writeln!(out, "{}: sweep of {}", sweep.scenario, names.join(" × "));
-    let _ = writeln!(
-        out,
-        "{} runs per point, seed {}; every point shares the random numbers of the others",
-        crate::report::table::thousands(sweep.runs),
-        sweep.seed
-    );
+    out.push_str(&crate::report::table::wrap(
+        &format!(
+            "{} runs per point, seed {}; every point shares the random numbers of the others",
+            crate::report::table::thousands(sweep.runs),
+            sweep.seed
+        ),
+        "",
+        80,
+    ));
     if !sweep.overrides.is_empty() {
         out.push_str(&crate::report::table::wrap(
             &format!("with --set {}", sweep.overrides.join(", ")),

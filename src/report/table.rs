@@ -9,7 +9,7 @@ use crate::summary::{MetricResult, Summary};
 
 pub fn render(scenario: &Scenario, summary: &Summary) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "{}", scenario.heading());
+    out.push_str(&wrap(&scenario.heading(), "", WIDTH));
     let _ = writeln!(
         out,
         "{} runs, seed {}, {}–{} by {}",

@@ -110,7 +110,7 @@ fn explain_says_what_an_extending_scenario_changes_and_assumes() {
     );
     let text = String::from_utf8(out.stdout).unwrap();
     let expected = "rebound — Russia rebounds
-2022 → 2030 by year; 10,000 runs, seed 0 (--runs and --seed override them)
+2022 → 2030 by year; 10,000 runs, seed 0 (--runs, --seed override)
 
 What rebound changes relative to base (base.toml)
   - parameter decline: now normal(0.01, 0.02); was normal(-0.04, 0.02)

@@ -412,3 +412,83 @@ fn a_simulation_over_the_memory_budget_is_refused_with_the_flag_that_raises_it()
         "{stderr}"
     );
 }
+
+#[test]
+fn every_command_reads_well_at_80_columns() {
+    let b = baseline();
+    let rebound = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("scenarios/russia_rebound.toml")
+        .display()
+        .to_string();
+    let commands: [&[&str]; 7] = [
+        &["compare", &b, &rebound, "--runs", "300"],
+        &[
+            "sweep",
+            &b,
+            "--vary",
+            "russia_trend=-0.06..0:3",
+            "--runs",
+            "200",
+        ],
+        &[
+            "sweep",
+            &b,
+            "--vary",
+            "russia_trend=-0.06..0:3",
+            "--vary",
+            "china_pull=0..0.08:5",
+            "--runs",
+            "100",
+        ],
+        &[
+            "sensitivity",
+            &b,
+            "--metric",
+            "russia_kz_2035",
+            "--samples",
+            "32",
+            "--bootstrap",
+            "10",
+            "--runs",
+            "50",
+        ],
+        &[
+            "sensitivity",
+            &b,
+            "--metric",
+            "kazakhstan:russia",
+            "--over-time",
+            "--method",
+            "sobol",
+            "--samples",
+            "16",
+            "--bootstrap",
+            "10",
+        ],
+        &[
+            "discover",
+            &b,
+            "--where",
+            "share(\"kazakhstan\", \"russia\") > 0.3",
+            "--runs",
+            "500",
+        ],
+        &["explain", &rebound],
+    ];
+    for args in commands {
+        let mut all = args.to_vec();
+        all.push("--quiet");
+        if args[0] == "explain" {
+            all.pop();
+        }
+        let out = steppe(&all);
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        for line in stdout(&out).lines() {
+            assert!(
+                line.chars().count() <= 80,
+                "{}: wider than 80 columns: {line:?}",
+                args[0]
+            );
+        }
+    }
+}
