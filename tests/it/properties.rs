@@ -163,3 +163,49 @@ proptest! {
         }
     }
 }
+
+/// Numerical extremes within the documented limits give finite results: huge drifts and
+/// volatilities (±50 a year), hazard 1, long monthly horizons, a single run.
+#[test]
+fn extremes_within_the_limits_give_finite_results() {
+    let text = |header: &str| {
+        crate::common::one_cell(
+            header,
+            "[[dynamics]]\nactors = [\"a\"]\ndrift = 50\nvolatility = 50\nfloor = 0.01\n\
+             [[dynamics]]\nactors = [\"autonomy\"]\ndrift = -50\nvolatility = 50\n\
+             [events.e]\nhazard = 1\n[[events.e.effects]]\nactors = [\"a\"]\njump = -50\ndrift = -50\n\
+             [events.r]\nhazard = 0.999999\nrepeat = true\n[[events.r.effects]]\nactors = [\"a\"]\njump = 50\n\
+             [metrics.end]\nkind = \"at\"\nexpr = 'share(\"t\", \"a\")'\n[metrics.low]\nkind = \"min\"\nexpr = 'share(\"t\", \"a\")'\n",
+        )
+    };
+    for (header, runs) in [
+        ("start = 2000\nend = 2200\nstep = \"month\"", 40),
+        ("start = 2000\nend = 2010", 1),
+    ] {
+        let scenario = steppe::scenario::load("x.toml", &text(header)).expect("valid");
+        let outcome = simulate(
+            &scenario,
+            &RunConfig {
+                runs,
+                seed: 1,
+                ..RunConfig::from_scenario(&scenario)
+            },
+        );
+        for values in &outcome.metrics {
+            assert!(
+                values
+                    .iter()
+                    .all(|v| v.is_finite() && (0.0..=1.0).contains(v)),
+                "{values:?}"
+            );
+        }
+        let summary = steppe::summary::summarize(&scenario, "x.toml", &outcome);
+        for series in &summary.series {
+            for p in &series.points {
+                for v in [p.mean, p.p05, p.p50, p.p95] {
+                    assert!(v.is_finite(), "{} {}: {v}", series.target, series.actor);
+                }
+            }
+        }
+    }
+}
