@@ -121,7 +121,18 @@ pub fn write_dir<N: AsRef<str>>(
     track(&temporary);
     let result = (|| {
         fs::create_dir(&temporary).map_err(|e| failure("create", &temporary, &e))?;
-        for (file, contents) in files {
+        // Test hook: STEPPE_FAIL_AFTER_FILES=k makes the write fail after k files, so tests can
+        // check that a failure half-way leaves earlier results as they were.
+        let fail_after: Option<usize> = std::env::var("STEPPE_FAIL_AFTER_FILES")
+            .ok()
+            .and_then(|v| v.parse().ok());
+        for (written, (file, contents)) in files.iter().enumerate() {
+            if fail_after == Some(written) {
+                return Err(CliError::Failure(format!(
+                    "cannot write {}: simulated failure (STEPPE_FAIL_AFTER_FILES)",
+                    dir.display()
+                )));
+            }
             let path = temporary.join(file.as_ref());
             if let Some(folder) = path.parent() {
                 fs::create_dir_all(folder).map_err(|e| failure("create", folder, &e))?;

@@ -492,3 +492,50 @@ fn every_command_reads_well_at_80_columns() {
         }
     }
 }
+
+#[test]
+fn a_failure_half_way_through_writing_leaves_the_previous_results_intact() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = steppe(&[
+        "run",
+        &baseline(),
+        "--runs",
+        "200",
+        "--out",
+        &dir.path().join("r").display().to_string(),
+        "--quiet",
+    ]);
+    assert!(first.status.success());
+    let before = std::fs::read(dir.path().join("r/runs.csv")).unwrap();
+    let failed = Command::new(env!("CARGO_BIN_EXE_steppe"))
+        .args([
+            "run",
+            &baseline(),
+            "--runs",
+            "300",
+            "--out",
+            "r",
+            "--force",
+            "--quiet",
+        ])
+        .current_dir(dir.path())
+        .env("STEPPE_FAIL_AFTER_FILES", "2")
+        .output()
+        .unwrap();
+    assert_eq!(
+        failed.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&failed.stderr)
+    );
+    assert_eq!(
+        std::fs::read(dir.path().join("r/runs.csv")).unwrap(),
+        before,
+        "the earlier results changed"
+    );
+    let entries: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(entries, ["r"], "temporary files left behind");
+}
