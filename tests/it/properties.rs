@@ -139,7 +139,13 @@ proptest! {
     fn shares_stay_in_unit_interval_and_sum_to_one(shape in shape()) {
         let text = scenario_text(&shape);
         let scenario = steppe::scenario::load("p.toml", &text).map_err(|e| TestCaseError::fail(e.to_string()))?;
-        let outcome = simulate(&scenario, &RunConfig { runs: 64, seed: 3, ..RunConfig::from_scenario(&scenario) });
+        let config = RunConfig { runs: 600, seed: 3, ..RunConfig::from_scenario(&scenario) };
+        let outcome = simulate(&scenario, &config);
+        // The same numbers, bit for bit, on one thread (the default pool has two or more).
+        let single = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap().install(|| simulate(&scenario, &config));
+        prop_assert!(single.series == outcome.series, "series differ across thread counts");
+        let bits = |o: &steppe::engine::Outcome| o.metrics.iter().flatten().map(|v| v.to_bits()).collect::<Vec<_>>();
+        prop_assert_eq!(bits(&single), bits(&outcome));
         for (metric, values) in scenario.metrics.iter().zip(&outcome.metrics) {
             for &v in values {
                 prop_assert!(v.is_finite(), "{} gave {}", metric.name, v);
