@@ -174,15 +174,10 @@ fn compare_command(args: CompareArgs) -> Result<(), CliError> {
         SortOrder::File => crate::compare::Order::File,
     };
     let comparison = crate::compare::compare(&runs, &years, order);
-    let json = || {
-        let mut text =
-            serde_json::to_string_pretty(&comparison).expect("a comparison always serialises");
-        text.push('\n');
-        text
-    };
-    if let Some(dir) = &args.sim.out {
+    let json = || pretty_json(&comparison);
+    let files = |json: String| {
         let mut files = vec![
-            ("comparison.json".to_string(), json()),
+            ("comparison.json".to_string(), json),
             (
                 "comparison.csv".to_string(),
                 report::compare::csv(&comparison),
@@ -218,17 +213,11 @@ fn compare_command(args: CompareArgs) -> Result<(), CliError> {
                 ));
             }
         }
-        output::write_dir(dir, &files, args.sim.force)?;
-        if !args.sim.quiet {
-            eprintln!("wrote {}", dir.display());
-        }
-    }
-    let text = if args.sim.json {
-        json()
-    } else {
-        report::compare::table(&comparison)
+        files
     };
-    print_stdout(&text)
+    deliver(&args.sim, json, files, || {
+        report::compare::table(&comparison)
+    })
 }
 
 fn sweep_command(args: SweepArgs) -> Result<(), CliError> {
@@ -273,30 +262,18 @@ fn sweep_command(args: SweepArgs) -> Result<(), CliError> {
         overrides: args.sim.set.clone(),
         points,
     };
-    let json = || {
-        let mut text = serde_json::to_string_pretty(&sweep).expect("a sweep always serialises");
-        text.push('\n');
-        text
+    let files = |json: String| {
+        vec![
+            ("sweep.json".to_string(), json),
+            ("sweep.csv".to_string(), report::sweep::csv(&sweep)),
+        ]
     };
-    if let Some(dir) = &args.sim.out {
-        output::write_dir(
-            dir,
-            &[
-                ("sweep.json", json()),
-                ("sweep.csv", report::sweep::csv(&sweep)),
-            ],
-            args.sim.force,
-        )?;
-        if !args.sim.quiet {
-            eprintln!("wrote {}", dir.display());
-        }
-    }
-    let text = if args.sim.json {
-        json()
-    } else {
-        report::sweep::table(&sweep)
-    };
-    print_stdout(&text)
+    deliver(
+        &args.sim,
+        || pretty_json(&sweep),
+        files,
+        || report::sweep::table(&sweep),
+    )
 }
 
 fn sensitivity_command(args: SensitivityArgs) -> Result<(), CliError> {
@@ -392,15 +369,9 @@ fn sensitivity_command(args: SensitivityArgs) -> Result<(), CliError> {
         "tornado": tornado,
         "sobol": sobol,
     });
-    let json = || {
-        let mut text = serde_json::to_string_pretty(&document)
-            .expect("a sensitivity result always serialises");
-        text.push('\n');
-        text
-    };
-    if let Some(dir) = &args.sim.out {
+    let files = |json: String| {
         let mut files = vec![
-            ("sensitivity.json".to_string(), json()),
+            ("sensitivity.json".to_string(), json),
             (
                 "sensitivity.csv".to_string(),
                 report::sensitivity::csv(tornado.as_ref(), &sobol),
@@ -421,14 +392,14 @@ fn sensitivity_command(args: SensitivityArgs) -> Result<(), CliError> {
                 report::charts::sobol_over_time(&sobol),
             ));
         }
-        output::write_dir(dir, &files, args.sim.force)?;
-    }
-    let text = if args.sim.json {
-        json()
-    } else {
-        report::sensitivity::table(tornado.as_ref(), &sobol)
+        files
     };
-    print_stdout(&text)
+    deliver(
+        &args.sim,
+        || pretty_json(&document),
+        files,
+        || report::sensitivity::table(tornado.as_ref(), &sobol),
+    )
 }
 
 fn discover_command(args: DiscoverArgs) -> Result<(), CliError> {
@@ -512,21 +483,13 @@ fn discover_command(args: DiscoverArgs) -> Result<(), CliError> {
             None => format!("{c} in {}", scenario.end),
         });
     let discovery = crate::discover::prim(&label, &params, &holds, args.peel, args.min_support);
-    let json = || {
-        let mut text =
-            serde_json::to_string_pretty(&discovery).expect("a discovery always serialises");
-        text.push('\n');
-        text
-    };
-    if let Some(dir) = &args.sim.out {
-        output::write_dir(dir, &[("discovery.json", json())], args.sim.force)?;
-    }
-    let text = if args.sim.json {
-        json()
-    } else {
-        report::discover::table(&discovery)
-    };
-    print_stdout(&text)
+    let files = |json: String| vec![("discovery.json".to_string(), json)];
+    deliver(
+        &args.sim,
+        || pretty_json(&discovery),
+        files,
+        || report::discover::table(&discovery),
+    )
 }
 
 fn report_command(args: ReportArgs) -> Result<(), CliError> {
@@ -767,22 +730,38 @@ fn run_command(args: RunArgs) -> Result<(), CliError> {
         }
         Some(target) => run_until_precise(&scenario, &file, config, target, &args.sim)?,
     };
-    if let Some(dir) = &args.sim.out {
-        output::write_dir(
-            dir,
-            &result_files(&scenario, &summary, &outcome),
-            args.sim.force,
-        )?;
-        if !args.sim.quiet {
+    deliver(
+        &args.sim,
+        || report::json::render(&summary),
+        |_| result_files(&scenario, &summary, &outcome),
+        || report::table::render(&scenario, &summary),
+    )
+}
+
+/// The end of every command that produces a result: its files into `--out` (made only then),
+/// then the JSON document or the table on stdout. `files` receives the JSON document, which
+/// most commands also write.
+fn deliver(
+    sim: &SimulationArgs,
+    json: impl Fn() -> String,
+    files: impl FnOnce(String) -> Vec<(String, String)>,
+    table: impl FnOnce() -> String,
+) -> Result<(), CliError> {
+    if let Some(dir) = &sim.out {
+        output::write_dir(dir, &files(json()), sim.force)?;
+        if !sim.quiet {
             eprintln!("wrote {}", dir.display());
         }
     }
-    let text = if args.sim.json {
-        report::json::render(&summary)
-    } else {
-        report::table::render(&scenario, &summary)
-    };
-    print_stdout(&text)
+    print_stdout(&if sim.json { json() } else { table() })
+}
+
+/// A result document as steppe prints and writes it: pretty JSON ending in a newline.
+fn pretty_json<T: serde::Serialize>(value: &T) -> String {
+    let mut text =
+        serde_json::to_string_pretty(value).expect("a result document always serialises");
+    text.push('\n');
+    text
 }
 
 /// The files of a run's result directory.

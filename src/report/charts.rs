@@ -55,39 +55,12 @@ pub fn fan(scenario: &Scenario, summary: &Summary, target: usize) -> String {
     axes(&mut svg, t0, t1, y_max, &x, &y);
     for (s, line) in series.iter().enumerate() {
         let c = colour(scenario, s);
-        type Edge = fn(&crate::summary::Point) -> f64;
         let bands: [(Edge, Edge, f64); 2] =
             [(|p| p.p05, |p| p.p95, 0.15), (|p| p.p25, |p| p.p75, 0.3)];
         for (low, high, opacity) in bands {
-            let mut d = String::new();
-            for (i, p) in line.points.iter().enumerate() {
-                let _ = write!(
-                    d,
-                    "{}{:.1},{:.1} ",
-                    if i == 0 { "M" } else { "L" },
-                    x(p.time),
-                    y(high(p))
-                );
-            }
-            for p in line.points.iter().rev() {
-                let _ = write!(d, "L{:.1},{:.1} ", x(p.time), y(low(p)));
-            }
-            let _ = writeln!(
-                svg,
-                r#"<path d="{}Z" fill="{c}" fill-opacity="{opacity}" stroke="none"/>"#,
-                d
-            );
+            band(&mut svg, line, &x, &y, (low, high), c, opacity);
         }
-        let points: Vec<String> = line
-            .points
-            .iter()
-            .map(|p| format!("{:.1},{:.1}", x(p.time), y(p.p50)))
-            .collect();
-        let _ = writeln!(
-            svg,
-            r#"<polyline points="{}" fill="none" stroke="{c}" stroke-width="2"/>"#,
-            points.join(" ")
-        );
+        median(&mut svg, line, &x, &y, c, "2");
     }
     // Legend, in the order of the scenario.
     for s in 0..n_slots {
@@ -218,16 +191,73 @@ fn histogram(values: &[f64]) -> Vec<(String, f64)> {
         .collect()
 }
 
+/// Reads one edge of a band (a quantile) off a point.
+type Edge = fn(&crate::summary::Point) -> f64;
+
+/// A band between two quantiles of a series over time, as one closed path.
+fn band(
+    svg: &mut String,
+    line: &crate::summary::Series,
+    x: &dyn Fn(f64) -> f64,
+    y: &dyn Fn(f64) -> f64,
+    (low, high): (Edge, Edge),
+    colour: &str,
+    opacity: f64,
+) {
+    let mut d = String::new();
+    for (i, p) in line.points.iter().enumerate() {
+        let _ = write!(
+            d,
+            "{}{:.1},{:.1} ",
+            if i == 0 { "M" } else { "L" },
+            x(p.time),
+            y(high(p))
+        );
+    }
+    for p in line.points.iter().rev() {
+        let _ = write!(d, "L{:.1},{:.1} ", x(p.time), y(low(p)));
+    }
+    let _ = writeln!(
+        svg,
+        r#"<path d="{d}Z" fill="{colour}" fill-opacity="{opacity}" stroke="none"/>"#
+    );
+}
+
+/// A series' median over time as a line.
+fn median(
+    svg: &mut String,
+    line: &crate::summary::Series,
+    x: &dyn Fn(f64) -> f64,
+    y: &dyn Fn(f64) -> f64,
+    colour: &str,
+    width: &str,
+) {
+    let points: Vec<String> = line
+        .points
+        .iter()
+        .map(|p| format!("{:.1},{:.1}", x(p.time), y(p.p50)))
+        .collect();
+    let _ = writeln!(
+        svg,
+        r#"<polyline points="{}" fill="none" stroke="{colour}" stroke-width="{width}"/>"#,
+        points.join(" ")
+    );
+}
+
 fn open(title: &str) -> String {
+    open_sized(title, WIDTH, HEIGHT)
+}
+
+fn open_sized(title: &str, width: f64, height: f64) -> String {
     let mut svg = String::new();
     let _ = writeln!(
         svg,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}" font-family="sans-serif" role="img">"#
+        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" font-family="sans-serif" role="img">"#
     );
     let _ = writeln!(svg, "<title>{}</title>", escape(title));
     let _ = writeln!(
         svg,
-        r#"<rect width="{WIDTH}" height="{HEIGHT}" fill="white"/>"#
+        r#"<rect width="{width}" height="{height}" fill="white"/>"#
     );
     let _ = writeln!(
         svg,
@@ -325,6 +355,7 @@ pub fn tornado(t: &crate::sensitivity::Tornado) -> String {
             "Tornado: {} (10th → 90th percentile of each parameter)",
             t.output
         ),
+        WIDTH,
         height,
     );
     for (i, b) in t.bars.iter().enumerate() {
@@ -377,6 +408,7 @@ pub fn sobol(r: &crate::sensitivity::Indices) -> String {
             "Sobol indices: {} (first-order, total; 95 % intervals)",
             r.output
         ),
+        WIDTH,
         height,
     );
     for v in [0.0, 0.25, 0.5, 0.75, 1.0] {
@@ -455,19 +487,6 @@ pub fn sobol(r: &crate::sensitivity::Indices) -> String {
     close(svg)
 }
 
-fn open_sized(title: &str, height: f64) -> String {
-    open(title)
-        .replace(
-            &format!(r#"viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}""#),
-            &format!(r#"viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}""#),
-        )
-        .replacen(
-            &format!(r#"<rect width="{WIDTH}" height="{HEIGHT}" fill="white"/>"#),
-            &format!(r#"<rect width="{WIDTH}" height="{height}" fill="white"/>"#),
-            1,
-        )
-}
-
 /// One compared quantity across scenarios: each scenario's median and 5–95 % range (numbers),
 /// or its probability (conditions, and "never" for first-year metrics), the reference first.
 pub fn compared(q: &crate::compare::Quantity) -> String {
@@ -503,7 +522,7 @@ pub fn compared(q: &crate::compare::Quantity) -> String {
         "probability" => "probability",
         _ => "median and 5–95 %",
     };
-    let mut svg = open_sized(&format!("{} — {what}", q.name), height);
+    let mut svg = open_sized(&format!("{} — {what}", q.name), WIDTH, height);
     for (i, d) in q.per_scenario.iter().enumerate() {
         let y = TOP + 10.0 + i as f64 * 30.0;
         let fill = PALETTE[i % PALETTE.len()];
@@ -648,19 +667,11 @@ pub fn overlay(scenario: &Scenario, summaries: &[&Summary], target: usize) -> St
     let (pw, ph) = (220.0, 170.0);
     let width = 30.0 + columns as f64 * pw;
     let height = 70.0 + rows as f64 * ph + 20.0 * summaries.len() as f64;
-    let mut svg = open(&format!(
-        "{label}: composite shares by scenario — median and 50 % band"
-    ));
-    svg = svg
-        .replace(
-            &format!(r#"viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}""#),
-            &format!(r#"viewBox="0 0 {width} {height}" width="{width}" height="{height}""#),
-        )
-        .replacen(
-            &format!(r#"<rect width="{WIDTH}" height="{HEIGHT}" fill="white"/>"#),
-            &format!(r#"<rect width="{width}" height="{height}" fill="white"/>"#),
-            1,
-        );
+    let mut svg = open_sized(
+        &format!("{label}: composite shares by scenario — median and 50 % band"),
+        width,
+        height,
+    );
     let (t0, t1) = (f64::from(scenario.start), f64::from(scenario.end));
     for s in 0..n_slots {
         let (px, py) = (
@@ -703,33 +714,8 @@ pub fn overlay(scenario: &Scenario, summaries: &[&Summary], target: usize) -> St
         for (k, sm) in summaries.iter().enumerate() {
             let c = PALETTE[k % PALETTE.len()];
             let line = &sm.series[target * n_slots + s];
-            let mut d = String::new();
-            for (i, p) in line.points.iter().enumerate() {
-                let _ = write!(
-                    d,
-                    "{}{:.1},{:.1} ",
-                    if i == 0 { "M" } else { "L" },
-                    x(p.time),
-                    y(p.p75)
-                );
-            }
-            for p in line.points.iter().rev() {
-                let _ = write!(d, "L{:.1},{:.1} ", x(p.time), y(p.p25));
-            }
-            let _ = writeln!(
-                svg,
-                r#"<path d="{d}Z" fill="{c}" fill-opacity="0.2" stroke="none"/>"#
-            );
-            let points: Vec<String> = line
-                .points
-                .iter()
-                .map(|p| format!("{:.1},{:.1}", x(p.time), y(p.p50)))
-                .collect();
-            let _ = writeln!(
-                svg,
-                r#"<polyline points="{}" fill="none" stroke="{c}" stroke-width="1.8"/>"#,
-                points.join(" ")
-            );
+            band(&mut svg, line, &x, &y, (|p| p.p25, |p| p.p75), c, 0.2);
+            median(&mut svg, line, &x, &y, c, "1.8");
         }
     }
     for (k, sm) in summaries.iter().enumerate() {
