@@ -116,6 +116,13 @@ pub fn tornado(
     runs: u64,
     seed: u64,
 ) -> Result<Tornado, String> {
+    let config = tornado_config(scenario, output, runs, seed);
+    tornado_from(scenario, output, runs, &simulate(scenario, &config))
+}
+
+/// The simulation a tornado needs: `runs` rows at the medians, then `runs` rows with each
+/// named parameter at its 10th and `runs` at its 90th percentile.
+pub fn tornado_config(scenario: &Scenario, output: &Output, runs: u64, seed: u64) -> RunConfig {
     let n_params = scenario.params.len();
     let named: Vec<usize> = (0..n_params)
         .filter(|&p| !scenario.params[p].inline)
@@ -139,8 +146,20 @@ pub fn tornado(
         block(Some((p, 0.1)));
         block(Some((p, 0.9)));
     }
-    let outcome = run_rows(scenario, output, seed, uniforms, stream_runs)?;
-    let values = output.values(scenario, &outcome)?;
+    rows_config(scenario, output, seed, uniforms, stream_runs)
+}
+
+/// The tornado from the outcome of [`tornado_config`]'s simulation.
+pub fn tornado_from(
+    scenario: &Scenario,
+    output: &Output,
+    runs: u64,
+    outcome: &Outcome,
+) -> Result<Tornado, String> {
+    let named: Vec<usize> = (0..scenario.params.len())
+        .filter(|&p| !scenario.params[p].inline)
+        .collect();
+    let values = output.values(scenario, outcome)?;
     let last = values.last().expect("at least one output");
     let n = runs as usize;
     let mean = |block: usize| last[block * n..(block + 1) * n].iter().sum::<f64>() / n as f64;
@@ -204,6 +223,24 @@ pub fn sobol(
     seed: u64,
     bootstrap: usize,
 ) -> Result<Vec<Indices>, String> {
+    let config = sobol_config(scenario, output, n, seed)?;
+    sobol_from(
+        scenario,
+        output,
+        n,
+        seed,
+        bootstrap,
+        &simulate(scenario, &config),
+    )
+}
+
+/// The simulation a Sobol analysis needs: `n·(k + 3)` designed rows.
+pub fn sobol_config(
+    scenario: &Scenario,
+    output: &Output,
+    n: usize,
+    seed: u64,
+) -> Result<RunConfig, String> {
     let k = scenario.params.len();
     if n < 2 {
         return Err("the Sobol analysis needs a base size of at least 2".into());
@@ -238,13 +275,24 @@ pub fn sobol(
             });
         }
     }
-    let rows = stream_runs.len() as u64;
-    let outcome = run_rows(scenario, output, seed, uniforms, stream_runs)?;
+    Ok(rows_config(scenario, output, seed, uniforms, stream_runs))
+}
+
+/// The Sobol indices from the outcome of [`sobol_config`]'s simulation.
+pub fn sobol_from(
+    scenario: &Scenario,
+    output: &Output,
+    n: usize,
+    seed: u64,
+    bootstrap: usize,
+    outcome: &Outcome,
+) -> Result<Vec<Indices>, String> {
+    let rows = outcome.runs;
     let labels = output.labels(scenario);
     let mut inputs: Vec<String> = scenario.params.iter().map(|p| p.name.clone()).collect();
     inputs.push(CHANCE.to_string());
     let mut results = Vec::new();
-    for (values, label) in output.values(scenario, &outcome)?.iter().zip(labels) {
+    for (values, label) in output.values(scenario, outcome)?.iter().zip(labels) {
         let block = |i: usize| &values[i * n..(i + 1) * n];
         let (fa, fb) = (block(0), block(1));
         let all: Vec<usize> = (0..n).collect();
@@ -329,14 +377,14 @@ fn interval(values: &mut [f64]) -> (f64, f64) {
     )
 }
 
-fn run_rows(
+fn rows_config(
     scenario: &Scenario,
     output: &Output,
     seed: u64,
     uniforms: Vec<f64>,
     stream_runs: Vec<u64>,
-) -> Result<Outcome, String> {
-    let config = RunConfig {
+) -> RunConfig {
+    RunConfig {
         runs: stream_runs.len() as u64,
         seed,
         tracked_points: output.tracked_points(),
@@ -345,6 +393,5 @@ fn run_rows(
             stream_runs,
         })),
         ..RunConfig::from_scenario(scenario)
-    };
-    Ok(simulate(scenario, &config))
+    }
 }

@@ -1,16 +1,23 @@
-//! Splitting a run set across machines and merging the parts back, exactly.
+//! Splitting a command's simulations across machines and merging the parts back, exactly.
 //!
-//! A shard `K/N` simulates runs `⌊K·R/N⌋ .. ⌊(K+1)·R/N⌋` of the `R` runs. Its partial result
-//! holds the mergeable series aggregates (integer histograms and sums), each run's metric
-//! values and parameter draws (as bits: exact, NaN included), and the scenario's sources, so
-//! a merge needs nothing else and reproduces the unsharded outcome bit for bit.
+//! A command (`run`, `compare`, `sweep`, `sensitivity`, `discover`) is a list of simulations
+//! followed by pure arithmetic on their outcomes. Shard `K/N` of a command runs share `K` of
+//! *every* one of its simulations — runs `⌊K·R/N⌋ .. ⌊(K+1)·R/N⌋` of a simulation of `R` runs
+//! (or of `R` designed rows) — and writes a [`Partial`]: the command and its arguments, every
+//! file it read (path and text), and per simulation the mergeable series aggregates (integer
+//! histograms and sums) and each run's metric values, parameter draws and tracked values as
+//! bits (exact, NaN included). [`merge`] checks that the partials belong together and cover
+//! every shard once, and rebuilds each simulation's outcome bit for bit; the command then
+//! finishes on those outcomes exactly as it would have after simulating them itself.
+
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
 use crate::design::Design;
-use crate::engine::{Outcome, SeriesAccumulator};
+use crate::engine::{Outcome, Rows, RunConfig, SeriesAccumulator, Shard};
 
-pub const SCHEMA: &str = "steppe.partial/1";
+pub const SCHEMA: &str = "steppe.partial/2";
 
 /// Parses `K/N` (0 ≤ K < N).
 pub fn parse(text: &str) -> Result<(u64, u64), String> {
@@ -33,113 +40,127 @@ pub fn range(k: u64, n: u64, total: u64) -> (u64, u64) {
     (first, end - first)
 }
 
+/// The configuration of shard `k` of `n` of a simulation: its range of runs, or of designed
+/// rows. Designs and correlations stay those of the whole run set.
+pub fn share(config: &RunConfig, k: u64, n: u64) -> RunConfig {
+    let (first, runs) = range(k, n, config.runs);
+    let mut part = config.clone();
+    part.runs = runs;
+    match &config.rows {
+        Some(rows) => {
+            let width = rows.uniforms.len() / rows.stream_runs.len().max(1);
+            let (a, b) = (first as usize, (first + runs) as usize);
+            part.rows = Some(Arc::new(Rows {
+                uniforms: rows.uniforms[a * width..b * width].to_vec(),
+                stream_runs: rows.stream_runs[a..b].to_vec(),
+            }));
+        }
+        None => {
+            part.shard = Some(Shard {
+                first,
+                total: config.runs,
+            })
+        }
+    }
+    part
+}
+
+/// What one shard of a command wrote.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Partial {
     pub schema: String,
-    /// Hash of every source text and override: partials of different scenarios never merge.
-    pub scenario_hash: String,
-    /// The scenario file as named on the command line, and every file read (it and its
-    /// parents), with their texts.
-    pub file: String,
+    /// The command (`run`, `compare`, …) and its arguments as given (paths as typed); a merge
+    /// finishes this command.
+    pub command: String,
+    pub arguments: serde_json::Value,
+    /// Every file the command read (the scenario files and their parents), with its text.
     pub sources: Vec<(String, String)>,
-    pub overrides: Vec<String>,
-    pub seed: u64,
-    pub total_runs: u64,
-    pub design: Design,
+    /// Hash of the command, its arguments and its sources: partials of different work never
+    /// merge.
+    pub hash: String,
     pub shard: u64,
     pub shards: u64,
+    /// One per simulation of the command, in the order the command runs them.
+    pub simulations: Vec<PartialOutcome>,
+}
+
+/// One shard's share of one simulation.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PartialOutcome {
+    pub seed: u64,
+    pub design: Design,
+    pub total_runs: u64,
     pub first_run: u64,
     pub runs: u64,
     pub series: SeriesAccumulator,
-    /// `metrics[m][run]` and `params[p][run]` as `f64::to_bits`.
+    /// `metrics[m][run]`, `params[p][run]`, `tracked[i][run]` as `f64::to_bits`.
     pub metrics: Vec<Vec<u64>>,
     pub params: Vec<Vec<u64>>,
+    pub tracked: Vec<Vec<u64>>,
 }
 
-/// The identity of a scenario as run: its sources and overrides.
-pub fn scenario_hash(sources: &[(String, String)], overrides: &[String]) -> String {
-    let mut text = String::new();
+impl PartialOutcome {
+    pub fn new(total_runs: u64, first_run: u64, outcome: &Outcome) -> PartialOutcome {
+        let bits = |v: &Vec<Vec<f64>>| {
+            v.iter()
+                .map(|c| c.iter().map(|x| x.to_bits()).collect())
+                .collect()
+        };
+        PartialOutcome {
+            seed: outcome.seed,
+            design: outcome.design,
+            total_runs,
+            first_run,
+            runs: outcome.runs,
+            series: outcome.series.clone(),
+            metrics: bits(&outcome.metrics),
+            params: bits(&outcome.params),
+            tracked: bits(&outcome.tracked),
+        }
+    }
+}
+
+/// The identity of a piece of work: the command, its arguments and every source it read.
+pub fn work_hash(
+    command: &str,
+    arguments: &serde_json::Value,
+    sources: &[(String, String)],
+) -> String {
+    let mut text = format!("{command}\0{arguments}\0");
     for (path, source) in sources {
         text.push_str(path);
         text.push('\0');
         text.push_str(source);
         text.push('\0');
     }
-    for o in overrides {
-        text.push_str(o);
-        text.push('\0');
-    }
     format!("{:016x}", crate::rng::ComponentKey::new(&text).value())
 }
 
-impl Partial {
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        file: &str,
-        sources: Vec<(String, String)>,
-        overrides: Vec<String>,
-        total_runs: u64,
-        shard: u64,
-        shards: u64,
-        first_run: u64,
-        outcome: &Outcome,
-    ) -> Partial {
-        let bits = |v: &Vec<Vec<f64>>| {
-            v.iter()
-                .map(|c| c.iter().map(|x| x.to_bits()).collect())
-                .collect()
-        };
-        Partial {
-            schema: SCHEMA.to_string(),
-            scenario_hash: scenario_hash(&sources, &overrides),
-            file: file.to_string(),
-            sources,
-            overrides,
-            seed: outcome.seed,
-            total_runs,
-            design: outcome.design,
-            shard,
-            shards,
-            first_run,
-            runs: outcome.runs,
-            series: outcome.series.clone(),
-            metrics: bits(&outcome.metrics),
-            params: bits(&outcome.params),
-        }
-    }
-}
-
-/// Merges partials into the outcome of the whole run set; refuses partials that do not belong
-/// together or do not cover every shard exactly once.
-pub fn merge(mut parts: Vec<Partial>) -> Result<(Partial, Outcome), String> {
+/// Merges partials into the outcomes of the command's whole simulations, in order; refuses
+/// partials that do not belong together or do not cover every shard exactly once. Returns the
+/// first partial (its command, arguments and sources) with the outcomes.
+pub fn merge(mut parts: Vec<Partial>) -> Result<(Partial, Vec<Outcome>), String> {
     let Some(first) = parts.first() else {
         return Err("no partial results to merge".into());
     };
     for p in &parts {
         if p.schema != SCHEMA {
             return Err(format!(
-                "shard {}: schema {} is not {SCHEMA}",
+                "shard {}: schema {} is not {SCHEMA} (partials are merged by the steppe version that wrote them)",
                 p.shard, p.schema
             ));
         }
-        let same = (&p.scenario_hash, p.seed, p.total_runs, p.shards, p.design)
-            == (
-                &first.scenario_hash,
-                first.seed,
-                first.total_runs,
-                first.shards,
-                first.design,
-            );
+        let same = (&p.hash, p.shards, p.simulations.len())
+            == (&first.hash, first.shards, first.simulations.len());
         if !same {
             return Err(format!(
-                "shard {} of {} does not belong with shard {} of {}: the scenario, seed, run count, design or number of shards differ",
-                p.shard, p.shards, first.shard, first.shards
+                "shard {} of {} ({}) does not belong with shard {} of {} ({}): the command, its arguments (runs, seed, design, --set, …), the scenario files or the number of shards differ",
+                p.shard, p.shards, p.command, first.shard, first.shards, first.command
             ));
         }
     }
     let shards = first.shards;
     parts.sort_by_key(|p| p.shard);
-    let first = &parts[0];
     let indices: Vec<u64> = parts.iter().map(|p| p.shard).collect();
     let expected: Vec<u64> = (0..shards).collect();
     if indices != expected {
@@ -154,58 +175,91 @@ pub fn merge(mut parts: Vec<Partial>) -> Result<(Partial, Outcome), String> {
             .filter(|k| !seen.insert(**k))
             .map(|k| k.to_string())
             .collect();
-        return Err(format!(
-            "the partials do not cover the {} shards exactly once (missing: {}; given twice: {})",
-            first.shards,
-            if missing.is_empty() {
-                "none".into()
+        let list = |v: Vec<String>| {
+            if v.is_empty() {
+                "none".to_string()
             } else {
-                missing.join(", ")
-            },
-            if twice.is_empty() {
-                "none".into()
-            } else {
-                twice.join(", ")
+                v.join(", ")
             }
+        };
+        return Err(format!(
+            "the partials do not cover the {shards} shards exactly once (missing: {}; given twice: {})",
+            list(missing),
+            list(twice)
         ));
     }
-    let mut series = parts[0].series.clone();
-    for p in &parts[1..] {
-        if (p.series.n_points, p.series.n_series, p.series.bins)
-            != (series.n_points, series.n_series, series.bins)
+    let n_simulations = parts[0].simulations.len();
+    let mut outcomes = Vec::with_capacity(n_simulations);
+    for s in 0..n_simulations {
+        let pieces: Vec<&PartialOutcome> = parts.iter().map(|p| &p.simulations[s]).collect();
+        outcomes.push(merge_simulation(s, &pieces)?);
+    }
+    let header = parts.swap_remove(0);
+    Ok((header, outcomes))
+}
+
+/// Joins the shards' pieces of one simulation (in shard order).
+fn merge_simulation(s: usize, pieces: &[&PartialOutcome]) -> Result<Outcome, String> {
+    let head = pieces[0];
+    let mut next = 0;
+    for p in pieces {
+        let shape = |p: &PartialOutcome| {
+            (
+                p.series.n_points,
+                p.series.n_series,
+                p.series.bins,
+                p.metrics.len(),
+                p.params.len(),
+                p.tracked.len(),
+            )
+        };
+        if (p.seed, p.design, p.total_runs) != (head.seed, head.design, head.total_runs)
+            || shape(p) != shape(head)
         {
-            return Err("the partials' series have different shapes".into());
+            return Err(format!(
+                "simulation {}: the shards' parts differ in seed, design, run count or shape",
+                s + 1
+            ));
         }
+        if p.first_run != next {
+            return Err(format!(
+                "simulation {}: a shard starts at run {} where run {next} was expected",
+                s + 1,
+                p.first_run
+            ));
+        }
+        next += p.runs;
+    }
+    if next != head.total_runs {
+        return Err(format!(
+            "simulation {}: the partials hold {next} runs, not the {} of the run set",
+            s + 1,
+            head.total_runs
+        ));
+    }
+    let mut series = head.series.clone();
+    for p in &pieces[1..] {
         series.merge(&p.series);
     }
-    let join = |pick: fn(&Partial) -> &Vec<Vec<u64>>| -> Vec<Vec<f64>> {
-        let width = pick(&parts[0]).len();
-        (0..width)
+    let join = |pick: fn(&PartialOutcome) -> &Vec<Vec<u64>>| -> Vec<Vec<f64>> {
+        (0..pick(head).len())
             .map(|i| {
-                parts
+                pieces
                     .iter()
                     .flat_map(|p| pick(p)[i].iter().map(|b| f64::from_bits(*b)))
                     .collect()
             })
             .collect()
     };
-    let outcome = Outcome {
-        runs: parts.iter().map(|p| p.runs).sum(),
-        seed: parts[0].seed,
-        design: parts[0].design,
+    Ok(Outcome {
+        runs: head.total_runs,
+        seed: head.seed,
+        design: head.design,
         series,
         metrics: join(|p| &p.metrics),
         params: join(|p| &p.params),
-        tracked: Vec::new(),
-    };
-    if outcome.runs != parts[0].total_runs {
-        return Err(format!(
-            "the partials hold {} runs, not the {} of the run set",
-            outcome.runs, parts[0].total_runs
-        ));
-    }
-    let header = parts.swap_remove(0);
-    Ok((header, outcome))
+        tracked: join(|p| &p.tracked),
+    })
 }
 
 #[cfg(test)]
@@ -223,6 +277,47 @@ mod tests {
             }
             assert_eq!(next, total);
         }
+    }
+
+    #[test]
+    fn a_share_of_designed_rows_is_their_slice() {
+        let rows = Rows {
+            uniforms: (0..20).map(f64::from).collect(),
+            stream_runs: (100..110).collect(),
+        };
+        let config = RunConfig {
+            runs: 10,
+            seed: 1,
+            bins: 10,
+            tracked_points: Vec::new(),
+            design: Design::MonteCarlo,
+            rows: Some(Arc::new(rows)),
+            shard: None,
+        };
+        let part = share(&config, 1, 3);
+        assert_eq!(part.runs, 3);
+        let rows = part.rows.as_ref().unwrap();
+        assert_eq!(rows.stream_runs, vec![103, 104, 105]);
+        assert_eq!(rows.uniforms, vec![6.0, 7.0, 8.0, 9.0, 10.0, 11.0]);
+        assert_eq!(part.shard, None);
+        let plain = share(
+            &RunConfig {
+                rows: None,
+                ..config
+            },
+            2,
+            3,
+        );
+        assert_eq!(
+            (plain.runs, plain.shard),
+            (
+                4,
+                Some(Shard {
+                    first: 6,
+                    total: 10
+                })
+            )
+        );
     }
 
     #[test]

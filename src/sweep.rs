@@ -13,7 +13,7 @@ use crate::summary::{MetricResult, Summary};
 pub const SCHEMA: &str = "steppe.sweep/1";
 
 /// One varied assumption: a key path and its values.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Vary {
     /// The key path as given (`russia_trend` is short for `params.russia_trend`).
     pub name: String,

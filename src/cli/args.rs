@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
+use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -78,7 +79,8 @@ the assumption, not by noise. See docs/tweaking.md."
         after_help = "Example:\n  steppe report scenarios/baseline.toml scenarios/russia_rebound.toml -o report.html"
     )]
     Report(ReportArgs),
-    /// Combine the partial results of `run --shard K/N` into the result of the whole run set.
+    /// Combine the partial results of `--shard K/N` (run, compare, sweep, sensitivity, discover)
+    /// into the result of the whole work.
     Merge(MergeArgs),
     /// Check scenario files without running them; print every problem found.
     Validate(ValidateArgs),
@@ -114,7 +116,7 @@ pub struct InitArgs {
     pub force: bool,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Serialize, Deserialize, Args)]
 #[command(after_help = "Examples:\n  \
 steppe run scenarios/baseline.toml\n  \
 steppe run scenarios/baseline.toml --runs 100000 --seed 7\n  \
@@ -123,10 +125,6 @@ steppe run scenarios/baseline.toml --out results/baseline")]
 pub struct RunArgs {
     /// The scenario file (TOML).
     pub file: PathBuf,
-    /// Simulate only shard K of N (0 ≤ K < N) and write a partial result into --out DIR;
-    /// `steppe merge` combines the N partials into exactly the unsharded result.
-    #[arg(long, value_name = "K/N", value_parser = crate::shard::parse, requires = "out", conflicts_with = "precision")]
-    pub shard: Option<(u64, u64)>,
     #[command(flatten)]
     pub sim: SimulationArgs,
 }
@@ -138,10 +136,10 @@ for k in 0 1 2 3; do steppe run scenarios/baseline.toml --runs 1000000 --shard $
 steppe merge part0 part1 part2 part3 --out result\nSee docs/cluster.md for SLURM and Kubernetes job files."
 )]
 pub struct MergeArgs {
-    /// Directories written by `steppe run --shard K/N --out DIR`, in any order.
+    /// Directories written by `steppe COMMAND ... --shard K/N --out DIR`, in any order.
     #[arg(required = true)]
     pub dirs: Vec<PathBuf>,
-    /// Write the merged result into DIR (the same files as `run --out`).
+    /// Write the merged result into DIR (the same files as the command's own --out).
     #[arg(long, value_name = "DIR", required = true)]
     pub out: PathBuf,
     /// Replace DIR if it holds an earlier result.
@@ -155,8 +153,11 @@ pub struct MergeArgs {
     pub quiet: bool,
 }
 
+/// The default of `--max-memory`, in GiB.
+pub const DEFAULT_MAX_MEMORY: f64 = 8.0;
+
 /// Flags shared by every command that simulates.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Serialize, Deserialize, Args)]
 pub struct SimulationArgs {
     /// Number of simulated futures [default: the file's `runs`].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1_000_000_000))]
@@ -195,14 +196,19 @@ pub struct SimulationArgs {
     #[arg(long, value_name = "N", default_value = "1000000", requires = "precision", value_parser = clap::value_parser!(u64).range(1..=1_000_000_000))]
     pub max_runs: u64,
     /// Refuse to simulate if the estimated memory exceeds this many GiB.
-    #[arg(long, value_name = "GIB", default_value = "8")]
+    #[arg(long, value_name = "GIB", default_value_t = DEFAULT_MAX_MEMORY)]
     pub max_memory: f64,
     /// Print nothing on stderr (no progress, no timing).
     #[arg(long, short)]
     pub quiet: bool,
+    /// Simulate only shard K of N (0 ≤ K < N) of every simulation the command needs and write
+    /// a partial result into --out DIR; `steppe merge` combines the N partials into exactly the
+    /// unsharded result (run, compare, sweep, sensitivity, discover). See docs/cluster.md.
+    #[arg(long, value_name = "K/N", value_parser = crate::shard::parse, requires = "out", conflicts_with = "precision")]
+    pub shard: Option<(u64, u64)>,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Serialize, Deserialize, Args)]
 #[command(after_help = "Examples:\n  \
 steppe compare scenarios/baseline.toml scenarios/russia_rebound.toml\n  \
 steppe compare scenarios/baseline.toml scenarios/*.toml --years 2030,2035 --sort file\n  \
@@ -222,7 +228,7 @@ pub struct CompareArgs {
     pub sim: SimulationArgs,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Serialize, Deserialize, Args)]
 #[command(after_help = "Examples:\n  \
 steppe sweep scenarios/baseline.toml --vary russia_trend=-0.08..0:5\n  \
 steppe sweep scenarios/baseline.toml --vary events.coercion.hazard=0.02,0.05,0.1,0.2\n  \
@@ -238,7 +244,7 @@ pub struct SweepArgs {
     pub sim: SimulationArgs,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Serialize, Deserialize, Args)]
 #[command(after_help = "Examples:\n  \
 steppe sensitivity scenarios/baseline.toml --metric russia_kz_2035\n  \
 steppe sensitivity scenarios/baseline.toml --metric china_overtakes_russia_kz --method tornado\n  \
@@ -265,14 +271,14 @@ pub struct SensitivityArgs {
     pub sim: SimulationArgs,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 pub enum Method {
     Tornado,
     Sobol,
     Both,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Serialize, Deserialize, Args)]
 #[command(after_help = "Examples:\n  \
 steppe discover scenarios/baseline.toml --where 'share(\"kazakhstan\", \"russia\") > 0.3' --year 2030\n  \
 steppe discover scenarios/baseline.toml --metric china_overtakes_russia_kz")]
@@ -298,7 +304,7 @@ pub struct DiscoverArgs {
     pub sim: SimulationArgs,
 }
 
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, clap::ValueEnum)]
 pub enum SortOrder {
     Largest,
     File,

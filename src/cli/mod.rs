@@ -2,6 +2,7 @@
 //! steppe happens here; `main` only calls [`main`] and exits with its code.
 
 mod args;
+mod context;
 mod error;
 mod output;
 
@@ -21,6 +22,7 @@ use args::{
     Command, CompareArgs, DiscoverArgs, ExplainArgs, InitArgs, MergeArgs, Method, ReportArgs,
     RunArgs, SensitivityArgs, SimulationArgs, SortOrder, SweepArgs, ValidateArgs,
 };
+use context::Context;
 pub use error::CliError;
 
 /// Largest scenario file read, in bytes: more is surely not a hand-written scenario.
@@ -53,13 +55,13 @@ pub fn main() -> ExitCode {
 
 pub fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
-        Command::Run(args) => run_command(args),
-        Command::Compare(args) => compare_command(args),
+        Command::Run(args) => run_command(&Context::for_command(&args), args),
+        Command::Compare(args) => compare_command(&Context::for_command(&args), args),
         Command::Merge(args) => merge_command(args),
         Command::Report(args) => report_command(args),
-        Command::Sweep(args) => sweep_command(args),
-        Command::Sensitivity(args) => sensitivity_command(args),
-        Command::Discover(args) => discover_command(args),
+        Command::Sweep(args) => sweep_command(&Context::for_command(&args), args),
+        Command::Sensitivity(args) => sensitivity_command(&Context::for_command(&args), args),
+        Command::Discover(args) => discover_command(&Context::for_command(&args), args),
         Command::Validate(args) => validate_command(args),
         Command::Explain(args) => explain_command(args),
         Command::Init(args) => init_command(args),
@@ -67,12 +69,12 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
     }
 }
 
-fn compare_command(args: CompareArgs) -> Result<(), CliError> {
+fn compare_command(ctx: &Context, args: CompareArgs) -> Result<(), CliError> {
     // Read every file first, so that a bad one is reported before any simulation.
     let mut scenarios = Vec::new();
     let mut invalid = Vec::new();
     for file in &args.files {
-        match load_scenario_with(file, &args.sim.set) {
+        match load_scenario_in(ctx, file, &args.sim.set, &[]) {
             Ok(s) => scenarios.push(s),
             Err(CliError::Invalid(mut d)) => invalid.append(&mut d),
             Err(other) => return Err(other),
@@ -136,23 +138,28 @@ fn compare_command(args: CompareArgs) -> Result<(), CliError> {
     for scenario in &scenarios {
         total += engine::memory_estimate(
             scenario,
-            &config,
+            &ctx.local(&config),
             args.sim
                 .threads
                 .map_or_else(rayon::current_num_threads, |t| t as usize),
         )
         .total();
     }
-    if total > (args.sim.max_memory * f64::from(1u32 << 30)) as u64 {
+    // (A merge holds them already: the partials carried them.)
+    if total > (args.sim.max_memory * f64::from(1u32 << 30)) as u64 && !ctx.is_merge() {
         return Err(CliError::Usage(format!(
             "comparing these scenarios would need about {:.1} GiB of memory, more than the limit of {} GiB (--max-memory raises it): lower --runs or compare fewer at once",
             total as f64 / f64::from(1u32 << 30),
             args.sim.max_memory
         )));
     }
+    let jobs: Vec<(&Scenario, RunConfig)> = scenarios.iter().map(|s| (s, config.clone())).collect();
     let mut outcomes = Vec::new();
-    for scenario in &scenarios {
-        outcomes.push(simulate(scenario, &config, &args.sim)?);
+    if !ctx.simulate_all(&args.sim, &jobs, |_, outcome| {
+        outcomes.push(outcome);
+        Ok(())
+    })? {
+        return Ok(());
     }
     let tracked: Vec<Option<usize>> = (0..years.len()).map(Some).collect();
     let runs: Vec<crate::compare::Run> = scenarios
@@ -220,7 +227,7 @@ fn compare_command(args: CompareArgs) -> Result<(), CliError> {
     })
 }
 
-fn sweep_command(args: SweepArgs) -> Result<(), CliError> {
+fn sweep_command(ctx: &Context, args: SweepArgs) -> Result<(), CliError> {
     if args.vary.len() > 2 {
         return Err(CliError::Usage(
             "a sweep varies one or two assumptions; give --vary at most twice".into(),
@@ -237,20 +244,23 @@ fn sweep_command(args: SweepArgs) -> Result<(), CliError> {
                 .zip(values)
                 .map(|(v, x)| format!("{}={x}", v.key())),
         );
-        scenarios.push(load_scenario_with(&args.file, &overrides)?);
+        scenarios.push(load_scenario_in(ctx, &args.file, &overrides, &[])?);
     }
     let config = run_config(&scenarios[0], &args.sim);
-    check_memory(&scenarios[0], &config, &args.sim)?;
     check_out(&args.sim)?;
     let file = args.file.display().to_string();
     let mut points = Vec::new();
-    for (scenario, values) in scenarios.iter().zip(&grid) {
-        let outcome = simulate(scenario, &config, &args.sim)?;
-        let summary = summary::summarize(scenario, &file, &outcome);
+    // One point at a time: each outcome is summarised and dropped.
+    let jobs: Vec<(&Scenario, RunConfig)> = scenarios.iter().map(|s| (s, config.clone())).collect();
+    if !ctx.simulate_all(&args.sim, &jobs, |i, outcome| {
+        let summary = summary::summarize(&scenarios[i], &file, &outcome);
         points.push(crate::sweep::Point {
-            values: values.clone(),
+            values: grid[i].clone(),
             metrics: crate::sweep::headlines(&summary),
         });
+        Ok(())
+    })? {
+        return Ok(());
     }
     let sweep = crate::sweep::Sweep {
         schema: crate::sweep::SCHEMA,
@@ -276,9 +286,9 @@ fn sweep_command(args: SweepArgs) -> Result<(), CliError> {
     )
 }
 
-fn sensitivity_command(args: SensitivityArgs) -> Result<(), CliError> {
+fn sensitivity_command(ctx: &Context, args: SensitivityArgs) -> Result<(), CliError> {
     use crate::sensitivity::{self, Output};
-    let scenario = load_scenario_with(&args.file, &args.sim.set)?;
+    let scenario = load_scenario_in(ctx, &args.file, &args.sim.set, &[])?;
     check_out(&args.sim)?;
     let output = match args.metric.split_once(':') {
         None => {
@@ -332,32 +342,51 @@ fn sensitivity_command(args: SensitivityArgs) -> Result<(), CliError> {
         }
     };
     let seed = args.sim.seed.unwrap_or(scenario.seed);
-    let pool = thread_pool(args.sim.threads)?;
     let started = Instant::now();
+    // The simulations first (a tornado's rows, the Sobol design's rows), then the analysis.
+    let tornado_runs = args.sim.runs.unwrap_or(1000);
+    let samples = args.samples as usize;
+    let mut jobs = Vec::new();
+    if args.method != Method::Sobol {
+        jobs.push((
+            &scenario,
+            sensitivity::tornado_config(&scenario, &output, tornado_runs, seed),
+        ));
+    }
+    if args.method != Method::Tornado {
+        let config = sensitivity::sobol_config(&scenario, &output, samples, seed)
+            .map_err(CliError::Usage)?;
+        jobs.push((&scenario, config));
+    }
+    let mut outcomes = Vec::new();
+    if !ctx.simulate_all(&args.sim, &jobs, |_, outcome| {
+        outcomes.push(outcome);
+        Ok(())
+    })? {
+        return Ok(());
+    }
+    let mut outcomes = outcomes.into_iter();
     let tornado = if args.method != Method::Sobol {
-        let runs = args.sim.runs.unwrap_or(1000);
+        let outcome = outcomes.next().expect("the tornado's simulation");
         Some(
-            pool.install(|| sensitivity::tornado(&scenario, &output, runs, seed))
+            sensitivity::tornado_from(&scenario, &output, tornado_runs, &outcome)
                 .map_err(CliError::Usage)?,
         )
     } else {
         None
     };
     let sobol = if args.method != Method::Tornado {
-        pool.install(|| {
-            sensitivity::sobol(
-                &scenario,
-                &output,
-                args.samples as usize,
-                seed,
-                args.bootstrap as usize,
-            )
-        })
-        .map_err(CliError::Usage)?
+        let outcome = outcomes.next().expect("the Sobol design's simulation");
+        let bootstrap = args.bootstrap as usize;
+        thread_pool(args.sim.threads)?
+            .install(|| {
+                sensitivity::sobol_from(&scenario, &output, samples, seed, bootstrap, &outcome)
+            })
+            .map_err(CliError::Usage)?
     } else {
         Vec::new()
     };
-    if !args.sim.quiet {
+    if !args.sim.quiet && !ctx.is_merge() {
         eprintln!("analysed in {:.2} s", started.elapsed().as_secs_f64());
     }
     let document = serde_json::json!({
@@ -402,7 +431,7 @@ fn sensitivity_command(args: SensitivityArgs) -> Result<(), CliError> {
     )
 }
 
-fn discover_command(args: DiscoverArgs) -> Result<(), CliError> {
+fn discover_command(ctx: &Context, args: DiscoverArgs) -> Result<(), CliError> {
     let valid =
         (0.0 < args.peel && args.peel < 0.5) && (0.0 < args.min_support && args.min_support < 1.0);
     if !valid {
@@ -422,12 +451,12 @@ fn discover_command(args: DiscoverArgs) -> Result<(), CliError> {
                 toml::Value::String(condition.clone())
             );
             (
-                load_scenario_layers(&args.file, &args.sim.set, &[metric])?,
+                load_scenario_in(ctx, &args.file, &args.sim.set, &[metric])?,
                 WHERE.to_string(),
             )
         }
         (None, Some(metric)) => (
-            load_scenario_with(&args.file, &args.sim.set)?,
+            load_scenario_in(ctx, &args.file, &args.sim.set, &[])?,
             metric.clone(),
         ),
         (None, None) => {
@@ -451,8 +480,9 @@ fn discover_command(args: DiscoverArgs) -> Result<(), CliError> {
     }
     check_out(&args.sim)?;
     let config = run_config(&scenario, &args.sim);
-    check_memory(&scenario, &config, &args.sim)?;
-    let outcome = simulate(&scenario, &config, &args.sim)?;
+    let Some(outcome) = simulate_one(ctx, &scenario, config, &args.sim)? else {
+        return Ok(());
+    };
     let holds: Vec<bool> = outcome.metrics[m]
         .iter()
         .map(|v| {
@@ -493,6 +523,12 @@ fn discover_command(args: DiscoverArgs) -> Result<(), CliError> {
 }
 
 fn report_command(args: ReportArgs) -> Result<(), CliError> {
+    if args.sim.shard.is_some() {
+        return Err(CliError::Usage(
+            "report does not shard; shard `run` or `compare` and merge, or give fewer --runs"
+                .into(),
+        ));
+    }
     let mut scenarios = Vec::new();
     for file in &args.files {
         scenarios.push(load_scenario_with(file, &args.sim.set)?);
@@ -683,48 +719,16 @@ fn validate_command(args: ValidateArgs) -> Result<(), CliError> {
     }
 }
 
-fn run_command(args: RunArgs) -> Result<(), CliError> {
-    let (scenario, sources) = load_scenario_recorded(&args.file, &args.sim.set)?;
+fn run_command(ctx: &Context, args: RunArgs) -> Result<(), CliError> {
+    let scenario = load_scenario_in(ctx, &args.file, &args.sim.set, &[])?;
     let file = args.file.display().to_string();
-    let mut config = run_config(&scenario, &args.sim);
+    let config = run_config(&scenario, &args.sim);
     check_out(&args.sim)?;
-    if let Some((k, n)) = args.shard {
-        let total = config.runs;
-        let (first, runs) = crate::shard::range(k, n, total);
-        config.runs = runs;
-        config.shard = Some(engine::Shard { first, total });
-        check_memory(&scenario, &config, &args.sim)?;
-        let outcome = simulate(&scenario, &config, &args.sim)?;
-        let partial = crate::shard::Partial::new(
-            &file,
-            sources,
-            scenario.overrides.clone(),
-            total,
-            k,
-            n,
-            first,
-            &outcome,
-        );
-        let text = serde_json::to_string(&partial).expect("a partial always serialises");
-        let dir = args
-            .sim
-            .out
-            .as_deref()
-            .expect("clap requires --out with --shard");
-        output::write_dir(dir, &[("partial.json", text)], args.sim.force)?;
-        if !args.sim.quiet {
-            eprintln!(
-                "wrote shard {k} of {n} (runs {first}..{}) to {}",
-                first + runs,
-                dir.display()
-            );
-        }
-        return Ok(());
-    }
-    check_memory(&scenario, &config, &args.sim)?;
     let (outcome, summary) = match args.sim.precision {
         None => {
-            let outcome = simulate(&scenario, &config, &args.sim)?;
+            let Some(outcome) = simulate_one(ctx, &scenario, config, &args.sim)? else {
+                return Ok(());
+            };
             let summary = summary::summarize(&scenario, &file, &outcome);
             (outcome, summary)
         }
@@ -736,6 +740,21 @@ fn run_command(args: RunArgs) -> Result<(), CliError> {
         |_| result_files(&scenario, &summary, &outcome),
         || report::table::render(&scenario, &summary),
     )
+}
+
+/// A command's only simulation; `None` when this is a shard (its partial is written).
+fn simulate_one(
+    ctx: &Context,
+    scenario: &Scenario,
+    config: RunConfig,
+    sim: &SimulationArgs,
+) -> Result<Option<engine::Outcome>, CliError> {
+    let mut result = None;
+    ctx.simulate_all(sim, &[(scenario, config)], |_, outcome| {
+        result = Some(outcome);
+        Ok(())
+    })?;
+    Ok(result)
 }
 
 /// The end of every command that produces a result: its files into `--out` (made only then),
@@ -801,56 +820,65 @@ fn merge_command(args: MergeArgs) -> Result<(), CliError> {
         let path = dir.join("partial.json");
         let text = std::fs::read_to_string(&path).map_err(|e| {
             CliError::Usage(format!(
-                "cannot read {}: {e} (is it a directory written by run --shard?)",
+                "cannot read {}: {e} (is it a directory written with --shard K/N --out DIR?)",
                 path.display()
             ))
         })?;
         let part: crate::shard::Partial = serde_json::from_str(&text).map_err(|e| {
             CliError::Usage(format!(
-                "{} is not a partial result of steppe: {e}",
+                "{} is not a partial result of this version of steppe: {e}",
                 path.display()
             ))
         })?;
         parts.push(part);
     }
-    let (header, outcome) = crate::shard::merge(parts).map_err(CliError::Usage)?;
-    // The scenario as the shards ran it, from the sources they carried.
-    let (root_path, root_text) = header
-        .sources
-        .first()
-        .cloned()
-        .ok_or_else(|| CliError::Usage("the partials carry no scenario".into()))?;
-    let sources = header.sources.clone();
-    let mut read = |p: &str| {
-        sources
-            .iter()
-            .find(|(path, _)| path == p)
-            .map(|(_, t)| t.clone())
-            .ok_or_else(|| format!("{p} is not among the partials' sources"))
-    };
-    let scenario =
-        scenario::load_with_overrides(&root_path, &root_text, &mut read, &header.overrides)
-            .map_err(|d| CliError::Invalid(vec![d]))?;
-    let summary = summary::summarize(&scenario, &header.file, &outcome);
-    output::write_dir(
-        &args.out,
-        &result_files(&scenario, &summary, &outcome),
-        args.force,
-    )?;
+    let (header, outcomes) = crate::shard::merge(parts).map_err(CliError::Usage)?;
+    let runs: u64 = outcomes.iter().map(|o| o.runs).sum();
+    let n_simulations = outcomes.len();
+    let ctx = Context::merged(header.sources, outcomes);
+    // The command again, with its recorded arguments and this merge's output choices.
+    fn finish<A: context::Recorded>(
+        merge: &MergeArgs,
+        arguments: serde_json::Value,
+    ) -> Result<A, CliError> {
+        let mut args: A = serde_json::from_value(arguments).map_err(|e| {
+            CliError::Usage(format!(
+                "the partials' arguments of `{}` cannot be read: {e}",
+                A::NAME
+            ))
+        })?;
+        let sim = args.sim_mut();
+        sim.out = Some(merge.out.clone());
+        (sim.force, sim.json, sim.quiet) = (merge.force, merge.json, merge.quiet);
+        Ok(args)
+    }
+    let arguments = header.arguments;
+    match header.command.as_str() {
+        "run" => run_command(&ctx, finish(&args, arguments)?),
+        "compare" => compare_command(&ctx, finish(&args, arguments)?),
+        "sweep" => sweep_command(&ctx, finish(&args, arguments)?),
+        "sensitivity" => sensitivity_command(&ctx, finish(&args, arguments)?),
+        "discover" => discover_command(&ctx, finish(&args, arguments)?),
+        other => Err(CliError::Usage(format!(
+            "the partials are of `{other}`, which this version of steppe does not merge"
+        ))),
+    }?;
+    if !ctx.all_used() {
+        return Err(CliError::Usage(
+            "the partials hold more simulations than the command used".into(),
+        ));
+    }
     if !args.quiet {
         eprintln!(
-            "merged {} shards ({} runs) into {}",
+            "merged {} shards of `{}` ({} simulation{}, {} runs)",
             header.shards,
-            report::table::thousands(outcome.runs),
-            args.out.display()
+            header.command,
+            n_simulations,
+            if n_simulations == 1 { "" } else { "s" },
+            report::table::thousands(runs),
         );
     }
-    let text = if args.json {
-        report::json::render(&summary)
-    } else {
-        report::table::render(&scenario, &summary)
-    };
-    print_stdout(&text)
+    Ok(())
 }
 
 fn run_config(scenario: &Scenario, sim: &SimulationArgs) -> RunConfig {
@@ -1025,40 +1053,31 @@ pub fn load_scenario(path: &Path) -> Result<Scenario, CliError> {
 
 /// Reads and validates a scenario file with `--set` overrides applied.
 pub fn load_scenario_with(path: &Path, overrides: &[String]) -> Result<Scenario, CliError> {
-    load_scenario_layers(path, overrides, &[])
+    load_scenario_in(&Context::disk(), path, overrides, &[])
 }
 
-/// Reads a scenario and returns it with every file it read (path as shown, text), which a
-/// partial result carries so that a merge needs nothing else.
-fn load_scenario_recorded(
-    path: &Path,
-    overrides: &[String],
-) -> Result<(Scenario, Vec<(String, String)>), CliError> {
-    let text = String::from_utf8(
-        read_bounded(path)
-            .map_err(|e| CliError::Usage(format!("cannot read {}: {e}", path.display())))?,
-    )
-    .map_err(|_| CliError::Usage(format!("{} is not UTF-8 text", path.display())))?;
-    let shown = path.display().to_string();
-    let read_files = std::cell::RefCell::new(vec![(shown.clone(), text.clone())]);
-    let mut read = |parent: &str| {
-        let text = read_parent(Path::new(parent))?;
-        read_files
-            .borrow_mut()
-            .push((parent.to_string(), text.clone()));
-        Ok(text)
-    };
-    let scenario = scenario::load_with_overrides(&shown, &text, &mut read, overrides)
-        .map_err(|d| CliError::Invalid(vec![d]))?;
-    Ok((scenario, read_files.into_inner()))
-}
-
-/// Reads a scenario with overrides and extra metrics (TOML) added by a command.
-fn load_scenario_layers(
+/// Reads a scenario with overrides and extra metrics (TOML) added by a command, its files
+/// coming from the context (the disk, or a merge's partials).
+fn load_scenario_in(
+    ctx: &Context,
     path: &Path,
     overrides: &[String],
     extra_metrics: &[String],
 ) -> Result<Scenario, CliError> {
+    let text = ctx.read(path, read_scenario_file)?;
+    let mut read = |parent: &str| ctx.read_parent(parent, read_parent);
+    scenario::load_with_layers(
+        &path.display().to_string(),
+        &text,
+        &mut read,
+        overrides,
+        extra_metrics,
+    )
+    .map_err(|d| CliError::Invalid(vec![d]))
+}
+
+/// Reads a scenario file from the disk: a file, within the size limit, UTF-8.
+fn read_scenario_file(path: &Path) -> Result<String, CliError> {
     let metadata = std::fs::metadata(path)
         .map_err(|e| CliError::Usage(format!("cannot read {}: {e}", path.display())))?;
     if metadata.is_dir() {
@@ -1076,22 +1095,13 @@ fn load_scenario_layers(
     }
     let bytes = read_bounded(path)
         .map_err(|e| CliError::Usage(format!("cannot read {}: {e}", path.display())))?;
-    let text = String::from_utf8(bytes).map_err(|e| {
+    String::from_utf8(bytes).map_err(|e| {
         CliError::Usage(format!(
             "{} is not UTF-8 text (invalid byte at offset {})",
             path.display(),
             e.utf8_error().valid_up_to()
         ))
-    })?;
-    let mut read = |parent: &str| read_parent(Path::new(parent));
-    scenario::load_with_layers(
-        &path.display().to_string(),
-        &text,
-        &mut read,
-        overrides,
-        extra_metrics,
-    )
-    .map_err(|d| CliError::Invalid(vec![d]))
+    })
 }
 
 /// Reads a file named by `extends`, with the same limits as a scenario file.

@@ -80,3 +80,129 @@ fn merged_shards_equal_the_single_run_byte_for_byte() {
     assert!(String::from_utf8_lossy(&mixed.stderr).contains("does not belong with"));
     assert!(!dir.path().join("bad").exists());
 }
+
+/// Every command that simulates shards the same way: compare (three scenarios), sweep (a
+/// grid of points), sensitivity (tornado and Sobol design rows) and discover, each as three
+/// shard processes merged in a scrambled order, byte-identical to the unsharded command.
+#[test]
+fn every_command_merges_to_its_unsharded_result() {
+    let scenarios = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let file = |name: &str| scenarios.join(name).display().to_string();
+    let (baseline, rebound, china) = (
+        file("baseline.toml"),
+        file("russia_rebound.toml"),
+        file("china_ascendant.toml"),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let commands: Vec<(&str, Vec<&str>, &[&str])> = vec![
+        (
+            "compare",
+            vec!["compare", &baseline, &rebound, &china, "--runs", "600"],
+            &[
+                "comparison.json",
+                "comparison.csv",
+                "charts/overlay_region.svg",
+            ],
+        ),
+        (
+            "sweep",
+            vec![
+                "sweep",
+                &baseline,
+                "--vary",
+                "russia_trend=-0.06..0:3",
+                "--runs",
+                "300",
+                "--design",
+                "lhs",
+            ],
+            &["sweep.json", "sweep.csv"],
+        ),
+        (
+            "sensitivity",
+            vec![
+                "sensitivity",
+                &baseline,
+                "--metric",
+                "kazakhstan:china",
+                "--over-time",
+                "--samples",
+                "32",
+                "--bootstrap",
+                "20",
+                "--runs",
+                "60",
+            ],
+            &["sensitivity.json", "sensitivity.csv", "charts/tornado.svg"],
+        ),
+        (
+            "discover",
+            vec![
+                "discover",
+                &baseline,
+                "--where",
+                "share(\"kazakhstan\", \"china\") > 0.2",
+                "--runs",
+                "600",
+            ],
+            &["discovery.json"],
+        ),
+    ];
+    for (name, args, files) in commands {
+        let children: Vec<_> = (0..3)
+            .map(|k| {
+                Command::new(env!("CARGO_BIN_EXE_steppe"))
+                    .args(&args)
+                    .args(["--quiet", "--shard", &format!("{k}/3")])
+                    .args(["--out", &format!("{name}{k}")])
+                    .current_dir(dir.path())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        for mut child in children {
+            assert!(child.wait().unwrap().success(), "{name}: a shard failed");
+        }
+        let (p0, p1, p2) = (format!("{name}0"), format!("{name}1"), format!("{name}2"));
+        let merged_dir = format!("{name}-merged");
+        let merged = steppe(
+            dir.path(),
+            &["merge", &p2, &p0, &p1, "--out", &merged_dir, "--json", "-q"],
+        );
+        assert!(
+            merged.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&merged.stderr)
+        );
+        let single_dir = format!("{name}-single");
+        let mut single_args = args.clone();
+        single_args.extend(["--out", &single_dir, "--json", "-q"]);
+        let single = steppe(dir.path(), &single_args);
+        assert!(single.status.success());
+        assert_eq!(merged.stdout, single.stdout, "{name}: stdout differs");
+        for file in files {
+            let read = |d: &str| std::fs::read(dir.path().join(d).join(file)).unwrap();
+            assert_eq!(
+                read(&merged_dir),
+                read(&single_dir),
+                "{name}: {file} differs"
+            );
+        }
+    }
+    // Partials of different commands never merge; more shards than runs is refused up front.
+    let mixed = steppe(
+        dir.path(),
+        &["merge", "compare0", "sweep1", "sweep2", "--out", "bad"],
+    );
+    assert_eq!(mixed.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&mixed.stderr).contains("(sweep) does not belong with"));
+    let tiny = steppe(
+        dir.path(),
+        &[
+            "run", &baseline, "--runs", "2", "--shard", "0/3", "--out", "tiny",
+        ],
+    );
+    assert_eq!(tiny.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&tiny.stderr).contains("use at most 2 shards"));
+    assert!(!dir.path().join("bad").exists() && !dir.path().join("tiny").exists());
+}

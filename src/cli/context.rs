@@ -1,0 +1,265 @@
+//! Where a command's files and simulations come from.
+//!
+//! Normally from the disk and the engine. Under `--shard K/N`, a command runs its share of
+//! every simulation and writes a partial result instead of finishing. In `steppe merge`, the
+//! command runs again with its recorded arguments, its files come from the sources the shards
+//! carried and its simulations from their merged outcomes — so it finishes exactly as the
+//! unsharded command would, through the same code.
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::path::Path;
+
+use super::args::{DEFAULT_MAX_MEMORY, SimulationArgs};
+use super::{CliError, output};
+use crate::engine::{Outcome, RunConfig};
+use crate::scenario::Scenario;
+use crate::shard::{self, Partial, PartialOutcome};
+
+enum Mode {
+    /// Simulate everything here.
+    Whole,
+    /// Simulate shard `k` of `n` of every simulation and write a partial result.
+    Shard {
+        k: u64,
+        n: u64,
+        command: &'static str,
+        arguments: serde_json::Value,
+    },
+    /// Finish on the merged outcomes of the shards, in the order the command asks for them.
+    Merged(RefCell<VecDeque<Outcome>>),
+}
+
+pub(super) struct Context {
+    mode: Mode,
+    /// In a merge, the files the shards read; otherwise files come from the disk.
+    carried: Option<Vec<(String, String)>>,
+    /// Every file read, in order, once each (a shard's partial carries them).
+    read: RefCell<Vec<(String, String)>>,
+}
+
+/// A command's arguments as a partial records them: what defines the work, not where its
+/// output goes or how many threads made it.
+pub(super) trait Recorded: serde::Serialize + serde::de::DeserializeOwned + Clone {
+    const NAME: &'static str;
+    fn sim(&self) -> &SimulationArgs;
+    fn sim_mut(&mut self) -> &mut SimulationArgs;
+
+    /// The arguments without output, thread and shard choices.
+    fn recorded(&self) -> serde_json::Value {
+        let mut work = self.clone();
+        let sim = work.sim_mut();
+        (sim.out, sim.force, sim.json, sim.quiet) = (None, false, false, false);
+        (sim.threads, sim.shard, sim.max_memory) = (None, None, DEFAULT_MAX_MEMORY);
+        serde_json::to_value(work).expect("arguments always serialise")
+    }
+}
+
+impl Context {
+    /// Files from the disk, simulations here.
+    pub fn disk() -> Context {
+        Context {
+            mode: Mode::Whole,
+            carried: None,
+            read: RefCell::new(Vec::new()),
+        }
+    }
+
+    /// For a command as typed: sharded if it asks for a shard.
+    pub fn for_command<A: Recorded>(args: &A) -> Context {
+        let mut context = Context::disk();
+        if let Some((k, n)) = args.sim().shard {
+            context.mode = Mode::Shard {
+                k,
+                n,
+                command: A::NAME,
+                arguments: args.recorded(),
+            };
+        }
+        context
+    }
+
+    /// For finishing a merged command: the shards' files and merged outcomes.
+    pub fn merged(sources: Vec<(String, String)>, outcomes: Vec<Outcome>) -> Context {
+        Context {
+            mode: Mode::Merged(RefCell::new(outcomes.into())),
+            carried: Some(sources),
+            read: RefCell::new(Vec::new()),
+        }
+    }
+
+    pub fn is_merge(&self) -> bool {
+        matches!(self.mode, Mode::Merged(_))
+    }
+
+    /// The part of a simulation that runs here: all of it, or this shard's share.
+    pub fn local(&self, config: &RunConfig) -> RunConfig {
+        match self.mode {
+            Mode::Shard { k, n, .. } => shard::share(config, k, n),
+            _ => config.clone(),
+        }
+    }
+
+    /// Reads a scenario file (checks for size, kind and encoding in `read_disk`).
+    pub fn read(
+        &self,
+        path: &Path,
+        read_disk: impl FnOnce(&Path) -> Result<String, CliError>,
+    ) -> Result<String, CliError> {
+        let shown = path.display().to_string();
+        let text = match &self.carried {
+            Some(files) => carried(files, &shown).map_err(CliError::Usage)?,
+            None => read_disk(path)?,
+        };
+        self.remember(&shown, &text);
+        Ok(text)
+    }
+
+    /// Reads a file named by `extends`.
+    pub fn read_parent(
+        &self,
+        path: &str,
+        read_disk: impl FnOnce(&Path) -> Result<String, String>,
+    ) -> Result<String, String> {
+        let text = match &self.carried {
+            Some(files) => carried(files, path)?,
+            None => read_disk(Path::new(path))?,
+        };
+        self.remember(path, &text);
+        Ok(text)
+    }
+
+    fn remember(&self, path: &str, text: &str) {
+        let mut read = self.read.borrow_mut();
+        if !read.iter().any(|(p, _)| p == path) {
+            read.push((path.to_string(), text.to_string()));
+        }
+    }
+
+    /// Runs a command's simulations in order, handing each whole outcome to `each`. Returns
+    /// `false` when this is a shard: its partial result is written and the command stops.
+    pub fn simulate_all(
+        &self,
+        sim: &SimulationArgs,
+        jobs: &[(&Scenario, RunConfig)],
+        mut each: impl FnMut(usize, Outcome) -> Result<(), CliError>,
+    ) -> Result<bool, CliError> {
+        match &self.mode {
+            Mode::Whole => {
+                for (i, (scenario, config)) in jobs.iter().enumerate() {
+                    super::check_memory(scenario, config, sim)?;
+                    each(i, super::simulate(scenario, config, sim)?)?;
+                }
+                Ok(true)
+            }
+            Mode::Merged(outcomes) => {
+                for (i, (_, config)) in jobs.iter().enumerate() {
+                    let outcome = outcomes.borrow_mut().pop_front().ok_or_else(|| {
+                        CliError::Usage(format!(
+                            "the partials hold fewer simulations than the command needs ({})",
+                            jobs.len()
+                        ))
+                    })?;
+                    if (outcome.runs, outcome.seed, outcome.design)
+                        != (config.runs, config.seed, config.design)
+                    {
+                        return Err(CliError::Usage(format!(
+                            "simulation {} of the partials ({} runs, seed {}) is not the one the command asks for ({} runs, seed {})",
+                            i + 1,
+                            outcome.runs,
+                            outcome.seed,
+                            config.runs,
+                            config.seed
+                        )));
+                    }
+                    each(i, outcome)?;
+                }
+                Ok(true)
+            }
+            Mode::Shard {
+                k,
+                n,
+                command,
+                arguments,
+            } => {
+                let Some(dir) = sim.out.as_deref() else {
+                    return Err(CliError::Usage("--shard needs --out DIR".into()));
+                };
+                let mut simulations = Vec::new();
+                for (scenario, config) in jobs {
+                    if config.runs < *n {
+                        return Err(CliError::Usage(format!(
+                            "{n} shards for a simulation of {} runs: every shard needs at least one run; use at most {} shards",
+                            config.runs, config.runs
+                        )));
+                    }
+                    let part = shard::share(config, *k, *n);
+                    super::check_memory(scenario, &part, sim)?;
+                    let outcome = super::simulate(scenario, &part, sim)?;
+                    let first = shard::range(*k, *n, config.runs).0;
+                    simulations.push(PartialOutcome::new(config.runs, first, &outcome));
+                }
+                let sources = self.read.borrow().clone();
+                let partial = Partial {
+                    schema: shard::SCHEMA.to_string(),
+                    command: command.to_string(),
+                    hash: shard::work_hash(command, arguments, &sources),
+                    arguments: arguments.clone(),
+                    sources,
+                    shard: *k,
+                    shards: *n,
+                    simulations,
+                };
+                let text = serde_json::to_string(&partial).expect("a partial always serialises");
+                output::write_dir(dir, &[("partial.json", text)], sim.force)?;
+                if !sim.quiet {
+                    eprintln!(
+                        "wrote shard {k} of {n} of `{command}` ({} simulation{}) to {}; merge all {n} with: steppe merge DIR... --out DIR",
+                        jobs.len(),
+                        if jobs.len() == 1 { "" } else { "s" },
+                        dir.display()
+                    );
+                }
+                Ok(false)
+            }
+        }
+    }
+
+    /// Whether a merge used every simulation the partials carried.
+    pub fn all_used(&self) -> bool {
+        match &self.mode {
+            Mode::Merged(outcomes) => outcomes.borrow().is_empty(),
+            _ => true,
+        }
+    }
+}
+
+fn carried(files: &[(String, String)], path: &str) -> Result<String, String> {
+    files
+        .iter()
+        .find(|(p, _)| p == path)
+        .map(|(_, text)| text.clone())
+        .ok_or_else(|| format!("{path} is not among the files the partials carry"))
+}
+
+macro_rules! recorded {
+    ($($args:ty => $name:literal),* $(,)?) => {
+        $(impl Recorded for $args {
+            const NAME: &'static str = $name;
+            fn sim(&self) -> &SimulationArgs {
+                &self.sim
+            }
+            fn sim_mut(&mut self) -> &mut SimulationArgs {
+                &mut self.sim
+            }
+        })*
+    };
+}
+
+recorded!(
+    super::args::RunArgs => "run",
+    super::args::CompareArgs => "compare",
+    super::args::SweepArgs => "sweep",
+    super::args::SensitivityArgs => "sensitivity",
+    super::args::DiscoverArgs => "discover",
+);
