@@ -15,7 +15,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::design::Design;
-use crate::engine::{Outcome, Rows, RunConfig, SeriesAccumulator, Shard};
+use crate::engine::{Outcome, Rows, RunConfig, SeriesAccumulator, Shard, ValuesAccumulator};
 
 pub const SCHEMA: &str = "steppe.partial/2";
 
@@ -80,6 +80,8 @@ pub struct Partial {
     pub hash: String,
     pub shard: u64,
     pub shards: u64,
+    /// [`math_fingerprint`] of the machine that ran the shard.
+    pub math: String,
     /// One per simulation of the command, in the order the command runs them.
     pub simulations: Vec<PartialOutcome>,
 }
@@ -93,7 +95,11 @@ pub struct PartialOutcome {
     pub first_run: u64,
     pub runs: u64,
     pub series: SeriesAccumulator,
-    /// `metrics[m][run]`, `params[p][run]`, `tracked[i][run]` as `f64::to_bits`.
+    /// Every metric's and parameter's values, aggregated.
+    pub metric_values: Vec<ValuesAccumulator>,
+    pub param_values: Vec<ValuesAccumulator>,
+    /// `metrics[m][run]`, `params[p][run]`, `tracked[i][run]` as `f64::to_bits` (the first
+    /// two only when the command keeps every run's values).
     pub metrics: Vec<Vec<u64>>,
     pub params: Vec<Vec<u64>>,
     pub tracked: Vec<Vec<u64>>,
@@ -113,11 +119,50 @@ impl PartialOutcome {
             first_run,
             runs: outcome.runs,
             series: outcome.series.clone(),
+            metric_values: outcome.metric_values.clone(),
+            param_values: outcome.param_values.clone(),
             metrics: bits(&outcome.metrics),
             params: bits(&outcome.params),
             tracked: bits(&outcome.tracked),
         }
     }
+}
+
+/// A hash of the bits the machine's math library gives for the functions the engine relies
+/// on (`exp`, `ln`, `powf`, trigonometry, and the quantiles built on them, gamma and beta
+/// functions included) at fixed arguments. Runs are bit-identical across machines only where
+/// these agree: the same binary can round differently where the C library picks a code path
+/// by processor (e.g. with or without FMA).
+pub fn math_fingerprint() -> String {
+    let mut text = String::new();
+    let mut note = |x: f64| {
+        text.push_str(&format!("{:016x}", x.to_bits()));
+    };
+    for i in 1..=64 {
+        let x = f64::from(i) * 0.173_205_080_756_887_72 - 5.0;
+        note(x.exp());
+        note(x.abs().ln());
+        note(x.abs().powf(0.37));
+        note(x.sin());
+        note(x.cos());
+        note(x.atan());
+        note(x.tanh());
+    }
+    let families = [
+        "normal(0.1, 0.3)",
+        "lognormal(-1, 0.5)",
+        "beta(2.5, 4)",
+        "pert(0, 0.3, 1)",
+        "triangular(0, 0.2, 1)",
+    ];
+    for family in families {
+        if let Ok(d) = crate::distribution::Distribution::parse(family) {
+            for i in 1..32 {
+                note(d.quantile(f64::from(i) / 32.0));
+            }
+        }
+    }
+    format!("{:016x}", crate::rng::ComponentKey::new(&text).value())
 }
 
 /// The identity of a piece of work: the command, its arguments and every source it read.
@@ -139,7 +184,7 @@ pub fn work_hash(
 /// Merges partials into the outcomes of the command's whole simulations, in order; refuses
 /// partials that do not belong together or do not cover every shard exactly once. Returns the
 /// first partial (its command, arguments and sources) with the outcomes.
-pub fn merge(mut parts: Vec<Partial>) -> Result<(Partial, Vec<Outcome>), String> {
+pub fn merge(mut parts: Vec<Partial>) -> Result<Merged, String> {
     let Some(first) = parts.first() else {
         return Err("no partial results to merge".into());
     };
@@ -161,6 +206,7 @@ pub fn merge(mut parts: Vec<Partial>) -> Result<(Partial, Vec<Outcome>), String>
     }
     let shards = first.shards;
     parts.sort_by_key(|p| p.shard);
+    let maths: std::collections::BTreeSet<&str> = parts.iter().map(|p| p.math.as_str()).collect();
     let indices: Vec<u64> = parts.iter().map(|p| p.shard).collect();
     let expected: Vec<u64> = (0..shards).collect();
     if indices != expected {
@@ -194,8 +240,27 @@ pub fn merge(mut parts: Vec<Partial>) -> Result<(Partial, Vec<Outcome>), String>
         let pieces: Vec<&PartialOutcome> = parts.iter().map(|p| &p.simulations[s]).collect();
         outcomes.push(merge_simulation(s, &pieces)?);
     }
+    let warning = (maths.len() > 1).then(|| {
+        "the shards ran on machines whose math libraries round differently (see docs/cluster.md): \
+         the merged result is a valid result of the run set, but may differ in the last digits \
+         from a run on one machine; run every shard from the same container image on the same \
+         kind of processor for bit-identical results"
+            .to_string()
+    });
     let header = parts.swap_remove(0);
-    Ok((header, outcomes))
+    Ok(Merged {
+        header,
+        outcomes,
+        warning,
+    })
+}
+
+/// What a merge gives: the first partial (its command, arguments and sources), each
+/// simulation's whole outcome, and a warning when the shards' machines computed differently.
+pub struct Merged {
+    pub header: Partial,
+    pub outcomes: Vec<Outcome>,
+    pub warning: Option<String>,
 }
 
 /// Joins the shards' pieces of one simulation (in shard order).
@@ -208,6 +273,8 @@ fn merge_simulation(s: usize, pieces: &[&PartialOutcome]) -> Result<Outcome, Str
                 p.series.n_points,
                 p.series.n_series,
                 p.series.bins,
+                p.metric_values.len(),
+                p.param_values.len(),
                 p.metrics.len(),
                 p.params.len(),
                 p.tracked.len(),
@@ -238,8 +305,16 @@ fn merge_simulation(s: usize, pieces: &[&PartialOutcome]) -> Result<Outcome, Str
         ));
     }
     let mut series = head.series.clone();
+    let mut metric_values = head.metric_values.clone();
+    let mut param_values = head.param_values.clone();
     for p in &pieces[1..] {
         series.merge(&p.series);
+        for (a, b) in metric_values.iter_mut().zip(&p.metric_values) {
+            a.merge(b);
+        }
+        for (a, b) in param_values.iter_mut().zip(&p.param_values) {
+            a.merge(b);
+        }
     }
     let join = |pick: fn(&PartialOutcome) -> &Vec<Vec<u64>>| -> Vec<Vec<f64>> {
         (0..pick(head).len())
@@ -256,6 +331,8 @@ fn merge_simulation(s: usize, pieces: &[&PartialOutcome]) -> Result<Outcome, Str
         seed: head.seed,
         design: head.design,
         series,
+        metric_values,
+        param_values,
         metrics: join(|p| &p.metrics),
         params: join(|p| &p.params),
         tracked: join(|p| &p.tracked),
@@ -293,6 +370,7 @@ mod tests {
             design: Design::MonteCarlo,
             rows: Some(Arc::new(rows)),
             shard: None,
+            keep_runs: true,
         };
         let part = share(&config, 1, 3);
         assert_eq!(part.runs, 3);

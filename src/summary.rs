@@ -3,6 +3,7 @@
 //! It holds nothing that varies between identical runs — no timings, thread counts or dates —
 //! so two results of the same scenario, seed and run count compare equal byte for byte.
 
+use crate::engine::ValuesAccumulator;
 use serde::Serialize;
 
 use crate::engine::Outcome;
@@ -179,7 +180,7 @@ pub fn summarize(scenario: &Scenario, file: &str, outcome: &Outcome) -> Summary 
     let metrics = scenario
         .metrics
         .iter()
-        .zip(&outcome.metrics)
+        .zip(&outcome.metric_values)
         .map(|(metric, values)| MetricSummary {
             name: metric.name.clone(),
             description: metric.description.clone(),
@@ -195,14 +196,14 @@ pub fn summarize(scenario: &Scenario, file: &str, outcome: &Outcome) -> Summary 
     let params = scenario
         .params
         .iter()
-        .zip(&outcome.params)
+        .zip(&outcome.param_values)
         .map(|(param, values)| ParamSummary {
             name: param.name.clone(),
             distribution: param.distribution.to_string(),
             description: param.description.clone(),
             source: param.source.clone(),
             inline: param.inline,
-            drawn: distribution(values),
+            drawn: distribution_of(values),
         })
         .collect();
     Summary {
@@ -227,23 +228,29 @@ pub fn summarize(scenario: &Scenario, file: &str, outcome: &Outcome) -> Summary 
     }
 }
 
-fn metric_result(scenario: &Scenario, kind: MetricKind, values: &[f64]) -> MetricResult {
-    let n = values.len() as u64;
+fn metric_result(
+    scenario: &Scenario,
+    kind: MetricKind,
+    values: &ValuesAccumulator,
+) -> MetricResult {
+    let n = values.n();
     if kind.is_probability() {
-        let successes = values.iter().filter(|v| **v != 0.0).count() as u64;
-        let (probability, se) = stats::proportion(successes, n);
+        let (probability, se) = stats::proportion(values.nonzero(), n);
         return MetricResult::Probability { probability, se };
     }
     if kind != MetricKind::First {
-        return MetricResult::Number(distribution(values));
+        return MetricResult::Number(distribution_of(values));
     }
-    let never = values.iter().filter(|v| v.is_nan()).count() as u64;
-    let (never_p, never_se) = stats::proportion(never, n);
+    let (never_p, never_se) = stats::proportion(values.nan(), n);
+    let counts = value_counts(values);
     let mut by_year = Vec::new();
     let mut cumulative = 0u64;
-    let median_year = stats::median_first_year(values);
     for year in scenario.start..=scenario.end {
-        let count = values.iter().filter(|v| **v == f64::from(year)).count() as u64;
+        let count = counts
+            .iter()
+            .filter(|(v, _)| *v == f64::from(year))
+            .map(|(_, c)| c)
+            .sum::<u64>();
         cumulative += count;
         let cumulative_p = cumulative as f64 / n.max(1) as f64;
         by_year.push(YearProbability {
@@ -252,6 +259,17 @@ fn metric_result(scenario: &Scenario, kind: MetricKind, values: &[f64]) -> Metri
             cumulative: cumulative_p,
         });
     }
+    // The year by which half of all runs (those where it never happens included) have seen it.
+    let needed = n.div_ceil(2).max(1);
+    let mut reached = 0;
+    let median_year = counts
+        .iter()
+        .filter(|(v, _)| v.is_finite())
+        .find(|(_, c)| {
+            reached += c;
+            reached >= needed
+        })
+        .map(|(v, _)| *v as i32);
     MetricResult::FirstYear {
         never: never_p,
         never_se,
@@ -260,7 +278,66 @@ fn metric_result(scenario: &Scenario, kind: MetricKind, values: &[f64]) -> Metri
     }
 }
 
-/// Summary statistics of the finite values among `values`.
+/// The finite values with their counts, ascending: exact when every value or every distinct
+/// value is kept, else read off the sketch (rounded to whole years, for first-year metrics
+/// over horizons of more than 255 years).
+fn value_counts(values: &ValuesAccumulator) -> Vec<(f64, u64)> {
+    let mut counts: Vec<(f64, u64)> = match (values.values(), values.counts()) {
+        (Some(all), _) => {
+            let mut sorted: Vec<f64> = all.iter().copied().filter(|v| v.is_finite()).collect();
+            sorted.sort_by(f64::total_cmp);
+            let mut counts: Vec<(f64, u64)> = Vec::new();
+            for v in sorted {
+                match counts.last_mut() {
+                    Some(last) if last.0 == v => last.1 += 1,
+                    _ => counts.push((v, 1)),
+                }
+            }
+            counts
+        }
+        (None, Some(counts)) => counts,
+        (None, None) => values
+            .weighted()
+            .into_iter()
+            .map(|(v, c)| (v.round(), c))
+            .collect(),
+    };
+    counts.retain(|(v, _)| v.is_finite());
+    counts
+}
+
+/// The distribution of a value over the runs: exact from every value while they are kept
+/// (up to `values::EXACT_RUNS` runs), else from the sketch (exact mean, standard deviation,
+/// minimum and maximum; quantiles within `values::RELATIVE_ERROR`).
+pub fn distribution_of(values: &ValuesAccumulator) -> Distribution {
+    if let Some(all) = values.values() {
+        return distribution(all);
+    }
+    let Some(sketch) = values.sketch() else {
+        return distribution(&[]);
+    };
+    let n = sketch.count();
+    let (mean, variance) = sketch.mean_and_variance();
+    let (se, sd) = if n > 1 {
+        ((variance / n as f64).sqrt(), variance.sqrt())
+    } else {
+        (f64::NAN, f64::NAN)
+    };
+    Distribution {
+        mean,
+        se,
+        sd,
+        min: sketch.min(),
+        p05: sketch.quantile(0.05),
+        p25: sketch.quantile(0.25),
+        p50: sketch.quantile(0.5),
+        p75: sketch.quantile(0.75),
+        p95: sketch.quantile(0.95),
+        max: sketch.max(),
+        invalid_runs: values.n() - n,
+    }
+}
+
 pub fn distribution(values: &[f64]) -> Distribution {
     let mut finite: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
     finite.sort_by(f64::total_cmp);

@@ -125,6 +125,11 @@ steppe run scenarios/baseline.toml --out results/baseline")]
 pub struct RunArgs {
     /// The scenario file (TOML).
     pub file: PathBuf,
+    /// With --out, do not write runs.csv (every run's parameter draws and metric values).
+    /// Keeping them costs 8 bytes per run per metric and parameter; without them memory does
+    /// not grow with --runs.
+    #[arg(long)]
+    pub no_runs_csv: bool,
     #[command(flatten)]
     pub sim: SimulationArgs,
 }

@@ -208,6 +208,7 @@ impl Context {
                     sources,
                     shard: *k,
                     shards: *n,
+                    math: shard::math_fingerprint(),
                     simulations,
                 };
                 let text = serde_json::to_string(&partial).expect("a partial always serialises");

@@ -246,7 +246,10 @@ fn sweep_command(ctx: &Context, args: SweepArgs) -> Result<(), CliError> {
         );
         scenarios.push(load_scenario_in(ctx, &args.file, &overrides, &[])?);
     }
-    let config = run_config(&scenarios[0], &args.sim);
+    let config = RunConfig {
+        keep_runs: false,
+        ..run_config(&scenarios[0], &args.sim)
+    };
     check_out(&args.sim)?;
     let file = args.file.display().to_string();
     let mut points = Vec::new();
@@ -541,7 +544,10 @@ fn report_command(args: ReportArgs) -> Result<(), CliError> {
     }
     let mut sections = Vec::new();
     for (scenario, file) in scenarios.iter().zip(&args.files) {
-        let config = run_config(scenario, &args.sim);
+        let config = RunConfig {
+            keep_runs: false,
+            ..run_config(scenario, &args.sim)
+        };
         check_memory(scenario, &config, &args.sim)?;
         let outcome = simulate(scenario, &config, &args.sim)?;
         let summary = summary::summarize(scenario, &file.display().to_string(), &outcome);
@@ -568,7 +574,7 @@ fn report_command(args: ReportArgs) -> Result<(), CliError> {
             };
             charts.push((
                 caption,
-                report::charts::metric(&summary, &outcome.metrics[m], m),
+                report::charts::metric(&summary, &outcome.metric_values[m], m),
             ));
         }
         sections.push(report::html::Section {
@@ -722,7 +728,9 @@ fn validate_command(args: ValidateArgs) -> Result<(), CliError> {
 fn run_command(ctx: &Context, args: RunArgs) -> Result<(), CliError> {
     let scenario = load_scenario_in(ctx, &args.file, &args.sim.set, &[])?;
     let file = args.file.display().to_string();
-    let config = run_config(&scenario, &args.sim);
+    let mut config = run_config(&scenario, &args.sim);
+    // Every run's values only for runs.csv; otherwise memory stays flat in the run count.
+    config.keep_runs = args.sim.out.is_some() && !args.no_runs_csv;
     check_out(&args.sim)?;
     let (outcome, summary) = match args.sim.precision {
         None => {
@@ -793,8 +801,12 @@ fn result_files(
         ("summary.json".to_string(), report::json::render(summary)),
         ("series.csv".to_string(), report::csv::series(summary)),
         ("metrics.csv".to_string(), report::csv::metrics(summary)),
-        ("runs.csv".to_string(), report::csv::runs(scenario, outcome)),
     ];
+    if outcome.metrics.len() == scenario.metrics.len()
+        && outcome.params.len() == scenario.params.len()
+    {
+        files.push(("runs.csv".to_string(), report::csv::runs(scenario, outcome)));
+    }
     for t in 0..=scenario.targets.len() {
         let name = scenario
             .targets
@@ -808,7 +820,7 @@ fn result_files(
     for (m, metric) in scenario.metrics.iter().enumerate() {
         files.push((
             format!("charts/metric_{}.svg", metric.name),
-            report::charts::metric(summary, &outcome.metrics[m], m),
+            report::charts::metric(summary, &outcome.metric_values[m], m),
         ));
     }
     files
@@ -832,7 +844,14 @@ fn merge_command(args: MergeArgs) -> Result<(), CliError> {
         })?;
         parts.push(part);
     }
-    let (header, outcomes) = crate::shard::merge(parts).map_err(CliError::Usage)?;
+    let crate::shard::Merged {
+        header,
+        outcomes,
+        warning,
+    } = crate::shard::merge(parts).map_err(CliError::Usage)?;
+    if let Some(warning) = warning {
+        eprintln!("warning: {warning}");
+    }
     let runs: u64 = outcomes.iter().map(|o| o.runs).sum();
     let n_simulations = outcomes.len();
     let ctx = Context::merged(header.sources, outcomes);
@@ -974,7 +993,7 @@ fn check_memory(
         )
     } else {
         format!(
-            "{} of it for the {} bytes per run kept for every metric and parameter: lower --runs",
+            "{} of it for the {} bytes per run kept for every metric and parameter: lower --runs (for `run`, --no-runs-csv keeps none)",
             size(estimate.per_run * estimate.runs),
             estimate.per_run
         )

@@ -8,11 +8,15 @@
 mod plan;
 mod run;
 pub mod series;
+pub mod values;
+
+use std::sync::Mutex;
 
 use rayon::prelude::*;
 
 use crate::scenario::Scenario;
 pub use series::{DEFAULT_BINS, SeriesAccumulator};
+pub use values::ValuesAccumulator;
 
 /// How to run a scenario.
 #[derive(Debug, Clone, PartialEq)]
@@ -34,6 +38,11 @@ pub struct RunConfig {
     /// design and correlations are those of the whole set, so shards merge into exactly the
     /// unsharded outcome.
     pub shard: Option<Shard>,
+    /// Keep every run's metric values and parameter draws (`Outcome::metrics`, `params`), for
+    /// paired comparisons, sensitivity, discovery and `runs.csv`. Without them memory does
+    /// not grow with the run count: statistics come from `Outcome::metric_values` and
+    /// `param_values` either way, identically.
+    pub keep_runs: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -60,6 +69,7 @@ impl RunConfig {
             design: crate::design::Design::MonteCarlo,
             rows: None,
             shard: None,
+            keep_runs: true,
         }
     }
 }
@@ -72,18 +82,24 @@ pub struct Outcome {
     pub design: crate::design::Design,
     /// Composite shares of every target and the region, aggregated over runs, at every point.
     pub series: SeriesAccumulator,
-    /// `metrics[m][run]`; a `first` metric's "never" is NaN.
+    /// `metrics[m][run]`; a `first` metric's "never" is NaN. Empty unless
+    /// `RunConfig::keep_runs`.
     pub metrics: Vec<Vec<f64>>,
-    /// `params[p][run]`: each run's draw of every parameter.
+    /// `params[p][run]`: each run's draw of every parameter. Empty unless
+    /// `RunConfig::keep_runs`.
     pub params: Vec<Vec<f64>>,
+    /// Every metric's and parameter's values over the runs, aggregated (always there; what
+    /// summaries read).
+    pub metric_values: Vec<ValuesAccumulator>,
+    pub param_values: Vec<ValuesAccumulator>,
     /// `tracked[i * n_series + series][run]`: the value of every series at the `i`-th of
     /// `RunConfig::tracked_points`, per run (series as in `series`: targets then the region,
     /// each actor then autonomy).
     pub tracked: Vec<Vec<f64>>,
 }
 
-/// Bytes a simulation will hold at its peak: per-run metric values and parameter draws (twice,
-/// while they are transposed), and the series histograms of every worker.
+/// Bytes a simulation will hold at its peak: per-run metric values and parameter draws when
+/// they are kept, and every worker's aggregates (series histograms, value accumulators).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MemoryEstimate {
     pub per_run: u64,
@@ -100,13 +116,19 @@ impl MemoryEstimate {
 pub fn memory_estimate(scenario: &Scenario, config: &RunConfig, threads: usize) -> MemoryEstimate {
     let plan = plan::Plan::new(scenario);
     let row = scenario.metrics.len() + config.tracked_points.len() * plan.n_series();
-    let per_run = (row.max(1) + scenario.params.len().max(1)) as u64 * 8 * 2;
+    let per_run = if config.keep_runs {
+        (row + scenario.params.len()) as u64 * 8
+    } else {
+        config.tracked_points.len() as u64 * plan.n_series() as u64 * 8
+    };
+    let values = (scenario.metrics.len() + scenario.params.len()) as u64
+        * ValuesAccumulator::max_bytes() as u64;
     let one = SeriesAccumulator::bytes(plan.n_steps + 1, plan.n_series(), config.bins) as u64;
-    // Rayon may split the work into a few more parts than threads; each holds one.
+    // Rayon may split the work into a few more parts than threads; each holds its series.
     MemoryEstimate {
         per_run,
         runs: config.runs,
-        series: one * (4 * threads as u64 + 1),
+        series: one * (4 * threads as u64 + 1) + values,
     }
 }
 
@@ -119,6 +141,14 @@ pub fn simulate(scenario: &Scenario, config: &RunConfig) -> Outcome {
     simulate_with_progress(scenario, config, &|_| {})
 }
 
+/// What one part of the parallel work holds: its worker (with its series histograms) and,
+/// when runs are kept, its batches' rows.
+struct Part<'a> {
+    worker: run::Worker<'a>,
+    /// (batch, run-major metric rows, run-major parameter rows).
+    batches: Vec<(usize, Vec<f64>, Vec<f64>)>,
+}
+
 /// Like [`simulate`], calling `progress(runs_done)` after each batch (from any thread).
 pub fn simulate_with_progress(
     scenario: &Scenario,
@@ -127,64 +157,131 @@ pub fn simulate_with_progress(
 ) -> Outcome {
     let plan = plan::Plan::new(scenario);
     let runs = config.runs as usize;
+    let n_metrics = scenario.metrics.len();
     // A run's row: its metric values, then its tracked series values.
-    let n_metrics = scenario.metrics.len() + config.tracked_points.len() * plan.n_series();
+    let width = n_metrics + config.tracked_points.len() * plan.n_series();
     let n_params = scenario.params.len();
-    // Run-major while simulating (each batch writes a contiguous block), transposed at the end.
-    // Rows are at least one wide so that every batch has a block even with no metrics.
-    let (metric_width, param_width) = (n_metrics.max(1), n_params.max(1));
-    let mut metric_rows = vec![0.0; runs * metric_width];
-    let mut param_rows = vec![0.0; runs * param_width];
+    let keep_rows = config.keep_runs || width > n_metrics;
     let design = parameter_uniforms(scenario, &plan, config);
     let n_batches = runs.div_ceil(BATCH);
+    // The whole run set's size (a shard is part of one): it decides how values are summarised.
+    let total = config.shard.map_or(config.runs, |s| s.total);
+    // One set of value accumulators for all threads (their merge does not depend on order,
+    // so neither does the result): memory for them does not grow with the threads either.
+    let accumulators = |n: usize| -> Vec<Mutex<ValuesAccumulator>> {
+        (0..n)
+            .map(|_| Mutex::new(ValuesAccumulator::for_total(total)))
+            .collect()
+    };
+    let (metric_values, param_values) = (accumulators(n_metrics), accumulators(n_params));
     let done = std::sync::atomic::AtomicU64::new(0);
     // Few large work units per thread: each unit carries a histogram worth megabytes.
     let min_len = (n_batches / (4 * rayon::current_num_threads())).max(1);
-    let series = metric_rows
-        .par_chunks_mut(BATCH * metric_width)
-        .zip(param_rows.par_chunks_mut(BATCH * param_width))
-        .enumerate()
+    let merged = (0..n_batches)
+        .into_par_iter()
         .with_min_len(min_len)
         .fold(
-            || {
-                run::Worker::new(
+            || Part {
+                worker: run::Worker::new(
                     scenario,
                     &plan,
                     config,
                     design.as_deref(),
                     config.rows.as_ref().map(|r| r.stream_runs.as_slice()),
-                )
+                ),
+                batches: Vec::new(),
             },
-            |mut worker, (batch, (metric_block, param_block))| {
+            |mut part, batch| {
                 let first = batch * BATCH;
                 let last = (first + BATCH).min(runs);
+                let mut metric_rows = vec![0.0; (last - first) * width];
+                let mut param_rows = vec![0.0; (last - first) * n_params];
                 for (i, run) in (first..last).enumerate() {
-                    worker.run(
-                        run as u64,
-                        &mut metric_block[i * metric_width..i * metric_width + n_metrics],
-                        &mut param_block[i * param_width..i * param_width + n_params],
-                    );
+                    let metrics = &mut metric_rows[i * width..(i + 1) * width];
+                    let params = &mut param_rows[i * n_params..(i + 1) * n_params];
+                    part.worker.run(run as u64, metrics, params);
+                }
+                // Into the shared accumulators, a column at a time, each starting where the
+                // other threads are least likely to be.
+                let n = last - first;
+                for j in 0..n_metrics + n_params {
+                    let j = (j + batch) % (n_metrics + n_params);
+                    let (acc, rows, w, c) = if j < n_metrics {
+                        (&metric_values[j], &metric_rows, width, j)
+                    } else {
+                        (
+                            &param_values[j - n_metrics],
+                            &param_rows,
+                            n_params,
+                            j - n_metrics,
+                        )
+                    };
+                    let mut acc = acc.lock().expect("no panics while pushing");
+                    for i in 0..n {
+                        acc.push(rows[i * w + c]);
+                    }
+                }
+                if keep_rows {
+                    part.batches.push((batch, metric_rows, param_rows));
                 }
                 let total =
                     done.fetch_add((last - first) as u64, std::sync::atomic::Ordering::Relaxed);
                 progress(total + (last - first) as u64);
-                worker
+                part
             },
         )
-        .map(|worker| worker.series)
+        .map(|part| (part.worker.series, part.batches))
         .reduce_with(|mut a, b| {
-            a.merge(&b);
+            a.0.merge(&b.0);
+            a.1.extend(b.1);
             a
-        })
-        .unwrap_or_else(|| SeriesAccumulator::new(plan.n_steps + 1, plan.n_series(), config.bins));
+        });
+    let (series, mut batches) = merged.unwrap_or_else(|| {
+        (
+            SeriesAccumulator::new(plan.n_steps + 1, plan.n_series(), config.bins),
+            Vec::new(),
+        )
+    });
+    let unwrap = |v: Vec<Mutex<ValuesAccumulator>>| -> Vec<ValuesAccumulator> {
+        v.into_iter()
+            .map(|m| m.into_inner().expect("no panics while pushing"))
+            .collect()
+    };
+    let (metric_values, param_values) = (unwrap(metric_values), unwrap(param_values));
+    // Columns from the batches in run order, each batch freed once copied.
+    batches.sort_by_key(|b| b.0);
+    let kept = if keep_rows { runs } else { 0 };
+    let mut metric_columns: Vec<Vec<f64>> = (0..width).map(|_| Vec::with_capacity(kept)).collect();
+    let mut param_columns: Vec<Vec<f64>> =
+        (0..n_params).map(|_| Vec::with_capacity(kept)).collect();
+    for (_, metric_rows, param_rows) in batches {
+        for row in metric_rows.chunks_exact(width.max(1)) {
+            for (column, v) in metric_columns.iter_mut().zip(row) {
+                column.push(*v);
+            }
+        }
+        for row in param_rows.chunks_exact(n_params.max(1)) {
+            for (column, v) in param_columns.iter_mut().zip(row) {
+                column.push(*v);
+            }
+        }
+    }
+    let tracked = metric_columns.split_off(n_metrics);
+    let (metrics, params) = if config.keep_runs {
+        (metric_columns, param_columns)
+    } else {
+        (Vec::new(), Vec::new())
+    };
     Outcome {
         runs: config.runs,
         seed: config.seed,
         design: config.design,
         series,
-        metrics: columns(&metric_rows, metric_width, scenario.metrics.len()),
-        tracked: columns(&metric_rows, metric_width, n_metrics).split_off(scenario.metrics.len()),
-        params: columns(&param_rows, param_width, n_params),
+        metrics,
+        params,
+        metric_values,
+        param_values,
+        tracked,
     }
 }
 
@@ -234,11 +331,4 @@ fn parameter_uniforms(
         }
     }
     Some(slice(u))
-}
-
-/// The first `n` columns of a run-major table whose rows are `width` wide.
-fn columns(rows: &[f64], width: usize, n: usize) -> Vec<Vec<f64>> {
-    (0..n)
-        .map(|j| rows.chunks_exact(width).map(|row| row[j]).collect())
-        .collect()
 }

@@ -93,7 +93,7 @@ pub fn fan(scenario: &Scenario, summary: &Summary, target: usize) -> String {
 
 /// The distribution of one metric over the runs: a histogram for numbers, bars by first year
 /// with "never" for first-year metrics, the probability with its 95 % interval for conditions.
-pub fn metric(summary: &Summary, values: &[f64], m: usize) -> String {
+pub fn metric(summary: &Summary, values: &crate::engine::ValuesAccumulator, m: usize) -> String {
     let metric = &summary.metrics[m];
     let title = format!("{} ({})", metric.name, metric.kind);
     let mut svg = open(&title);
@@ -110,7 +110,7 @@ pub fn metric(summary: &Summary, values: &[f64], m: usize) -> String {
             ("holds".to_string(), *probability),
             ("does not".to_string(), 1.0 - probability),
         ],
-        MetricResult::Number(_) => histogram(values),
+        MetricResult::Number(_) => histogram(&values.weighted()),
     };
     let top = bars.iter().map(|(_, p)| *p).fold(0.0, f64::max).max(1e-9);
     let width = (WIDTH - LEFT - 40.0) / bars.len().max(1) as f64;
@@ -161,31 +161,32 @@ pub fn metric(summary: &Summary, values: &[f64], m: usize) -> String {
 }
 
 /// 30 equal bins between the smallest and largest finite value, as (label, share of runs).
-fn histogram(values: &[f64]) -> Vec<(String, f64)> {
-    let finite: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
-    let (lo, hi) = finite
+/// 30 bars over [min, max] of the finite values, each with its multiplicity.
+fn histogram(weighted: &[(f64, u64)]) -> Vec<(String, f64)> {
+    let (lo, hi) = weighted
         .iter()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), (v, _)| {
             (a.min(*v), b.max(*v))
         });
-    if finite.is_empty() {
+    if weighted.is_empty() {
         return Vec::new();
     }
     if hi <= lo {
         return vec![(format!("{lo:.3}"), 1.0)];
     }
     let bins = 30;
-    let mut counts = vec![0usize; bins];
-    for v in &finite {
-        counts[(((v - lo) / (hi - lo)) * bins as f64).min(bins as f64 - 1.0) as usize] += 1;
+    let mut counts = vec![0u64; bins];
+    for (v, c) in weighted {
+        counts[(((v - lo) / (hi - lo)) * bins as f64).min(bins as f64 - 1.0) as usize] += c;
     }
+    let total: u64 = counts.iter().sum();
     counts
         .iter()
         .enumerate()
         .map(|(i, c)| {
             (
                 format!("{:.3}", lo + (i as f64 + 0.5) * (hi - lo) / bins as f64),
-                *c as f64 / finite.len() as f64,
+                *c as f64 / total as f64,
             )
         })
         .collect()

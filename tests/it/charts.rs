@@ -46,7 +46,7 @@ fn charts_are_valid_svg_with_one_colour_per_actor() {
         legends.push(legend(&svg));
     }
     for m in 0..scenario.metrics.len() {
-        roxmltree::Document::parse(&charts::metric(&summary, &outcome.metrics[m], m))
+        roxmltree::Document::parse(&charts::metric(&summary, &outcome.metric_values[m], m))
             .expect("valid SVG");
     }
     // The same actor has the same colour in every chart; actors differ; autonomy is grey.

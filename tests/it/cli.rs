@@ -392,24 +392,48 @@ fn ctrl_c_stops_promptly_and_leaves_nothing_behind() {
 
 #[test]
 fn a_simulation_over_the_memory_budget_is_refused_with_the_flag_that_raises_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let result = dir.path().join("result").display().to_string();
+    // With --out, runs.csv needs every run's values: 288 bytes a run for the baseline.
     let out = steppe(&[
         "run",
         &baseline(),
         "--runs",
-        "100000",
+        "1000000",
         "--max-memory",
-        "0.01",
+        "0.1",
+        "--out",
+        &result,
         "--quiet",
     ]);
     assert_eq!(out.status.code(), Some(2));
     let stderr = stderr(&out);
     assert!(
-        stderr.contains("more than the limit of 0.01 GiB (--max-memory raises it)"),
+        stderr.contains("more than the limit of 0.1 GiB (--max-memory raises it)"),
         "{stderr}"
     );
     assert!(
-        stderr.contains("bytes per run kept for every metric and parameter"),
+        stderr.contains("bytes per run kept for every metric and parameter")
+            && stderr.contains("--no-runs-csv"),
         "{stderr}"
+    );
+    assert!(!dir.path().join("result").exists());
+    // Without per-run values (no --out, or --no-runs-csv) the estimate does not grow with the
+    // runs; with them it grows by 8 bytes per metric and parameter per run.
+    let scenario = steppe::cli::load_scenario(Path::new(&baseline())).unwrap();
+    let estimate = |runs: u64, keep_runs: bool| {
+        let config = steppe::engine::RunConfig {
+            runs,
+            keep_runs,
+            ..steppe::engine::RunConfig::from_scenario(&scenario)
+        };
+        steppe::engine::memory_estimate(&scenario, &config, 2).total()
+    };
+    assert_eq!(estimate(10_000, false), estimate(1_000_000, false));
+    let per_value = (scenario.metrics.len() + scenario.params.len()) as u64 * 8;
+    assert_eq!(
+        estimate(1_000_000, true) - estimate(10_000, true),
+        990_000 * per_value
     );
 }
 

@@ -12,6 +12,7 @@ mod designs;
 mod errors;
 mod extends;
 mod library;
+mod many_runs;
 mod properties;
 mod reproducibility;
 mod schema_check;

@@ -205,4 +205,30 @@ fn every_command_merges_to_its_unsharded_result() {
     assert_eq!(tiny.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&tiny.stderr).contains("use at most 2 shards"));
     assert!(!dir.path().join("bad").exists() && !dir.path().join("tiny").exists());
+    // A shard from a machine whose math library rounds differently: merged, with a warning.
+    let path = dir.path().join("discover1/partial.json");
+    let mut partial: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert_eq!(
+        partial["math"].as_str().unwrap(),
+        steppe::shard::math_fingerprint()
+    );
+    partial["math"] = serde_json::Value::from("0123456789abcdef");
+    std::fs::write(&path, serde_json::to_string(&partial).unwrap()).unwrap();
+    let warned = steppe(
+        dir.path(),
+        &[
+            "merge",
+            "discover0",
+            "discover1",
+            "discover2",
+            "--out",
+            "warned",
+        ],
+    );
+    assert!(warned.status.success());
+    assert!(
+        String::from_utf8_lossy(&warned.stderr)
+            .contains("warning: the shards ran on machines whose math libraries round differently")
+    );
 }

@@ -1,0 +1,122 @@
+//! Beyond `EXACT_RUNS` runs, metric and parameter statistics come from a sketch and exact sums
+//! instead of every value: they must agree with the exact statistics of the same runs — means
+//! and standard deviations to rounding, quantiles within the sketch's relative error,
+//! probabilities and first-year counts exactly — and not depend on whether the runs' values
+//! were kept.
+
+use std::path::Path;
+
+use steppe::engine::values::{EXACT_RUNS, RELATIVE_ERROR};
+use steppe::engine::{RunConfig, simulate};
+use steppe::summary::{Distribution, MetricResult, summarize};
+
+fn baseline() -> steppe::scenario::Scenario {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/baseline.toml");
+    steppe::cli::load_scenario(&path).unwrap()
+}
+
+/// Checks a sketched distribution against every value.
+fn agrees(name: &str, got: &Distribution, values: &[f64]) {
+    let mut sorted: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
+    sorted.sort_by(f64::total_cmp);
+    let exact = steppe::summary::distribution(values);
+    let close = |a: f64, b: f64, tol: f64| (a - b).abs() <= tol * b.abs().max(1e-300);
+    assert!(
+        close(got.mean, exact.mean, 1e-12),
+        "{name}: mean {} vs {}",
+        got.mean,
+        exact.mean
+    );
+    assert!(
+        close(got.sd, exact.sd, 1e-8),
+        "{name}: sd {} vs {}",
+        got.sd,
+        exact.sd
+    );
+    assert_eq!(
+        (got.min, got.max),
+        (exact.min, exact.max),
+        "{name}: extremes"
+    );
+    assert_eq!(got.invalid_runs, exact.invalid_runs, "{name}");
+    let n = sorted.len();
+    for (q, value, reference) in [
+        (0.05, got.p05, exact.p05),
+        (0.25, got.p25, exact.p25),
+        (0.5, got.p50, exact.p50),
+        (0.75, got.p75, exact.p75),
+        (0.95, got.p95, exact.p95),
+    ] {
+        // Each of the two ranks interpolated between is read within the relative error.
+        let lo = ((n - 1) as f64 * q).floor() as usize;
+        let scale = sorted[lo].abs().max(sorted[(lo + 1).min(n - 1)].abs());
+        assert!(
+            (value - reference).abs() <= RELATIVE_ERROR * scale * (1.0 + 1e-9),
+            "{name}: q{q} {value} vs exact {reference}"
+        );
+    }
+}
+
+#[test]
+fn sketched_statistics_agree_with_the_exact_statistics_of_the_same_runs() {
+    let scenario = baseline();
+    let runs = 2 * EXACT_RUNS + 1_000;
+    let kept = RunConfig {
+        runs,
+        ..RunConfig::from_scenario(&scenario)
+    };
+    let outcome = simulate(&scenario, &kept);
+    let summary = summarize(&scenario, "baseline.toml", &outcome);
+    assert!(outcome.metric_values.iter().all(|v| v.values().is_none()));
+    let mut checked = [0; 3];
+    for (m, metric) in summary.metrics.iter().enumerate() {
+        let values = &outcome.metrics[m];
+        match &metric.result {
+            MetricResult::Number(d) => {
+                agrees(&metric.name, d, values);
+                checked[0] += 1;
+            }
+            MetricResult::Probability { probability, .. } => {
+                let holds = values.iter().filter(|v| **v != 0.0).count();
+                assert_eq!(*probability, holds as f64 / runs as f64, "{}", metric.name);
+                checked[1] += 1;
+            }
+            MetricResult::FirstYear {
+                never,
+                median_year,
+                by_year,
+                ..
+            } => {
+                let nan = values.iter().filter(|v| v.is_nan()).count();
+                assert_eq!(*never, nan as f64 / runs as f64);
+                for y in by_year {
+                    let count = values.iter().filter(|v| **v == f64::from(y.year)).count();
+                    assert_eq!(y.probability, count as f64 / runs as f64, "{}", y.year);
+                }
+                assert_eq!(*median_year, steppe::stats::median_first_year(values));
+                checked[2] += 1;
+            }
+        }
+    }
+    assert!(
+        checked.iter().all(|c| *c > 0),
+        "every kind of metric: {checked:?}"
+    );
+    for (p, param) in summary.params.iter().enumerate() {
+        agrees(&param.name, &param.drawn, &outcome.params[p]);
+    }
+    // Not keeping the runs' values changes no statistic.
+    let flat = simulate(
+        &scenario,
+        &RunConfig {
+            keep_runs: false,
+            ..kept
+        },
+    );
+    assert!(flat.metrics.is_empty() && flat.params.is_empty());
+    let flat_summary = summarize(&scenario, "baseline.toml", &flat);
+    assert_eq!(
+        serde_json::to_string(&flat_summary).unwrap(),
+        serde_json::to_string(&summary).unwrap()
+    );
+}
