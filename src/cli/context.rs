@@ -226,6 +226,20 @@ impl Context {
         }
     }
 
+    /// Like [`Context::simulate_all`], keeping every outcome: `None` when this is a shard.
+    pub fn outcomes(
+        &self,
+        sim: &SimulationArgs,
+        jobs: &[(&Scenario, RunConfig)],
+    ) -> Result<Option<Vec<Outcome>>, CliError> {
+        let mut outcomes = Vec::with_capacity(jobs.len());
+        let complete = self.simulate_all(sim, jobs, |_, outcome| {
+            outcomes.push(outcome);
+            Ok(())
+        })?;
+        Ok(complete.then_some(outcomes))
+    }
+
     /// Whether a merge used every simulation the partials carried.
     pub fn all_used(&self) -> bool {
         match &self.mode {

@@ -154,13 +154,9 @@ fn compare_command(ctx: &Context, args: CompareArgs) -> Result<(), CliError> {
         )));
     }
     let jobs: Vec<(&Scenario, RunConfig)> = scenarios.iter().map(|s| (s, config.clone())).collect();
-    let mut outcomes = Vec::new();
-    if !ctx.simulate_all(&args.sim, &jobs, |_, outcome| {
-        outcomes.push(outcome);
-        Ok(())
-    })? {
+    let Some(outcomes) = ctx.outcomes(&args.sim, &jobs)? else {
         return Ok(());
-    }
+    };
     let tracked: Vec<Option<usize>> = (0..years.len()).map(Some).collect();
     let runs: Vec<crate::compare::Run> = scenarios
         .iter()
@@ -361,13 +357,9 @@ fn sensitivity_command(ctx: &Context, args: SensitivityArgs) -> Result<(), CliEr
             .map_err(CliError::Usage)?;
         jobs.push((&scenario, config));
     }
-    let mut outcomes = Vec::new();
-    if !ctx.simulate_all(&args.sim, &jobs, |_, outcome| {
-        outcomes.push(outcome);
-        Ok(())
-    })? {
+    let Some(outcomes) = ctx.outcomes(&args.sim, &jobs)? else {
         return Ok(());
-    }
+    };
     let mut outcomes = outcomes.into_iter();
     let tornado = if args.method != Method::Sobol {
         let outcome = outcomes.next().expect("the tornado's simulation");
@@ -757,12 +749,9 @@ fn simulate_one(
     config: RunConfig,
     sim: &SimulationArgs,
 ) -> Result<Option<engine::Outcome>, CliError> {
-    let mut result = None;
-    ctx.simulate_all(sim, &[(scenario, config)], |_, outcome| {
-        result = Some(outcome);
-        Ok(())
-    })?;
-    Ok(result)
+    Ok(ctx
+        .outcomes(sim, &[(scenario, config)])?
+        .and_then(|outcomes| outcomes.into_iter().next()))
 }
 
 /// The end of every command that produces a result: its files into `--out` (made only then),
