@@ -138,7 +138,9 @@ pub struct RunArgs {
 #[command(
     after_help = "Example (4 shards, e.g. on 4 machines, then one merge):\n  \
 for k in 0 1 2 3; do steppe run scenarios/baseline.toml --runs 1000000 --shard $k/4 --out part$k; done\n  \
-steppe merge part0 part1 part2 part3 --out result\nSee docs/cluster.md for SLURM and Kubernetes job files."
+steppe merge part0 part1 part2 part3 --out result\n\
+The same for compare, sweep, sensitivity and discover: add --shard K/N --out DIR to the command.\n\
+See docs/cluster.md for SLURM and Kubernetes job files."
 )]
 pub struct MergeArgs {
     /// Directories written by `steppe COMMAND ... --shard K/N --out DIR`, in any order.
