@@ -153,7 +153,8 @@ impl Context {
                 Ok(true)
             }
             Mode::Merged(outcomes) => {
-                for (i, (_, config)) in jobs.iter().enumerate() {
+                for (i, (scenario, config)) in jobs.iter().enumerate() {
+                    check_design(scenario, config)?;
                     let outcome = outcomes.borrow_mut().pop_front().ok_or_else(|| {
                         CliError::Usage(format!(
                             "the partials hold fewer simulations than the command needs ({})",
@@ -187,6 +188,8 @@ impl Context {
                 };
                 let mut simulations = Vec::new();
                 for (scenario, config) in jobs {
+                    // The design's limits are those of the whole run set.
+                    check_design(scenario, config)?;
                     if config.runs < *n {
                         return Err(CliError::Usage(format!(
                             "{n} shards for a simulation of {} runs: every shard needs at least one run; use at most {} shards",
@@ -247,6 +250,13 @@ impl Context {
             _ => true,
         }
     }
+}
+
+fn check_design(scenario: &Scenario, config: &RunConfig) -> Result<(), CliError> {
+    config
+        .design
+        .check(config.runs, scenario.params.len())
+        .map_err(CliError::Usage)
 }
 
 fn carried(files: &[(String, String)], path: &str) -> Result<String, String> {

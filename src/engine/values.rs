@@ -247,9 +247,18 @@ impl Sketch {
             self.negative.add(Self::index(-x), 1);
         }
         self.sum.add(x);
-        self.sum_of_squares.add(x * x);
-        self.min = self.min.min(x);
-        self.max = self.max.max(x);
+        self.sum_of_squares.add_product(x, x);
+        self.extremes(x, x);
+    }
+
+    /// Min and max by total order, so that −0 and +0 are told apart whatever the order.
+    fn extremes(&mut self, low: f64, high: f64) {
+        if low.total_cmp(&self.min).is_lt() {
+            self.min = low;
+        }
+        if high.total_cmp(&self.max).is_gt() {
+            self.max = high;
+        }
     }
 
     fn merge(&mut self, other: &Sketch) {
@@ -258,8 +267,7 @@ impl Sketch {
         self.zeros += other.zeros;
         self.sum.merge(&other.sum);
         self.sum_of_squares.merge(&other.sum_of_squares);
-        self.min = self.min.min(other.min);
-        self.max = self.max.max(other.max);
+        self.extremes(other.min, other.max);
     }
 
     /// Values counted.
@@ -267,20 +275,38 @@ impl Sketch {
         self.positive.total() + self.negative.total() + self.zeros
     }
 
+    /// The smallest value (NaN when there is none).
     pub fn min(&self) -> f64 {
-        self.min
+        if self.count() == 0 {
+            f64::NAN
+        } else {
+            self.min
+        }
     }
 
+    /// The largest value (NaN when there is none).
     pub fn max(&self) -> f64 {
-        self.max
+        if self.count() == 0 {
+            f64::NAN
+        } else {
+            self.max
+        }
     }
 
-    /// The exact mean, and the variance (n − 1 in the denominator) from exact sums.
+    /// The mean (the exact sum, rounded, over n), and the variance (n − 1 in the denominator):
+    /// Σ(x − m)² = Σx² − 2m·Σx + n·m² evaluated exactly for the rounded mean m (squares and
+    /// products are split exactly into two doubles), so no cancellation is lost.
     pub fn mean_and_variance(&self) -> (f64, f64) {
         let n = self.count() as f64;
-        let (s1, s2) = (self.sum.value(), self.sum_of_squares.value());
-        let mean = s1 / n;
-        let variance = ((s2 - s1 * mean) / (n - 1.0)).max(0.0);
+        let mean = self.sum.value() / n;
+        let mut centred = self.sum_of_squares.clone();
+        for term in self.sum.terms() {
+            centred.add_product(-2.0 * mean, term);
+        }
+        let (square, square_low) = two_product(mean, mean);
+        centred.add_product(n, square);
+        centred.add_product(n, square_low);
+        let variance = (centred.value() / (n - 1.0)).max(0.0);
         (mean, variance)
     }
 
@@ -414,6 +440,25 @@ impl ExactSum {
         self.add_bucket(exponent, signed);
     }
 
+    /// Adds `a · b` exactly (as the two doubles of its exact product).
+    fn add_product(&mut self, a: f64, b: f64) {
+        let (high, low) = two_product(a, b);
+        self.add(high);
+        self.add(low);
+    }
+
+    /// The sum as exact doubles: each bucket split into a high and a low part.
+    fn terms(&self) -> Vec<f64> {
+        let mut terms = Vec::with_capacity(2 * self.buckets.len());
+        for &(e, a) in &self.buckets {
+            let low = a.rem_euclid(1 << 53);
+            let high = (a - low) >> 53;
+            terms.push(scaled(high as f64, e.saturating_add(53)));
+            terms.push(scaled(low as f64, e));
+        }
+        terms
+    }
+
     fn add_bucket(&mut self, exponent: i16, amount: i128) {
         match self.buckets.binary_search_by_key(&exponent, |b| b.0) {
             Ok(i) => self.buckets[i].1 += amount,
@@ -447,6 +492,12 @@ impl ExactSum {
         }
         sum + compensation
     }
+}
+
+/// `a · b` as the rounded product and its exact error (fused multiply-add).
+fn two_product(a: f64, b: f64) -> (f64, f64) {
+    let high = a * b;
+    (high, a.mul_add(b, -high))
 }
 
 /// `m · 2^(e − 1075)`: a significand sum at a biased binary exponent, scaled in steps that
@@ -642,6 +693,33 @@ mod tests {
         let text = serde_json::to_string(&small).unwrap();
         let back: ValuesAccumulator = serde_json::from_str(&text).unwrap();
         assert_eq!(fingerprint(&back), fingerprint(&small));
+    }
+
+    #[test]
+    fn sketched_variance_keeps_its_digits_under_a_large_offset_and_for_constants() {
+        let n = 20_000;
+        let offset: Vec<f64> = (0..n).map(|k| 1e7 + 0.01 * f64::from(k % 100)).collect();
+        let acc = accumulate(&offset);
+        let (mean, variance) = acc.sketch().unwrap().mean_and_variance();
+        // Closed form: 0.01 × (0, 1, …, 99), each 200 times, above 1e7 (doubles there are
+        // 1.9e-9 apart).
+        let sd = 0.01 * (833.25 * f64::from(n) / f64::from(n - 1)).sqrt();
+        assert!((mean - (1e7 + 0.495)).abs() <= 4e-9, "{mean}");
+        assert!((variance.sqrt() - sd).abs() <= 1e-7 * sd, "{variance}");
+        let constant = accumulate(&vec![0.1; n as usize]);
+        assert_eq!(constant.sketch().unwrap().mean_and_variance(), (0.1, 0.0));
+    }
+
+    #[test]
+    fn signed_zeros_and_empty_sketches_do_not_depend_on_order() {
+        let mut values = lognormal_values(20_000, 11);
+        values.extend([0.0, -0.0]);
+        let forward = fingerprint(&accumulate(&values));
+        values.reverse();
+        assert_eq!(fingerprint(&accumulate(&values)), forward);
+        let nan = accumulate(&vec![f64::NAN; 20_000]);
+        let sketch = nan.sketch().unwrap();
+        assert!(sketch.min().is_nan() && sketch.max().is_nan());
     }
 
     #[test]

@@ -204,6 +204,15 @@ fn every_command_merges_to_its_unsharded_result() {
     );
     assert_eq!(tiny.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&tiny.stderr).contains("use at most 2 shards"));
+    // A design's limits are those of the whole run set, not of a shard's share.
+    let sobol = steppe(
+        dir.path(),
+        &[
+            "run", &baseline, "--design", "sobol", "--runs", "70000", "--shard", "0/2", "--out",
+            "tiny",
+        ],
+    );
+    assert_eq!(sobol.status.code(), Some(2));
     assert!(!dir.path().join("bad").exists() && !dir.path().join("tiny").exists());
     // A shard from a machine whose math library rounds differently: merged, with a warning.
     let path = dir.path().join("discover1/partial.json");
