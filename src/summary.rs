@@ -278,44 +278,30 @@ fn metric_result(
     }
 }
 
-/// The finite values with their counts, ascending: exact when every value or every distinct
-/// value is kept, else read off the sketch (rounded to whole years, for first-year metrics
-/// over horizons of more than 255 years).
+/// The finite values with their counts, ascending: exact while every distinct value has its
+/// own bin of the sketch (first-year metrics always do), else read off the sketch's bins,
+/// rounded to whole years.
 fn value_counts(values: &ValuesAccumulator) -> Vec<(f64, u64)> {
-    let mut counts: Vec<(f64, u64)> = match (values.values(), values.counts()) {
-        (Some(all), _) => {
-            let mut sorted: Vec<f64> = all.iter().copied().filter(|v| v.is_finite()).collect();
-            sorted.sort_by(f64::total_cmp);
-            let mut counts: Vec<(f64, u64)> = Vec::new();
-            for v in sorted {
-                match counts.last_mut() {
-                    Some(last) if last.0 == v => last.1 += 1,
-                    _ => counts.push((v, 1)),
-                }
+    let mut counts = values.counts().unwrap_or_else(|| {
+        let mut rounded: Vec<(f64, u64)> = Vec::new();
+        for (v, c) in values.weighted() {
+            let v = v.round();
+            match rounded.last_mut() {
+                Some(last) if last.0 == v => last.1 += c,
+                _ => rounded.push((v, c)),
             }
-            counts
         }
-        (None, Some(counts)) => counts,
-        (None, None) => values
-            .weighted()
-            .into_iter()
-            .map(|(v, c)| (v.round(), c))
-            .collect(),
-    };
+        rounded
+    });
     counts.retain(|(v, _)| v.is_finite());
     counts
 }
 
-/// The distribution of a value over the runs: exact from every value while they are kept
-/// (up to `values::EXACT_RUNS` runs), else from the sketch (exact mean, standard deviation,
-/// minimum and maximum; quantiles within `values::RELATIVE_ERROR`).
+/// The distribution of a value over the runs, from its sketch: exact mean, standard
+/// deviation, minimum and maximum; quantiles exact while every distinct value has its own bin,
+/// else within a bin of the exact ones (`engine::values`).
 pub fn distribution_of(values: &ValuesAccumulator) -> Distribution {
-    if let Some(all) = values.values() {
-        return distribution(all);
-    }
-    let Some(sketch) = values.sketch() else {
-        return distribution(&[]);
-    };
+    let sketch = values.sketch();
     let n = sketch.count();
     let (mean, variance) = sketch.mean_and_variance();
     let (se, sd) = if n > 1 {

@@ -164,13 +164,11 @@ pub fn simulate_with_progress(
     let keep_rows = config.keep_runs || width > n_metrics;
     let design = parameter_uniforms(scenario, &plan, config);
     let n_batches = runs.div_ceil(BATCH);
-    // The whole run set's size (a shard is part of one): it decides how values are summarised.
-    let total = config.shard.map_or(config.runs, |s| s.total);
     // One set of value accumulators for all threads (their merge does not depend on order,
     // so neither does the result): memory for them does not grow with the threads either.
     let accumulators = |n: usize| -> Vec<Mutex<ValuesAccumulator>> {
         (0..n)
-            .map(|_| Mutex::new(ValuesAccumulator::for_total(total)))
+            .map(|_| Mutex::new(ValuesAccumulator::new()))
             .collect()
     };
     let (metric_values, param_values) = (accumulators(n_metrics), accumulators(n_params));
@@ -244,7 +242,11 @@ pub fn simulate_with_progress(
     });
     let unwrap = |v: Vec<Mutex<ValuesAccumulator>>| -> Vec<ValuesAccumulator> {
         v.into_iter()
-            .map(|m| m.into_inner().expect("no panics while pushing"))
+            .map(|m| {
+                let mut acc = m.into_inner().expect("no panics while pushing");
+                acc.flush();
+                acc
+            })
             .collect()
     };
     let (metric_values, param_values) = (unwrap(metric_values), unwrap(param_values));
