@@ -18,6 +18,15 @@ pub fn table(tornado: Option<&Tornado>, sobol: &[Indices]) -> String {
             80,
         ));
         let _ = writeln!(out, "  with every parameter at its median: {}", num(t.base));
+        out.push_str(&crate::report::table::wrap(
+            &format!(
+                "the metric's value, every parameter drawn (same runs): {} ± {}",
+                num(t.value),
+                num(t.value_se)
+            ),
+            "  ",
+            80,
+        ));
         let _ = writeln!(out);
         let largest = t.bars.first().map_or(0.0, |b| b.swing);
         for bar in &t.bars {
