@@ -30,6 +30,9 @@ pub struct Summary {
     pub seed: u64,
     /// How parameters were sampled: `mc`, `lhs` or `sobol`.
     pub design: &'static str,
+    /// Independent replicates of the design whose spread gives every standard error (1 for
+    /// Monte Carlo, whose standard errors are those of independent runs).
+    pub replicates: u64,
     pub series: Vec<Series>,
     pub metrics: Vec<MetricSummary>,
     pub params: Vec<ParamSummary>,
@@ -222,6 +225,14 @@ pub fn summarize(scenario: &Scenario, file: &str, outcome: &Outcome) -> Summary 
         runs: outcome.runs,
         seed: outcome.seed,
         design: outcome.design.name(),
+        replicates: outcome
+            .metric_values
+            .iter()
+            .chain(&outcome.param_values)
+            .map(|v| v.replicates().len() as u64)
+            .max()
+            .unwrap_or(0)
+            .max(1),
         series,
         metrics,
         params,
@@ -236,12 +247,14 @@ fn metric_result(
     let n = values.n();
     if kind.is_probability() {
         let (probability, se) = stats::proportion(values.nonzero(), n);
+        let se = replicate_se(values, |r| r.nonzero).unwrap_or(se);
         return MetricResult::Probability { probability, se };
     }
     if kind != MetricKind::First {
         return MetricResult::Number(distribution_of(values));
     }
     let (never_p, never_se) = stats::proportion(values.nan(), n);
+    let never_se = replicate_se(values, |r| r.nan).unwrap_or(never_se);
     let counts = value_counts(values);
     let mut by_year = Vec::new();
     let mut cumulative = 0u64;
@@ -297,6 +310,22 @@ fn value_counts(values: &ValuesAccumulator) -> Vec<(f64, u64)> {
     counts
 }
 
+/// Under a design of replicates, the standard error of the share of runs that `count` counts,
+/// from the spread of the replicates' shares.
+fn replicate_se(
+    values: &ValuesAccumulator,
+    count: impl Fn(&crate::engine::values::Replicate) -> u64,
+) -> Option<f64> {
+    let replicates = values.replicates();
+    (replicates.len() > 1).then(|| {
+        let estimates: Vec<(f64, f64)> = replicates
+            .iter()
+            .map(|r| (r.runs as f64, count(r) as f64 / r.runs as f64))
+            .collect();
+        stats::replicate_se(&estimates)
+    })
+}
+
 /// The distribution of a value over the runs, from its sketch: exact mean, standard
 /// deviation, minimum and maximum; quantiles exact while every distinct value has its own bin,
 /// else within a bin of the exact ones (`engine::values`).
@@ -308,6 +337,17 @@ pub fn distribution_of(values: &ValuesAccumulator) -> Distribution {
         ((variance / n as f64).sqrt(), variance.sqrt())
     } else {
         (f64::NAN, f64::NAN)
+    };
+    // Under a design, the spread of the replicates' means (the runs are not independent).
+    let replicates = values.replicates();
+    let se = if replicates.len() > 1 {
+        let estimates: Vec<(f64, f64)> = replicates
+            .iter()
+            .map(|r| (r.finite as f64, r.mean()))
+            .collect();
+        stats::replicate_se(&estimates)
+    } else {
+        se
     };
     Distribution {
         mean,

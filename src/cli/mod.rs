@@ -974,7 +974,12 @@ fn check_memory(
             format!("{:.0} MiB", bytes as f64 / f64::from(1u32 << 20))
         }
     };
-    let why = if estimate.series > estimate.per_run * estimate.runs {
+    let why = if estimate.design > estimate.series.max(estimate.per_run * estimate.runs) {
+        format!(
+            "{} of it for the parameter design: [correlations] reorders the correlated draws of every run of the run set at once (of each of the design's replicates under --design lhs|sobol): lower --runs",
+            size(estimate.design)
+        )
+    } else if estimate.series > estimate.per_run * estimate.runs {
         format!(
             "{} of it for the per-step histograms of every series on {threads} threads: \
              use a longer step, a shorter horizon or fewer --threads",

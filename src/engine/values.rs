@@ -37,6 +37,27 @@ pub struct ValuesAccumulator {
     nonzero: u64,
     /// The finite values.
     sketch: Sketch,
+    /// Per replicate of a randomised design (empty otherwise), what its estimates need.
+    #[serde(default)]
+    replicates: Vec<Replicate>,
+}
+
+/// What one replicate of a design contributes: its runs, NaN and non-zero values, and the
+/// exact sum of its finite values.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Replicate {
+    pub runs: u64,
+    pub nan: u64,
+    pub nonzero: u64,
+    pub finite: u64,
+    sum: ExactSum,
+}
+
+impl Replicate {
+    /// The mean of its finite values (NaN if there are none).
+    pub fn mean(&self) -> f64 {
+        self.sum.value() / self.finite as f64
+    }
 }
 
 impl Default for ValuesAccumulator {
@@ -52,12 +73,42 @@ impl ValuesAccumulator {
             nan: 0,
             nonzero: 0,
             sketch: Sketch::new(),
+            replicates: Vec::new(),
         }
     }
 
+    /// An accumulator that also keeps what each of `replicates` replicates of a design
+    /// contributes (none for 1).
+    pub fn with_replicates(replicates: u64) -> ValuesAccumulator {
+        let mut acc = ValuesAccumulator::new();
+        if replicates > 1 {
+            acc.replicates = vec![Replicate::default(); replicates as usize];
+        }
+        acc
+    }
+
+    /// Adds a value of a run of replicate `replicate` (ignored without replicates).
+    pub fn push_in(&mut self, x: f64, replicate: u64) {
+        self.push(x);
+        if let Some(r) = self.replicates.get_mut(replicate as usize) {
+            r.runs += 1;
+            r.nan += u64::from(x.is_nan());
+            r.nonzero += u64::from(x != 0.0);
+            if x.is_finite() {
+                r.finite += 1;
+                r.sum.add(x);
+            }
+        }
+    }
+
+    /// Each replicate's contribution, when the runs form replicates of a design.
+    pub fn replicates(&self) -> &[Replicate] {
+        &self.replicates
+    }
+
     /// Bytes held at most, for memory estimates.
-    pub fn max_bytes() -> usize {
-        Sketch::MAX_BYTES
+    pub fn max_bytes(replicates: u64) -> usize {
+        Sketch::MAX_BYTES + replicates as usize * (EXPONENTS * 16 + 64)
     }
 
     pub fn push(&mut self, x: f64) {
@@ -79,6 +130,17 @@ impl ValuesAccumulator {
         self.nan += other.nan;
         self.nonzero += other.nonzero;
         self.sketch.merge(&other.sketch);
+        if self.replicates.len() < other.replicates.len() {
+            self.replicates
+                .resize(other.replicates.len(), Replicate::default());
+        }
+        for (a, b) in self.replicates.iter_mut().zip(&other.replicates) {
+            a.runs += b.runs;
+            a.nan += b.nan;
+            a.nonzero += b.nonzero;
+            a.finite += b.finite;
+            a.sum.merge(&b.sum);
+        }
     }
 
     pub fn n(&self) -> u64 {
@@ -585,8 +647,9 @@ struct ExactSum {
 /// The serialised form of an [`ExactSum`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct SparseSum {
-    /// (exponent, sum of significands scaled by 2^exponent), ascending, none zero.
-    buckets: Vec<(i16, i128)>,
+    /// (exponent, high and low 64 bits of the sum of significands scaled by 2^exponent),
+    /// ascending, none zero — halves, so that JSON readers without 128-bit numbers keep them.
+    buckets: Vec<(i16, i64, u64)>,
 }
 
 const EXPONENTS: usize = 2048;
@@ -594,7 +657,10 @@ const EXPONENTS: usize = 2048;
 impl From<ExactSum> for SparseSum {
     fn from(sum: ExactSum) -> SparseSum {
         SparseSum {
-            buckets: sum.nonzero().collect(),
+            buckets: sum
+                .nonzero()
+                .map(|(e, a)| (e, (a >> 64) as i64, a as u64))
+                .collect(),
         }
     }
 }
@@ -604,7 +670,8 @@ impl TryFrom<SparseSum> for ExactSum {
 
     fn try_from(sparse: SparseSum) -> Result<ExactSum, String> {
         let mut sum = ExactSum::default();
-        for (e, a) in sparse.buckets {
+        for (e, high, low) in sparse.buckets {
+            let a = (i128::from(high) << 64) | i128::from(low);
             if !(1..EXPONENTS as i16 - 1).contains(&e) {
                 return Err(format!("an exact sum with a bucket at exponent {e}"));
             }
@@ -944,6 +1011,12 @@ mod tests {
         let text = serde_json::to_string(&small).unwrap();
         let back: ValuesAccumulator = serde_json::from_str(&text).unwrap();
         assert_eq!(fingerprint(&back), fingerprint(&small));
+        // Through a JSON reader without 128-bit numbers (serde_json::Value): the exact sums'
+        // buckets beyond 2⁶³ (here 1.5·2⁵²·4096 = 1.5·2⁶⁴) survive as halves.
+        let large = accumulate(&vec![1.5; 4096]);
+        let value = serde_json::to_value(&large).unwrap();
+        let back: ValuesAccumulator = serde_json::from_value(value).unwrap();
+        assert_eq!(back, large);
         // Bins out of order, or counts that do not add up, are refused rather than misread.
         let mut value: serde_json::Value = serde_json::from_str(&text).unwrap();
         value["sketch"]["bins"].as_array_mut().unwrap().swap(0, 1);
