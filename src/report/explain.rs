@@ -324,21 +324,41 @@ type Pattern = Vec<(usize, usize)>;
 
 fn correlation_lines(scenario: &Scenario, c: &crate::scenario::Correlations) -> Vec<String> {
     let mut lines = Vec::new();
+    // What Iman–Conover imposes can differ from the (repaired) matrix: see `correlation::imposed`.
+    let (_, imposed) = crate::correlation::imposed(&c.matrix);
+    let mut limited = false;
     for (i, &a) in c.params.iter().enumerate() {
         for (j, &b) in c.params.iter().enumerate().skip(i + 1) {
-            let rho = c.matrix[i][j];
-            if rho != 0.0 {
+            let (rho, used) = (c.matrix[i][j], imposed[i][j]);
+            if rho == 0.0 && used.abs() < 5e-5 {
+                continue;
+            }
+            let names = format!(
+                "{} and {}",
+                scenario.params[a].name, scenario.params[b].name
+            );
+            if (used - rho).abs() >= 5e-5 {
+                limited = true;
+                let how = if c.repaired.is_some() {
+                    "after repair"
+                } else {
+                    "asked"
+                };
                 lines.push(format!(
-                    "{} and {}: {}",
-                    scenario.params[a].name,
-                    scenario.params[b].name,
-                    number(rho)
+                    "{names}: {} {how}, {} imposed",
+                    number(rho),
+                    number(used)
                 ));
+            } else {
+                lines.push(format!("{names}: {}", number(rho)));
             }
         }
     }
     if let Some(change) = c.repaired {
-        lines.push(format!("(the matrix as written was not valid; repaired to the nearest valid one, changing an entry by at most {})", number(change)));
+        lines.push(format!("(the matrix as written was not positive definite; `repair = true` replaced it with the nearest correlation matrix in the Frobenius norm (Higham 2002), changing an entry by at most {}: the values above are the repaired ones)", number(change)));
+    }
+    if limited {
+        lines.push("(Iman–Conover correlates normal scores, whose Pearson correlations 2·sin(π·ρ/6) were not positive definite for these ranks; their nearest correlation matrix is used, and the rank correlations it imposes are those marked \"imposed\")".to_string());
     }
     lines
 }

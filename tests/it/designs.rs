@@ -329,3 +329,29 @@ fn the_standard_error_of_a_design_matches_the_spread_of_its_estimates_over_seeds
         assert!(naive > 10.0, "{design:?}: {naive}");
     }
 }
+
+#[test]
+fn explain_shows_the_correlations_actually_imposed() {
+    // Rank correlations of −0.49 between three parameters hold, but their normal scores cannot:
+    // what is imposed is (6/π)·asin(−1/4) = −0.4826, and explain says so.
+    let text = one_cell(
+        "start = 2020\nend = 2030",
+        "[params]\nx = \"normal(0, 1)\"\ny = \"normal(0, 1)\"\nz = \"normal(0, 1)\"\n\
+         [correlations]\nx = { y = -0.49, z = -0.49 }\ny = { z = -0.49 }\n",
+    );
+    let explained = steppe::report::explain::render(&load(&text), None);
+    assert!(
+        explained.contains("x and y: -0.49 asked, -0.4826 imposed"),
+        "{explained}"
+    );
+    assert!(explained.contains("normal scores"), "{explained}");
+    // Repaired: Higham's nearest correlation matrix, named as such.
+    let repaired = text
+        .replace("-0.49", "-0.9")
+        .replace("[correlations]\n", "[correlations]\nrepair = true\n");
+    let explained = steppe::report::explain::render(&load(&repaired), None);
+    assert!(
+        explained.contains("nearest correlation matrix in the Frobenius norm (Higham 2002)"),
+        "{explained}"
+    );
+}
