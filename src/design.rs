@@ -106,8 +106,17 @@ impl Design {
         }
     }
 
-    /// The uniform that run `run` of a run set of `runs` feeds to parameter `p` (named
-    /// `name`), or `None` for Monte Carlo (each run draws its own). Strictly inside (0, 1),
+    /// The key of parameter `name`'s part of the design under master seed `seed` (computed
+    /// once, for [`Design::uniform`]).
+    pub fn key(self, seed: u64, name: &str) -> ComponentKey {
+        match self {
+            Design::Sobol => ComponentKey::new(&format!("design/sobol/{seed}")),
+            _ => ComponentKey::new(&format!("design/lhs/{name}")),
+        }
+    }
+
+    /// The uniform that run `run` of a run set of `runs` feeds to parameter `p` (whose
+    /// [`Design::key`] is `key`), or `None` for Monte Carlo (each run draws its own). Strictly inside (0, 1),
     /// computed from the run alone — no matrix of the whole run set — so a shard computes its
     /// own runs' uniforms only.
     ///
@@ -116,13 +125,19 @@ impl Design {
     /// walking: a bijection, so each stratum gets exactly one run), with a uniform offset
     /// inside the stratum from the run's own stream. Sobol: point j of an Owen-scrambled Sobol
     /// sequence with a scramble of the replicate's own.
-    pub fn uniform(self, seed: u64, run: u64, runs: u64, p: usize, name: &str) -> Option<f64> {
+    pub fn uniform(
+        self,
+        seed: u64,
+        run: u64,
+        runs: u64,
+        p: usize,
+        key: ComponentKey,
+    ) -> Option<f64> {
         let block = self.block(run, runs);
         let j = run - block.first;
         match self {
             Design::MonteCarlo => None,
             Design::LatinHypercube => {
-                let key = ComponentKey::new(&format!("design/lhs/{name}"));
                 let permutation = rng::mix(rng::mix(seed ^ key.value()) ^ block.replicate);
                 let stratum = permute(j, block.size, permutation);
                 let offset = rng::uniform(&mut rng::stream(seed, run, key));
@@ -130,9 +145,7 @@ impl Design {
                 Some(u.min(1.0f64.next_down()))
             }
             Design::Sobol => {
-                let scramble = rng::mix(
-                    ComponentKey::new(&format!("design/sobol/{seed}")).value() ^ block.replicate,
-                ) as u32;
+                let scramble = rng::mix(key.value() ^ block.replicate) as u32;
                 let x = f64::from(sobol_burley::sample(j as u32, p as u32, scramble));
                 // The sequence has 24-bit resolution; centre in the cell so 0 never reaches a
                 // quantile function.

@@ -135,7 +135,8 @@ pub fn memory_estimate(scenario: &Scenario, config: &RunConfig, threads: usize) 
         config.design.replicates(total)
     };
     let values = (scenario.metrics.len() + scenario.params.len()) as u64
-        * ValuesAccumulator::max_bytes(replicates) as u64;
+        * ValuesAccumulator::max_bytes(replicates) as u64
+        + threads as u64 * ValuesAccumulator::flush_bytes() as u64;
     let cells = ((plan.n_steps + 1) * plan.n_series()) as u64;
     let one = SeriesAccumulator::bytes(plan.n_steps + 1, plan.n_series(), config.bins) as u64
         + if replicates > 1 {
@@ -366,6 +367,8 @@ pub(crate) enum ParamSource<'a> {
         total: u64,
         /// The first run of this part.
         first: u64,
+        /// Each parameter's [`crate::design::Design::key`].
+        keys: Vec<crate::rng::ComponentKey>,
         correlated: Option<Correlated>,
     },
 }
@@ -395,6 +398,7 @@ impl ParamSource<'_> {
                 design,
                 total,
                 first,
+                keys,
                 correlated,
             } => {
                 if let Some(c) = correlated
@@ -402,13 +406,7 @@ impl ParamSource<'_> {
                 {
                     return Some(c.values[row * c.params.len() + i]);
                 }
-                design.uniform(
-                    seed,
-                    first + row as u64,
-                    *total,
-                    p,
-                    &scenario.params[p].name,
-                )
+                design.uniform(seed, first + row as u64, *total, p, keys[p])
             }
         }
     }
@@ -430,6 +428,11 @@ fn parameter_source<'a>(
         .shard
         .map_or((0, config.runs), |s| (s.first, s.total));
     let design = config.design;
+    let keys: Vec<crate::rng::ComponentKey> = scenario
+        .params
+        .iter()
+        .map(|p| design.key(config.seed, &p.name))
+        .collect();
     let Some(correlations) = &scenario.correlations else {
         return match design {
             crate::design::Design::MonteCarlo => ParamSource::Own,
@@ -437,6 +440,7 @@ fn parameter_source<'a>(
                 design,
                 total,
                 first,
+                keys,
                 correlated: None,
             },
         };
@@ -468,7 +472,7 @@ fn parameter_source<'a>(
                             &mut crate::rng::stream(config.seed, run, plan.param_keys[p]),
                         ),
                         _ => design
-                            .uniform(config.seed, run, total, p, &scenario.params[p].name)
+                            .uniform(config.seed, run, total, p, keys[p])
                             .expect("a design"),
                     })
                     .collect()
@@ -485,6 +489,7 @@ fn parameter_source<'a>(
         design,
         total,
         first,
+        keys,
         correlated: Some(Correlated {
             params: correlations.params.clone(),
             values,

@@ -106,9 +106,15 @@ impl ValuesAccumulator {
         &self.replicates
     }
 
-    /// Bytes held at most, for memory estimates.
+    /// Bytes held at most between pushes, for memory estimates (with `replicates`
+    /// replicates' exact sums).
     pub fn max_bytes(replicates: u64) -> usize {
         Sketch::MAX_BYTES + replicates as usize * (EXPONENTS * 16 + 64)
+    }
+
+    /// Bytes a flush needs on top, while it bins the buffer (one flush at a time per thread).
+    pub fn flush_bytes() -> usize {
+        Sketch::FLUSH_BYTES
     }
 
     pub fn push(&mut self, x: f64) {
@@ -202,9 +208,11 @@ impl PartialEq for Sketch {
 }
 
 impl Sketch {
-    /// Bytes held at most: the bins, the buffer, and the new bins while a buffer or another
-    /// sketch is merged in.
-    const MAX_BYTES: usize = 2 * (BINS + PENDING) * 16 + PENDING * 8 + 2 * EXPONENTS * 16;
+    /// Bytes held at most between flushes: the bins (their vector's capacity can reach
+    /// `BINS + PENDING`), the buffer and the exact sums.
+    const MAX_BYTES: usize = (BINS + PENDING) * 16 + PENDING * 8 + 2 * EXPONENTS * 16;
+    /// Bytes a flush holds on top: the buffer's keys and bins, and the merged bins.
+    const FLUSH_BYTES: usize = (BINS + 2 * PENDING) * 16 + PENDING * 8;
 
     fn new() -> Sketch {
         Sketch {
