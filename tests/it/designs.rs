@@ -288,6 +288,17 @@ fn the_standard_error_of_a_design_matches_the_spread_of_its_estimates_over_seeds
             let outcome = simulate(&scenario, &config);
             let summary = steppe::summary::summarize(&scenario, "t.toml", &outcome);
             assert_eq!(summary.replicates, 10);
+            if seed == 0 {
+                // The table names the design and where its standard errors come from.
+                let table = steppe::report::table::render(&scenario, &summary);
+                let want = if design == Design::Sobol {
+                    "1,000 runs (scrambled Sobol, 10 replicates)"
+                } else {
+                    "1,000 runs (Latin hypercube, 10 replicates)"
+                };
+                assert!(table.contains(want), "{table}");
+                assert!(table.contains("spread of the 10 independent"), "{table}");
+            }
             let steppe::summary::MetricResult::Number(d) = &summary.metrics[0].result else {
                 panic!("a number");
             };
