@@ -183,7 +183,7 @@ fn compare_command(ctx: &Context, args: CompareArgs) -> Result<(), CliError> {
             ("comparison.json".to_string(), json),
             (
                 "comparison.csv".to_string(),
-                report::compare::csv(&comparison),
+                report::csv::comparison(&comparison),
             ),
         ];
         // A chart per metric; shares are many, the table and CSV carry them.
@@ -274,7 +274,7 @@ fn sweep_command(ctx: &Context, args: SweepArgs) -> Result<(), CliError> {
     let files = |json: String| {
         vec![
             ("sweep.json".to_string(), json),
-            ("sweep.csv".to_string(), report::sweep::csv(&sweep)),
+            ("sweep.csv".to_string(), report::csv::sweep(&sweep)),
         ]
     };
     deliver(
@@ -398,7 +398,7 @@ fn sensitivity_command(ctx: &Context, args: SensitivityArgs) -> Result<(), CliEr
             ("sensitivity.json".to_string(), json),
             (
                 "sensitivity.csv".to_string(),
-                report::sensitivity::csv(tornado.as_ref(), &sobol),
+                report::csv::sensitivity(tornado.as_ref(), &sobol),
             ),
         ];
         if let Some(t) = &tornado {

@@ -8,6 +8,7 @@ mod cli;
 mod closed_form;
 mod common;
 mod compare;
+mod csv_files;
 mod designs;
 mod errors;
 mod extends;
