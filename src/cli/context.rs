@@ -186,6 +186,12 @@ impl Context {
                             config.seed
                         )));
                     }
+                    shard::check_outcome(&outcome, scenario, config).map_err(|e| {
+                        CliError::Usage(format!(
+                            "simulation {} of the partials is not the one the command asks for: {e}",
+                            i + 1
+                        ))
+                    })?;
                     each(i, outcome)?;
                 }
                 Ok(true)
@@ -215,17 +221,8 @@ impl Context {
                     simulations.push(PartialOutcome::new(config.runs, first, &outcome));
                 }
                 let sources = self.read.borrow().clone();
-                let partial = Partial {
-                    schema: shard::SCHEMA.to_string(),
-                    command: command.to_string(),
-                    hash: shard::work_hash(command, arguments, &sources),
-                    arguments: arguments.clone(),
-                    sources,
-                    shard: *k,
-                    shards: *n,
-                    math: shard::math_fingerprint(),
-                    simulations,
-                };
+                let partial =
+                    Partial::new(command, arguments.clone(), sources, (*k, *n), &simulations);
                 let text = serde_json::to_string(&partial).expect("a partial always serialises");
                 output::write_dir(dir, &[("partial.json", text)], *force)?;
                 if !sim.quiet {

@@ -894,7 +894,7 @@ fn merge_command(args: MergeArgs) -> Result<(), CliError> {
                 e.column()
             ))
         })?;
-        parts.push(part);
+        parts.push((path.display().to_string(), part));
     }
     let crate::shard::Merged {
         header,

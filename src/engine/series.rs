@@ -99,6 +99,46 @@ impl SeriesAccumulator {
         self.runs
     }
 
+    /// Whether an accumulator read from a file is consistent: its arrays have its shape and
+    /// every point of every series counted each of its `runs` runs exactly once.
+    pub fn check(&self, runs: u64) -> Result<(), String> {
+        let cells = self.n_points.checked_mul(self.n_series);
+        let shape = cells.and_then(|c| c.checked_mul(self.bins).map(|n| (c, n)));
+        let Some((cells, n_counts)) = shape.filter(|_| self.bins > 0) else {
+            return Err(format!(
+                "its series shape {} × {} × {} bins is not one steppe writes",
+                self.n_points, self.n_series, self.bins
+            ));
+        };
+        let lengths = [
+            self.counts.len(),
+            self.sums.len() * self.bins,
+            self.sums_of_squares.len() * self.bins,
+            self.mins.len() * self.bins,
+            self.maxs.len() * self.bins,
+        ];
+        if lengths.iter().any(|n| *n != n_counts) {
+            return Err(format!(
+                "its series arrays are not of its shape ({cells} cells of {} bins)",
+                self.bins
+            ));
+        }
+        if self.runs != runs {
+            return Err(format!("its series count {} runs, not {runs}", self.runs));
+        }
+        if let Some(cell) = self
+            .counts
+            .chunks_exact(self.bins)
+            .position(|c| c.iter().map(|n| u64::from(*n)).sum::<u64>() != runs)
+        {
+            return Err(format!(
+                "its series histogram {} of {cells} does not count each of its {runs} runs once",
+                cell + 1
+            ));
+        }
+        Ok(())
+    }
+
     /// Mean and its Monte Carlo standard error.
     pub fn mean(&self, point: usize, series: usize) -> (f64, f64) {
         let i = point * self.n_series + series;

@@ -14,6 +14,7 @@ mod errors;
 mod extends;
 mod library;
 mod many_runs;
+mod merge_integrity;
 mod properties;
 mod reproducibility;
 mod schema_check;
