@@ -154,9 +154,14 @@ pub struct RunArgs {
     #[arg(long, requires = "out")]
     pub no_runs_csv: bool,
     /// Keep doubling the runs until every metric's Monte Carlo standard error is at most E;
-    /// the result is the same as a plain run with the run count it reached.
+    /// the result is the same as a plain run with the run count it reached. E is in each
+    /// metric's own unit (0.005 is half a percentage point of a probability, 0.005 of a share,
+    /// 0.005 years of a year): name the metrics it is meant for with --precision-metric.
     #[arg(long, value_name = "E", value_parser = parse_precision, conflicts_with = "shard")]
     pub precision: Option<f64>,
+    /// Apply --precision only to this metric (repeatable) [default: every metric].
+    #[arg(long, value_name = "NAME", requires = "precision")]
+    pub precision_metric: Vec<String>,
     /// The most runs --precision may reach.
     #[arg(long, value_name = "N", default_value = "1000000", requires = "precision", value_parser = clap::value_parser!(u64).range(1..=1_000_000_000))]
     pub max_runs: u64,

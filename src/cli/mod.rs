@@ -790,7 +790,23 @@ fn run_command(ctx: &Context, args: RunArgs) -> Result<(), CliError> {
             (outcome, summary)
         }
         Some(target) => {
-            run_until_precise(&scenario, &file, config, target, args.max_runs, &args.sim)?
+            for name in &args.precision_metric {
+                if !scenario.metrics.iter().any(|m| &m.name == name) {
+                    let names: Vec<&str> =
+                        scenario.metrics.iter().map(|m| m.name.as_str()).collect();
+                    return Err(CliError::Usage(format!(
+                        "--precision-metric: {} has no metric `{name}`; {}",
+                        scenario.name,
+                        crate::diagnostic::unknown_name_hint(name, "its metrics", names)
+                    )));
+                }
+            }
+            let precision = Precision {
+                target,
+                max_runs: args.max_runs,
+                metrics: &args.precision_metric,
+            };
+            run_until_precise(&scenario, &file, config, &precision, &args.sim)?
         }
     };
     deliver(
@@ -965,48 +981,52 @@ fn run_config(scenario: &Scenario, sim: &SimulationArgs) -> RunConfig {
     config
 }
 
-/// Doubles the run count, starting from the configured one, until every metric's headline
-/// standard error is at most `target` or `--max-runs` is reached. Each round is a fresh
-/// simulation of runs 0..n, so the result is exactly that of `--runs n`.
+/// What `--precision` asks: every chosen metric's headline standard error at most `target`,
+/// with at most `max_runs` runs.
+struct Precision<'a> {
+    target: f64,
+    max_runs: u64,
+    /// The metrics it applies to; all when empty.
+    metrics: &'a [String],
+}
+
+/// Doubles the run count, starting from the configured one, until every chosen metric's
+/// headline standard error is at most the target or `max_runs` is reached. Each round is a
+/// fresh simulation of runs 0..n, so the result is exactly that of `--runs n`.
 fn run_until_precise(
     scenario: &Scenario,
     file: &str,
     mut config: RunConfig,
-    target: f64,
-    max_runs: u64,
+    precision: &Precision,
     sim: &SimulationArgs,
 ) -> Result<(engine::Outcome, summary::Summary), CliError> {
-    config.runs = config.runs.min(max_runs);
+    config.runs = config.runs.min(precision.max_runs);
     loop {
         check_memory(scenario, &config, sim)?;
         let outcome = simulate(scenario, &config, sim)?;
         let summary = summary::summarize(scenario, file, &outcome);
-        let worst = crate::sweep::headlines(&summary)
-            .iter()
-            .map(|h| {
-                if h.se.is_finite() {
-                    h.se
-                } else {
-                    f64::INFINITY
-                }
-            })
-            .fold(0.0, f64::max);
-        let reached = worst <= target;
-        if reached || config.runs >= max_runs {
+        let headlines = crate::sweep::headlines(&summary);
+        let worst = crate::sweep::least_precise(&headlines, precision.metrics);
+        let reached = worst.is_none_or(|h| h.se <= precision.target);
+        if reached || config.runs >= precision.max_runs {
             if !sim.quiet {
                 let verdict = if reached {
                     "reached"
                 } else {
                     "NOT reached (--max-runs)"
                 };
+                let binding = worst.map_or("no metric".to_string(), |h| {
+                    format!("{:.3e}, of {} ({})", h.se, h.name, h.statistic)
+                });
                 say!(
-                    "precision {target} {verdict}: largest metric standard error {worst:.3e} with {} runs",
+                    "precision {} {verdict} with {} runs: largest standard error {binding}",
+                    precision.target,
                     report::table::thousands(config.runs)
                 );
             }
             return Ok((outcome, summary));
         }
-        config.runs = (config.runs * 2).min(max_runs);
+        config.runs = (config.runs * 2).min(precision.max_runs);
     }
 }
 
