@@ -147,6 +147,22 @@ pub fn headlines(summary: &Summary) -> Vec<Headline> {
         .collect()
 }
 
+/// The headline with the largest standard error among `names` (all when empty), a
+/// non-finite error counting as infinite: the one that decides whether `--precision` is met.
+pub fn least_precise<'a>(headlines: &'a [Headline], names: &[String]) -> Option<&'a Headline> {
+    let error = |h: &Headline| {
+        if h.se.is_finite() {
+            h.se
+        } else {
+            f64::INFINITY
+        }
+    };
+    headlines
+        .iter()
+        .filter(|h| names.is_empty() || names.contains(&h.name))
+        .max_by(|a, b| error(a).total_cmp(&error(b)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

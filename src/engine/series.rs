@@ -149,6 +149,60 @@ impl SeriesAccumulator {
         self.runs
     }
 
+    /// Whether an accumulator read from a file is consistent: its arrays have its shape and
+    /// every point of every series counted each of its `runs` runs exactly once.
+    pub fn check(&self, runs: u64) -> Result<(), String> {
+        let cells = self.n_points.checked_mul(self.n_series);
+        let shape = cells.and_then(|c| c.checked_mul(self.bins).map(|n| (c, n)));
+        let Some((cells, n_counts)) = shape.filter(|_| self.bins > 0) else {
+            return Err(format!(
+                "its series shape {} × {} × {} bins is not one steppe writes",
+                self.n_points, self.n_series, self.bins
+            ));
+        };
+        let lengths = [
+            self.counts.len(),
+            self.sums.len() * self.bins,
+            self.sums_of_squares.len() * self.bins,
+            self.mins.len() * self.bins,
+            self.maxs.len() * self.bins,
+        ];
+        if lengths.iter().any(|n| *n != n_counts) {
+            return Err(format!(
+                "its series arrays are not of its shape ({cells} cells of {} bins)",
+                self.bins
+            ));
+        }
+        if self.runs != runs {
+            return Err(format!("its series count {} runs, not {runs}", self.runs));
+        }
+        let replicates = self.replicate_runs.len();
+        if replicates == 1
+            || cells.checked_mul(replicates) != Some(self.replicate_sums.len())
+            || (replicates > 0
+                && self
+                    .replicate_runs
+                    .iter()
+                    .try_fold(0u64, |t, r| t.checked_add(*r))
+                    != Some(runs))
+        {
+            return Err(format!(
+                "its series replicate sums are not of its shape ({replicates} replicates of {cells} cells, {runs} runs)"
+            ));
+        }
+        if let Some(cell) = self
+            .counts
+            .chunks_exact(self.bins)
+            .position(|c| c.iter().map(|n| u64::from(*n)).sum::<u64>() != runs)
+        {
+            return Err(format!(
+                "its series histogram {} of {cells} does not count each of its {runs} runs once",
+                cell + 1
+            ));
+        }
+        Ok(())
+    }
+
     /// Mean and its Monte Carlo standard error.
     pub fn mean(&self, point: usize, series: usize) -> (f64, f64) {
         let i = point * self.n_series + series;
@@ -227,6 +281,27 @@ mod tests {
             acc.finish_run();
         }
         acc
+    }
+
+    #[test]
+    fn replicate_sums_of_another_shape_are_refused() {
+        let mut acc = SeriesAccumulator::new(2, 1, 10);
+        acc.set_replicates(3);
+        for run in 0..9 {
+            acc.set_replicate(run % 3);
+            acc.record(0, &[0.5]);
+            acc.record(1, &[0.25]);
+            acc.finish_run();
+        }
+        assert!(acc.check(9).is_ok());
+        let mut value = serde_json::to_value(&acc).unwrap();
+        value["replicate_sums"].as_array_mut().unwrap().pop();
+        let short: SeriesAccumulator = serde_json::from_value(value).unwrap();
+        assert!(short.check(9).is_err());
+        let mut value = serde_json::to_value(&acc).unwrap();
+        value["replicate_runs"][0] = serde_json::json!(2);
+        let miscounted: SeriesAccumulator = serde_json::from_value(value).unwrap();
+        assert!(miscounted.check(9).is_err());
     }
 
     #[test]

@@ -101,6 +101,42 @@ impl ValuesAccumulator {
         }
     }
 
+    /// Whether an accumulator read from a file is consistent in itself: its counts within its
+    /// values, and its replicates (if any) adding up to them. (The sketch checks its own bins
+    /// when it is read.)
+    pub fn check(&self) -> Result<(), String> {
+        let finite = self.sketch.count;
+        let within = self.nan <= self.n
+            && self.nonzero <= self.n
+            && finite.checked_add(self.nan).is_some_and(|c| c <= self.n);
+        let sum = |f: fn(&Replicate) -> u64| {
+            self.replicates
+                .iter()
+                .try_fold(0u64, |t, r| t.checked_add(f(r)))
+        };
+        let replicates_add_up = self.replicates.is_empty()
+            || (self.replicates.len() > 1
+                && sum(|r| r.runs) == Some(self.n)
+                && sum(|r| r.nan) == Some(self.nan)
+                && sum(|r| r.nonzero) == Some(self.nonzero)
+                && sum(|r| r.finite) == Some(finite)
+                && self
+                    .replicates
+                    .iter()
+                    .all(|r| r.nan <= r.runs && r.nonzero <= r.runs && r.finite + r.nan <= r.runs));
+        if within && replicates_add_up {
+            Ok(())
+        } else {
+            Err(format!(
+                "a value summary whose counts do not add up ({} values, {} NaN, {} non-zero, {finite} finite, {} replicates)",
+                self.n,
+                self.nan,
+                self.nonzero,
+                self.replicates.len()
+            ))
+        }
+    }
+
     /// Each replicate's contribution, when the runs form replicates of a design.
     pub fn replicates(&self) -> &[Replicate] {
         &self.replicates
@@ -1032,6 +1068,25 @@ mod tests {
         value["sketch"]["bins"].as_array_mut().unwrap().swap(0, 1);
         value["sketch"]["count"] = serde_json::json!(3);
         assert!(serde_json::from_value::<ValuesAccumulator>(value).is_err());
+    }
+
+    #[test]
+    fn replicates_add_up_and_a_tampered_summary_is_refused() {
+        let mut acc = ValuesAccumulator::with_replicates(3);
+        for (i, x) in mixed_values(300, 13).into_iter().enumerate() {
+            acc.push_in(if i % 50 == 0 { f64::NAN } else { x }, (i % 3) as u64);
+        }
+        assert!(acc.check().is_ok());
+        let runs: Vec<u64> = acc.replicates().iter().map(|r| r.runs).collect();
+        assert_eq!(runs, vec![100, 100, 100]);
+        let mut value = serde_json::to_value(&acc).unwrap();
+        value["replicates"][0]["runs"] = serde_json::json!(99);
+        let tampered: ValuesAccumulator = serde_json::from_value(value).unwrap();
+        assert!(tampered.check().is_err());
+        let mut value = serde_json::to_value(&acc).unwrap();
+        value["nan"] = serde_json::json!(301);
+        let tampered: ValuesAccumulator = serde_json::from_value(value).unwrap();
+        assert!(tampered.check().is_err());
     }
 
     #[test]

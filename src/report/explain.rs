@@ -7,7 +7,9 @@ use std::fmt::Write as _;
 use crate::scenario::{DriverKind, Event, MetricKind, Scenario, Value};
 
 /// The full explanation; with `parent`, it opens with what the scenario changes.
-pub fn render(scenario: &Scenario, parent: Option<&Scenario>) -> String {
+/// `parent`, when given, is what the scenario is explained against and how to name it (the
+/// file it extends, or the file as written when `--set` overrides it).
+pub fn render(scenario: &Scenario, parent: Option<(&Scenario, &str)>) -> String {
     let mut out = String::new();
     out.push_str(&wrap(&scenario.heading(), "", 80));
     if !scenario.description.is_empty() {
@@ -22,9 +24,8 @@ pub fn render(scenario: &Scenario, parent: Option<&Scenario>) -> String {
         crate::report::table::thousands(scenario.runs),
         scenario.seed
     );
-    if let Some(parent) = parent {
+    if let Some((parent, from)) = parent {
         let _ = writeln!(out);
-        let from = scenario.extends.as_deref().unwrap_or(&parent.name);
         out.push_str(&wrap(
             &format!(
                 "What {} changes relative to {} ({from})",

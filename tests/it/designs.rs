@@ -366,3 +366,49 @@ fn explain_shows_the_correlations_actually_imposed() {
         "{explained}"
     );
 }
+
+#[test]
+fn precision_can_be_asked_of_chosen_metrics_and_names_the_one_that_binds() {
+    let baseline = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("scenarios/baseline.toml")
+        .display()
+        .to_string();
+    let run = |extra: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_steppe"))
+            .args(["run", &baseline, "--json", "--runs", "100"])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let runs = |out: &std::process::Output| {
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        json["runs"].as_u64().unwrap()
+    };
+    let all = run(&["--precision", "0.01"]);
+    let said = String::from_utf8_lossy(&all.stderr);
+    assert!(said.contains("precision 0.01 reached with"), "{said}");
+    // A share's standard error is far smaller than a probability's: asking only of the share
+    // stops sooner, and the message names it.
+    let share = run(&[
+        "--precision",
+        "0.01",
+        "--precision-metric",
+        "russia_kz_2035",
+    ]);
+    let said = String::from_utf8_lossy(&share.stderr);
+    assert!(said.contains("of russia_kz_2035 (mean)"), "{said}");
+    assert!(
+        runs(&share) < runs(&all),
+        "{} vs {}",
+        runs(&share),
+        runs(&all)
+    );
+    let wrong = run(&[
+        "--precision",
+        "0.01",
+        "--precision-metric",
+        "russia_kz_2O35",
+    ]);
+    assert_eq!(wrong.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&wrong.stderr).contains("did you mean `russia_kz_2035`?"));
+}
