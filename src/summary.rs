@@ -225,14 +225,7 @@ pub fn summarize(scenario: &Scenario, file: &str, outcome: &Outcome) -> Summary 
         runs: outcome.runs,
         seed: outcome.seed,
         design: outcome.design.name(),
-        replicates: outcome
-            .metric_values
-            .iter()
-            .chain(&outcome.param_values)
-            .map(|v| v.replicates().len() as u64)
-            .max()
-            .unwrap_or(0)
-            .max(1),
+        replicates: outcome.design.replicates(outcome.runs),
         series,
         metrics,
         params,
