@@ -106,6 +106,7 @@ pub fn load_with_layers(
         text: &all_text,
         diagnostics: problems,
         params: Vec::new(),
+        inline_names: Default::default(),
     };
     let scenario = validator.scenario(raw);
     match scenario {
@@ -416,6 +417,46 @@ struct Validator<'a> {
     text: &'a str,
     diagnostics: Vec<Diagnostic>,
     params: Vec<Param>,
+    /// How many inline distributions have been given each name so far (see `inline_name`).
+    inline_names: std::collections::HashMap<String, usize>,
+}
+
+/// Where a number is written. It names an inline distribution written there, whose random
+/// stream is keyed by that name, and the key in messages.
+struct Place {
+    /// What holds the number: `events.coercion`, `dynamics`, `events.coercion.effects`,
+    /// `drivers.war.effects.setback` (a regime's effects in one state).
+    owner: String,
+    /// For a rule or an effect, which selects cells: its selection as written,
+    /// `ACTORS;TARGETS;CHANNELS`.
+    selection: Option<String>,
+    /// The key, e.g. `hazard`, `drift`, `reversion.level`.
+    key: String,
+}
+
+impl Place {
+    /// A number at a key path that names it alone, such as `events.coercion.hazard`.
+    fn at(owner: &str, key: &str) -> Place {
+        Place {
+            owner: owner.to_string(),
+            selection: None,
+            key: key.to_string(),
+        }
+    }
+
+    /// A number in a rule or an effect that selects cells.
+    fn selecting(owner: &str, selection: &str, key: &str) -> Place {
+        Place {
+            owner: owner.to_string(),
+            selection: Some(selection.to_string()),
+            key: key.to_string(),
+        }
+    }
+
+    /// The key as messages name it: its last part, in backticks.
+    fn key_in_messages(&self) -> String {
+        path_key(&self.key)
+    }
 }
 
 /// Declared names, for resolving selections.
@@ -1093,16 +1134,42 @@ impl Validator<'_> {
         }
     }
 
+    /// The name of an inline distribution written at `place` — the one rule that names them,
+    /// and so keys their random streams. A distribution is named by what holds it and, in a
+    /// rule or an effect, by what that selects, never by a position:
+    /// `events.coercion.hazard`, `dynamics[russia;all;all].drift`,
+    /// `events.coercion.effects[russia;kazakhstan;security].jump`,
+    /// `drivers.war.effects.setback[russia;all;all].drift`. When two rules (or two effects of one
+    /// item) with the same selection both write a distribution for the same key, the later ones
+    /// are told apart by their rank among those alone: `dynamics[russia;all;all]#2.drift`.
+    fn inline_name(&mut self, place: &Place) -> String {
+        let Some(selection) = &place.selection else {
+            return format!("{}.{}", place.owner, place.key);
+        };
+        let holder = format!("{}[{selection}]", place.owner);
+        let count = self
+            .inline_names
+            .entry(format!("{holder}.{}", place.key))
+            .or_insert(0);
+        *count += 1;
+        if *count == 1 {
+            format!("{holder}.{}", place.key)
+        } else {
+            format!("{holder}#{count}.{}", place.key)
+        }
+    }
+
     /// Resolves a number slot: constant, parameter name or inline distribution.
-    fn number(&mut self, number: &Number, path: &str, bounds: Bounds) -> Option<Value> {
+    fn number(&mut self, number: &Number, place: &Place, bounds: Bounds) -> Option<Value> {
         let span = number.span();
         let (value, lo, hi) = match number.get_ref() {
             RawNumber::Constant(v) => (Value::Const(*v), *v, *v),
             RawNumber::Text(t) if Distribution::looks_like_call(t) => {
                 let distribution = self.distribution(t, span.clone())?;
                 let (lo, hi) = (distribution.quantile(0.0), distribution.quantile(1.0));
+                let name = self.inline_name(place);
                 self.params.push(Param {
-                    name: path.to_string(),
+                    name,
                     distribution,
                     description: String::new(),
                     source: String::new(),
@@ -1144,10 +1211,15 @@ impl Validator<'_> {
         }
         if !(bounds.contains(lo) && bounds.contains(hi)) {
             let message = match value {
-                Value::Const(v) => format!("{} {}, got {}", path_key(path), bounds.text, show(v)),
+                Value::Const(v) => format!(
+                    "{} {}, got {}",
+                    place.key_in_messages(),
+                    bounds.text,
+                    show(v)
+                ),
                 Value::Param(p) => format!(
                     "{} {}, but {} reaches {} to {}",
-                    path_key(path),
+                    place.key_in_messages(),
                     bounds.text,
                     if self.params[p].inline {
                         format!("{}", self.params[p].distribution)
@@ -1179,12 +1251,12 @@ impl Validator<'_> {
     fn optional_number(
         &mut self,
         number: &Option<Number>,
-        path: &str,
+        place: &Place,
         bounds: Bounds,
     ) -> Option<Option<Value>> {
         match number {
             None => Some(None),
-            Some(n) => self.number(n, path, bounds).map(Some),
+            Some(n) => self.number(n, place, bounds).map(Some),
         }
     }
 
@@ -1285,26 +1357,11 @@ impl Validator<'_> {
         };
         let mut cells = vec![still; n_cells];
         let mut spans = vec![BoundSpans::default(); n_cells];
-        let mut seen_selections: Vec<String> = Vec::new();
         let mut ok = true;
         for rule in &rules {
             let rule = rule.get_ref();
-            // Inline distributions of a rule are keyed by what the rule selects, not by its
-            // position, so inserting a rule elsewhere keeps their random numbers.
-            let selection = [&rule.actors, &rule.targets, &rule.channels]
-                .map(|s| {
-                    s.as_ref()
-                        .map_or("all".to_string(), |s| selection_key(s.get_ref()))
-                })
-                .join(";");
-            let repeats = seen_selections.iter().filter(|s| **s == selection).count();
-            seen_selections.push(selection.clone());
-            let suffix = if repeats > 0 {
-                format!("#{}", repeats + 1)
-            } else {
-                String::new()
-            };
-            let path = |key: &str| format!("dynamics[{selection}]{suffix}.{key}");
+            let selection = selection_key(&rule.actors, &rule.targets, &rule.channels);
+            let path = |key: &str| Place::selecting("dynamics", &selection, key);
             let selected = self.cells(&rule.actors, &rule.targets, &rule.channels, declared);
             let drift = self.optional_number(&rule.drift, &path("drift"), RATE);
             let volatility = self.optional_number(
@@ -1624,7 +1681,7 @@ impl Validator<'_> {
         let transitions = self.transitions(name, &names, driver, span);
         let mut shifts = vec![Vec::new(); names.len()];
         let mut ok = true;
-        for (i, effect) in driver.effects.iter().enumerate() {
+        for effect in &driver.effects {
             let effect_span = effect.span();
             let effect = effect.get_ref();
             let state = match &effect.state {
@@ -1654,11 +1711,13 @@ impl Validator<'_> {
                 }
             };
             let cells = self.cells(&effect.actors, &effect.targets, &effect.channels, declared);
-            let drift = self.effect_drift(
-                &effect.drift,
-                &format!("drivers.{name}.effects[{i}].drift"),
-                effect_span,
+            let in_state = effect.state.as_ref().map_or("", |s| s.get_ref().as_str());
+            let place = Place::selecting(
+                &format!("drivers.{name}.effects.{in_state}"),
+                &selection_key(&effect.actors, &effect.targets, &effect.channels),
+                "drift",
             );
+            let drift = self.effect_drift(&effect.drift, &place, effect_span);
             match (state, cells, drift) {
                 (Some(state), Some(cells), Some(amount)) => {
                     shifts[state].extend(cells.into_iter().map(|cell| CellShift { cell, amount }));
@@ -1678,11 +1737,11 @@ impl Validator<'_> {
     fn effect_drift(
         &mut self,
         drift: &Option<Number>,
-        path: &str,
+        place: &Place,
         span: Range<usize>,
     ) -> Option<Value> {
         match drift {
-            Some(d) => self.number(d, path, RATE),
+            Some(d) => self.number(d, place, RATE),
             None => {
                 self.error_hint(
                     span,
@@ -1827,7 +1886,11 @@ impl Validator<'_> {
             }
         }
         let persistence = match &driver.persistence {
-            Some(p) => self.number(p, &format!("drivers.{name}.persistence"), PERSISTENCE),
+            Some(p) => self.number(
+                p,
+                &Place::at(&format!("drivers.{name}"), "persistence"),
+                PERSISTENCE,
+            ),
             None => {
                 self.error_hint(
                     span,
@@ -1837,7 +1900,11 @@ impl Validator<'_> {
                 None
             }
         };
-        let sd = self.optional_number(&driver.sd, &format!("drivers.{name}.sd"), FACTOR_SD);
+        let sd = self.optional_number(
+            &driver.sd,
+            &Place::at(&format!("drivers.{name}"), "sd"),
+            FACTOR_SD,
+        );
         let initial = match &driver.initial {
             None => Some(0.0),
             Some(init) => match init.get_ref() {
@@ -1854,7 +1921,7 @@ impl Validator<'_> {
         };
         let mut shifts = Vec::new();
         let mut ok = true;
-        for (i, effect) in driver.effects.iter().enumerate() {
+        for effect in &driver.effects {
             let effect_span = effect.span();
             let effect = effect.get_ref();
             if let Some(s) = &effect.state {
@@ -1866,11 +1933,12 @@ impl Validator<'_> {
                 ok = false;
             }
             let cells = self.cells(&effect.actors, &effect.targets, &effect.channels, declared);
-            let drift = self.effect_drift(
-                &effect.drift,
-                &format!("drivers.{name}.effects[{i}].drift"),
-                effect_span,
+            let place = Place::selecting(
+                &format!("drivers.{name}.effects"),
+                &selection_key(&effect.actors, &effect.targets, &effect.channels),
+                "drift",
             );
+            let drift = self.effect_drift(&effect.drift, &place, effect_span);
             match (cells, drift) {
                 (Some(cells), Some(amount)) => {
                     shifts.extend(cells.into_iter().map(|cell| CellShift { cell, amount }))
@@ -1906,7 +1974,7 @@ impl Validator<'_> {
             // infinite rate.
             let bounds = if repeat { REPEAT_HAZARD } else { PROBABILITY };
             let hazard = match &event.hazard {
-                Some(h) => self.number(h, &format!("events.{ename}.hazard"), bounds),
+                Some(h) => self.number(h, &Place::at(&format!("events.{ename}"), "hazard"), bounds),
                 None => {
                     self.error_hint(
                         span.clone(),
@@ -1983,10 +2051,12 @@ impl Validator<'_> {
                 );
                 ok = false;
             }
-            for (i, effect) in event.effects.iter().enumerate() {
+            let owner = format!("events.{ename}.effects");
+            for effect in &event.effects {
                 let effect_span = effect.span();
                 let effect = effect.get_ref();
-                let path = |key: &str| format!("events.{ename}.effects[{i}].{key}");
+                let selection = selection_key(&effect.actors, &effect.targets, &effect.channels);
+                let path = |key: &str| Place::selecting(&owner, &selection, key);
                 if effect.driver.is_some() || effect.state.is_some() {
                     let (Some(driver), Some(state)) = (&effect.driver, &effect.state) else {
                         self.error_hint(
@@ -2271,17 +2341,25 @@ impl Validator<'_> {
     }
 }
 
-/// A selection as a stable key: "all" or the names joined by commas.
-fn selection_key(selection: &RawSelection) -> String {
-    match selection {
-        RawSelection::All => "all".to_string(),
-        RawSelection::Other(s) => s.clone(),
-        RawSelection::Names(names) => names
-            .iter()
-            .map(|n| n.get_ref().as_str())
-            .collect::<Vec<_>>()
-            .join(","),
-    }
+/// What a rule or an effect selects, as written: `ACTORS;TARGETS;CHANNELS`, each `all` or the
+/// names joined by commas (`russia;kazakhstan;security,energy`). Part of the names of inline
+/// distributions, so it depends on nothing but the selection.
+fn selection_key(
+    actors: &Option<Spanned<RawSelection>>,
+    targets: &Option<Spanned<RawSelection>>,
+    channels: &Option<Spanned<RawSelection>>,
+) -> String {
+    [actors, targets, channels]
+        .map(|selection| match selection.as_ref().map(Spanned::get_ref) {
+            None | Some(RawSelection::All) => "all".to_string(),
+            Some(RawSelection::Other(s)) => s.clone(),
+            Some(RawSelection::Names(names)) => names
+                .iter()
+                .map(|n| n.get_ref().as_str())
+                .collect::<Vec<_>>()
+                .join(","),
+        })
+        .join(";")
 }
 
 /// Where each cell's floor and ceiling were set, to point at the rule.
