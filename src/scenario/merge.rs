@@ -5,7 +5,10 @@
 //! events, metrics, actors, targets, channels, initial shares) merge by name, field by field; an
 //! item with `remove = true` drops the inherited item; `[[dynamics]]` rules of the extending file
 //! come after the parent's (so its drifts add and its other keys win); a non-empty `effects`
-//! list, or a transition row, replaces the inherited one whole.
+//! list, or a transition row, replaces the inherited one whole. The same rules apply the
+//! command line's layers (`--set`, a command's own metrics) on top of the file, except that an
+//! extending file tells a story of its own, so it does not inherit the title and description,
+//! while an override changes a value and leaves the story as it was.
 
 use indexmap::IndexMap;
 use toml::Spanned;
@@ -16,14 +19,30 @@ use super::raw::{
 };
 use crate::diagnostic::Diagnostic;
 
+/// What is merged onto a scenario.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layer {
+    /// A file that `extends` the scenario: a story of its own.
+    Extending,
+    /// Overrides from the command line, or a command's own metrics: the same story.
+    Override,
+}
+
 /// Merges `child` onto `parent`. Problems (removing what does not exist) are returned beside
 /// the merged scenario.
-pub fn merge(child: RawScenario, parent: RawScenario) -> (RawScenario, Vec<Diagnostic>) {
+pub fn merge(
+    child: RawScenario,
+    parent: RawScenario,
+    layer: Layer,
+) -> (RawScenario, Vec<Diagnostic>) {
     let mut problems = Vec::new();
     let scenario = match (child.scenario, parent.scenario) {
         (Some(c), Some(p)) => {
             let span = c.span();
-            Some(Spanned::new(span, header(c.into_inner(), p.into_inner())))
+            Some(Spanned::new(
+                span,
+                header(c.into_inner(), p.into_inner(), layer),
+            ))
         }
         (c, p) => c.or(p),
     };
@@ -68,10 +87,14 @@ macro_rules! inherit {
     };
 }
 
-fn header(mut c: RawHeader, p: RawHeader) -> RawHeader {
+fn header(mut c: RawHeader, p: RawHeader, layer: Layer) -> RawHeader {
     // The title and description tell the extending scenario's own story: not inherited (the
     // parent's would describe a story this file changes). The name must be its own anyway.
+    // An override (`--set seed=5`) changes a value of the same story.
     inherit!(c, p: name, start, end, step, runs, seed);
+    if layer == Layer::Override {
+        inherit!(c, p: title, description);
+    }
     c
 }
 

@@ -85,7 +85,7 @@ pub fn load_with_layers(
                 let text = extra_metrics.join("\n");
                 let start = sources.add("--where", &text);
                 let layer = parse_file(&text, start).map_err(|d| vec![d])?;
-                let (merged, more) = merge::merge(layer, raw);
+                let (merged, more) = merge::merge(layer, raw, merge::Layer::Override);
                 raw = merged;
                 problems.extend(more);
             }
@@ -199,26 +199,56 @@ fn resolve(
     let parent = parse_file(&text, start).map_err(|d| vec![d])?;
     chain.push(parent_path.clone());
     let (parent, _, mut problems) = resolve(parent, &parent_path, sources, read, chain)?;
-    let (merged, merge_problems) = merge::merge(raw, parent);
+    let (merged, merge_problems) = merge::merge(raw, parent, merge::Layer::Extending);
     problems.extend(merge_problems);
     Ok((merged, Some(parent_path), problems))
 }
 
-/// The overrides as a TOML document, merged onto the scenario like an extending file.
+/// The `[scenario]` keys that `--set` also takes without the `scenario.` prefix.
+const HEADER_KEYS: [&str; 8] = [
+    "name",
+    "title",
+    "description",
+    "start",
+    "end",
+    "step",
+    "runs",
+    "seed",
+];
+
+/// The tables of a scenario file: where the key path of an override starts.
+const TABLES: [&str; 11] = [
+    "scenario",
+    "actors",
+    "targets",
+    "channels",
+    "initial",
+    "params",
+    "dynamics",
+    "drivers",
+    "events",
+    "metrics",
+    "correlations",
+];
+
+/// The overrides as a TOML document, merged onto the scenario like an extending file (but
+/// keeping its title and description: an override changes a value, not the story).
 fn apply_overrides(
     base: RawScenario,
     overrides: &[String],
     sources: &mut Sources,
 ) -> Result<(RawScenario, Vec<Diagnostic>), Vec<Diagnostic>> {
     let mut text = String::new();
+    // Keys that cannot be overridden, by line: found before the text is parsed, so that each
+    // is reported in words rather than as an unknown key of the file.
+    let mut refused = Vec::new();
     for assignment in overrides {
         let (key, value) = assignment.split_once('=').unwrap_or((assignment, ""));
         let key = key.trim();
-        let key = match key {
-            "name" | "title" | "description" | "start" | "end" | "step" | "runs" | "seed" => {
-                format!("scenario.{key}")
-            }
-            _ => key.to_string(),
+        let key = if HEADER_KEYS.contains(&key) {
+            format!("scenario.{key}")
+        } else {
+            key.to_string()
         };
         let value = value.trim();
         let is_toml = toml::from_str::<toml::Table>(&format!("v = {value}")).is_ok();
@@ -227,9 +257,20 @@ fn apply_overrides(
         } else {
             toml::Value::String(value.to_string()).to_string()
         };
+        let first = key.split('.').next().unwrap_or_default().trim();
+        if !TABLES.contains(&first) {
+            refused.push((text.len(), first.to_string()));
+        }
         text.push_str(&format!("{key} = {value}\n"));
     }
     let start = sources.add("--set", &text);
+    if !refused.is_empty() {
+        let problems = refused
+            .into_iter()
+            .map(|(offset, key)| refused_override(start + offset, &key))
+            .collect();
+        return Err(problems);
+    }
     let layer = parse_file(&text, start).map_err(|d| vec![d])?;
     // Overrides change what exists; a new name is surely a typo.
     let mut problems = Vec::new();
@@ -243,8 +284,33 @@ fn apply_overrides(
     if !problems.is_empty() {
         return Err(problems);
     }
-    let (merged, more) = merge::merge(layer, base);
+    let (merged, more) = merge::merge(layer, base, merge::Layer::Override);
     Ok((merged, more))
+}
+
+/// Why the key `key` of an override at global offset `at` cannot be set.
+fn refused_override(at: usize, key: &str) -> Diagnostic {
+    let span = at..at + key.len().max(1);
+    if key == "extends" {
+        return Diagnostic::new(span, "`extends` cannot be overridden")
+            .with_hint("--set changes values of the scenario, not the file it builds on; to start from another file, write a scenario that extends it");
+    }
+    let keys = HEADER_KEYS.iter().chain(&TABLES).copied();
+    let list = |keys: &[&str]| {
+        keys.iter()
+            .map(|k| format!("`{k}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let near = match nearest(key, keys) {
+        Some(near) => format!("did you mean `{near}`? "),
+        None => String::new(),
+    };
+    Diagnostic::new(span, format!("unknown key `{key}`")).with_hint(format!(
+        "{near}--set takes {}, or a key path into {}, such as params.NAME or events.NAME.hazard",
+        list(&HEADER_KEYS),
+        list(&TABLES)
+    ))
 }
 
 fn unknown_names<A, B>(
@@ -2407,4 +2473,18 @@ fn show(v: f64) -> String {
 fn path_key(path: &str) -> String {
     let key = path.rsplit('.').next().unwrap_or(path);
     format!("`{key}`")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn overrides_know_every_table_of_the_file() {
+        let error = toml::from_str::<RawScenario>("no_such_table = 1").unwrap_err();
+        // "unknown field `no_such_table`, expected one of `extends`, `scenario`, …"
+        let listed: Vec<&str> = error.message().split('`').skip(3).step_by(2).collect();
+        let expected: Vec<&str> = std::iter::once("extends").chain(TABLES).collect();
+        assert_eq!(listed, expected, "{}", error.message());
+    }
 }
