@@ -79,6 +79,14 @@ impl Sources {
         (file, (offset - file.start).min(file.text.len()))
     }
 
+    /// The index (in [`Sources::files`]) of the file holding global `offset`.
+    pub fn file_index(&self, offset: usize) -> usize {
+        self.files
+            .iter()
+            .rposition(|f| f.start <= offset)
+            .unwrap_or(0)
+    }
+
     pub fn files(&self) -> &[SourceFile] {
         &self.files
     }

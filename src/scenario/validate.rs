@@ -11,7 +11,7 @@ use super::Correlations;
 use super::merge;
 use super::raw::{
     Name, Number, RawCorrelation, RawDriver, RawEvent, RawInitialValue, RawMetric, RawNumber,
-    RawNumberOrName, RawParam, RawRule, RawScenario, RawSelection, Text,
+    RawNumberOrName, RawParam, RawRho, RawRule, RawScenario, RawSelection, Text,
 };
 use super::{
     AUTONOMY, CellDynamics, CellShift, Driver, DriverKind, Entity, Event, Factor, Metric,
@@ -71,10 +71,13 @@ pub fn load_with_layers(
 ) -> Result<Scenario, Diagnostics> {
     let mut sources = Sources::new(path, text);
     let mut chain = vec![normalize(path)];
+    // The scenario's own files (the one named and those it extends), before the overrides.
+    let mut n_files = 1;
     let resolved = parse_file(text, 0)
         .map_err(|d| vec![d])
         .and_then(|raw| resolve(raw, path, &mut sources, read, &mut chain))
         .and_then(|(raw, extends, problems)| {
+            n_files = sources.files().len();
             let (mut raw, mut problems) = (raw, problems);
             if !overrides.is_empty() {
                 let (merged, more) = apply_overrides(raw, overrides, &mut sources)?;
@@ -102,10 +105,20 @@ pub fn load_with_layers(
         .map(|f| f.text.as_str())
         .collect::<Vec<_>>()
         .join("\n");
+    // Which layer wins where two set the same thing: the overrides, then the file named by
+    // the user, then the files it extends, nearest first (sources are in that order, but with
+    // the override layers last).
+    let precedence = (0..sources.files().len())
+        .map(|i| if i < n_files { n_files - i } else { i + 1 })
+        .collect();
     let mut validator = Validator {
         text: &all_text,
+        sources: &sources,
+        precedence,
         diagnostics: problems,
+        warnings: Vec::new(),
         params: Vec::new(),
+        param_spans: Vec::new(),
         inline_names: Default::default(),
     };
     let scenario = validator.scenario(raw);
@@ -113,6 +126,7 @@ pub fn load_with_layers(
         Some(mut scenario) if validator.diagnostics.is_empty() => {
             scenario.extends = extends;
             scenario.overrides = overrides.to_vec();
+            scenario.warnings = validator.warnings;
             Ok(scenario)
         }
         _ => {
@@ -481,8 +495,15 @@ impl Bounds {
 
 struct Validator<'a> {
     text: &'a str,
+    sources: &'a Sources,
+    /// Per file of `sources`: which wins where two layers set the same thing (higher wins).
+    precedence: Vec<usize>,
     diagnostics: Vec<Diagnostic>,
+    /// What the reader should know that is not an error, each `FILE:LINE:COLUMN: text`.
+    warnings: Vec<String>,
     params: Vec<Param>,
+    /// Where each named parameter's value is written (indexed like the first `params`).
+    param_spans: Vec<Range<usize>>,
     /// How many inline distributions have been given each name so far (see `inline_name`).
     inline_names: std::collections::HashMap<String, usize>,
 }
@@ -545,6 +566,20 @@ impl Validator<'_> {
     ) {
         self.diagnostics
             .push(Diagnostic::new(span, message).with_hint(hint));
+    }
+
+    /// `FILE:LINE:COLUMN` of a global offset.
+    fn place_of(&self, offset: usize) -> String {
+        let (file, local) = self.sources.locate(offset);
+        let (line, column) = crate::diagnostic::line_column(&file.text, local);
+        format!("{}:{line}:{column}", file.path)
+    }
+
+    /// Whether what is written at `a` comes from a layer that wins over the one of `b`: an
+    /// override over the file, an extending file over the one it extends.
+    fn outranks(&self, a: &Range<usize>, b: &Range<usize>) -> bool {
+        let rank = |offset| self.precedence[self.sources.file_index(offset)];
+        rank(a.start) > rank(b.start)
     }
 
     fn scenario(&mut self, raw: RawScenario) -> Option<Scenario> {
@@ -683,6 +718,7 @@ impl Validator<'_> {
         let scenario = Scenario {
             extends: None,
             overrides: Vec::new(),
+            warnings: Vec::new(),
             name,
             title: text(header.title),
             description: text(header.description),
@@ -1024,6 +1060,7 @@ impl Validator<'_> {
                     .distribution(t, number.span())
                     .unwrap_or(Distribution::Fixed { value: 0.0 }),
             };
+            self.param_spans.push(number.span());
             self.params.push(Param {
                 name: name.into_inner(),
                 distribution,
@@ -1034,7 +1071,10 @@ impl Validator<'_> {
         }
     }
 
-    /// `[correlations]`: a valid rank-correlation matrix over named parameters.
+    /// `[correlations]`: a valid rank-correlation matrix over named parameters. A parameter
+    /// fixed by a layer that wins over the correlation's (`--set params.x=0.1`, an extending
+    /// file) leaves the matrix, with a warning; fixed where the correlation is written, it is
+    /// an error.
     fn correlations(
         &mut self,
         raw: &IndexMap<Name, Spanned<RawCorrelation>>,
@@ -1043,27 +1083,8 @@ impl Validator<'_> {
         let mut involved: Vec<usize> = Vec::new();
         let mut pairs: Vec<(usize, usize, f64, Range<usize>)> = Vec::new();
         let mut ok = true;
-        let param = |this: &mut Self, name: &Name| -> Option<usize> {
-            let names: Vec<String> = this
-                .params
-                .iter()
-                .filter(|p| !p.inline)
-                .map(|p| p.name.clone())
-                .collect();
-            let index = this.lookup(name, "parameter", &names)?;
-            if matches!(this.params[index].distribution, Distribution::Fixed { .. }) {
-                this.error_hint(
-                    name.span(),
-                    format!(
-                        "parameter `{}` is fixed, so it cannot be correlated",
-                        name.get_ref()
-                    ),
-                    "correlate parameters that have a distribution",
-                );
-                return None;
-            }
-            Some(index)
-        };
+        // Parameters fixed over their correlations: each with the partners it loses.
+        let mut dropped: Vec<(usize, Vec<String>)> = Vec::new();
         for (name, entry) in raw {
             match entry.get_ref() {
                 RawCorrelation::Flag(flag) if name.get_ref() == "repair" => repair = *flag,
@@ -1076,29 +1097,60 @@ impl Validator<'_> {
                     ok = false;
                 }
                 RawCorrelation::Row(row) => {
-                    let Some(a) = param(self, name) else {
+                    let Some(a) = self.named_param(name) else {
                         ok = false;
                         continue;
                     };
                     for (other, rho) in row {
-                        let Some(b) = param(self, other) else {
+                        let Some(value) = self.rho(other, rho) else {
                             ok = false;
                             continue;
                         };
-                        let value = *rho.get_ref();
+                        let Some(b) = self.named_param(other) else {
+                            ok = false;
+                            continue;
+                        };
                         if a == b {
                             self.error(
                                 other.span(),
                                 "a parameter's correlation with itself is 1 and is not written",
                             );
                             ok = false;
-                        } else if !(-1.0..=1.0).contains(&value) {
+                            continue;
+                        }
+                        if !(-1.0..=1.0).contains(&value) {
                             self.error(
                                 rho.span(),
                                 format!("a correlation must be within [-1, 1], got {value}"),
                             );
                             ok = false;
-                        } else if let Some((_, _, earlier, _)) = pairs
+                            continue;
+                        }
+                        let fixed: Vec<(usize, &Name)> = [(a, name), (b, other)]
+                            .into_iter()
+                            .filter(|(p, _)| {
+                                matches!(self.params[*p].distribution, Distribution::Fixed { .. })
+                            })
+                            .collect();
+                        if let Some((_, written)) = fixed
+                            .iter()
+                            .find(|(p, _)| !self.outranks(&self.param_spans[*p], &rho.span()))
+                        {
+                            self.fixed_correlated(written);
+                            ok = false;
+                            continue;
+                        }
+                        if !fixed.is_empty() {
+                            for (p, _) in &fixed {
+                                let partner = if *p == a { other } else { name };
+                                match dropped.iter_mut().find(|(q, _)| q == p) {
+                                    Some((_, partners)) => partners.push(partner.get_ref().clone()),
+                                    None => dropped.push((*p, vec![partner.get_ref().clone()])),
+                                }
+                            }
+                            continue;
+                        }
+                        if let Some((_, _, earlier, _)) = pairs
                             .iter()
                             .find(|(x, y, _, _)| (*x, *y) == (a.min(b), a.max(b)))
                         {
@@ -1117,6 +1169,25 @@ impl Validator<'_> {
                     }
                 }
             }
+        }
+        for (p, partners) in dropped {
+            let warning = format!(
+                "{}: `{}` is fixed here, so its {} with {} {} dropped",
+                self.place_of(self.param_spans[p].start),
+                self.params[p].name,
+                if partners.len() == 1 {
+                    "correlation"
+                } else {
+                    "correlations"
+                },
+                partners
+                    .iter()
+                    .map(|n| format!("`{n}`"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                if partners.len() == 1 { "is" } else { "are" },
+            );
+            self.warnings.push(warning);
         }
         if !ok || pairs.is_empty() {
             return None;
@@ -1151,6 +1222,67 @@ impl Validator<'_> {
             "these correlations cannot hold together (the matrix is not positive definite)",
             "loosen them, or add `repair = true` to [correlations] to use the nearest valid matrix (explain reports the change)",
         );
+        None
+    }
+
+    /// A named parameter in `[correlations]`, by its index.
+    fn named_param(&mut self, name: &Name) -> Option<usize> {
+        let names: Vec<String> = self
+            .params
+            .iter()
+            .filter(|p| !p.inline)
+            .map(|p| p.name.clone())
+            .collect();
+        self.lookup(name, "parameter", &names)
+    }
+
+    /// A fixed parameter correlated where it is fixed (or in a layer below): reported once.
+    fn fixed_correlated(&mut self, name: &Name) {
+        let message = format!(
+            "parameter `{}` is fixed, so it cannot be correlated",
+            name.get_ref()
+        );
+        let span = name.span();
+        if !self
+            .diagnostics
+            .iter()
+            .any(|d| d.span == span && d.message == message)
+        {
+            self.error_hint(
+                span,
+                message,
+                "correlate parameters that have a distribution",
+            );
+        }
+    }
+
+    /// The number of an entry `other = rho` in a row of `[correlations]`.
+    fn rho(&mut self, other: &Name, rho: &Spanned<RawRho>) -> Option<f64> {
+        let removal = match rho.get_ref() {
+            RawRho::Number(v) => return Some(*v),
+            RawRho::Flag(_) => other.get_ref() == "remove",
+            RawRho::Text(t) => t == "remove",
+        };
+        if removal {
+            self.error_hint(
+                rho.span(),
+                "nothing to remove: this scenario extends no other",
+                "\"remove\" drops a correlation inherited through `extends`",
+            );
+            return None;
+        }
+        match rho.get_ref() {
+            RawRho::Text(t) if t.trim().parse::<f64>().is_ok() => self.error_hint(
+                rho.span(),
+                format!("a correlation must be a number, not the text \"{t}\""),
+                format!("remove the quotes: {} = {}", other.get_ref(), t.trim()),
+            ),
+            RawRho::Text(t) => self.error(
+                rho.span(),
+                format!("a correlation must be a number within [-1, 1], got \"{t}\""),
+            ),
+            _ => self.error(rho.span(), "a correlation must be a number within [-1, 1]"),
+        }
         None
     }
 

@@ -173,3 +173,124 @@ fn the_seed_and_the_run_count_cannot_be_swept() {
         );
     }
 }
+
+/// The correlations of a loaded scenario, as (parameter, parameter, value) by name.
+fn correlations(s: &Scenario) -> Vec<(String, String, f64)> {
+    let Some(c) = &s.correlations else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (i, &a) in c.params.iter().enumerate() {
+        for (j, &b) in c.params.iter().enumerate().skip(i + 1) {
+            out.push((
+                s.params[a].name.clone(),
+                s.params[b].name.clone(),
+                c.matrix[i][j],
+            ));
+        }
+    }
+    out
+}
+
+#[test]
+fn a_correlated_parameter_fixed_by_an_override_leaves_the_matrix_with_a_warning() {
+    let s = load(&["params.russia_trend=-0.02"]).unwrap();
+    assert_eq!(correlations(&s), []);
+    assert_eq!(
+        s.warnings,
+        ["--set:1:23: `russia_trend` is fixed here, so its correlation with `eu_pull` is dropped"]
+    );
+    // The other side of the pair, as `sweep --vary eu_pull=…` sets it.
+    let s = load(&["params.eu_pull=0.01"]).unwrap();
+    assert_eq!(correlations(&s), []);
+    assert_eq!(
+        s.warnings,
+        ["--set:1:18: `eu_pull` is fixed here, so its correlation with `russia_trend` is dropped"]
+    );
+    // A new distribution keeps the parameter in the matrix.
+    let s = load(&["params.russia_trend=normal(0, 0.01)"]).unwrap();
+    assert_eq!(
+        correlations(&s),
+        [("russia_trend".into(), "eu_pull".into(), -0.4)]
+    );
+    assert!(s.warnings.is_empty());
+    // Without overrides, nothing to say.
+    assert!(load(&[]).unwrap().warnings.is_empty());
+}
+
+#[test]
+fn only_the_correlations_of_the_fixed_parameter_are_dropped() {
+    let text = SCENARIO.replace(
+        "russia_trend = { eu_pull = -0.4 }",
+        "russia_trend = { eu_pull = -0.4, other = 0.3 }\neu_pull = { other = 0.2 }",
+    );
+    let s = scenario::load_with_overrides(
+        "small.toml",
+        &text,
+        &mut |p| Err(p.to_string()),
+        &["params.russia_trend=0".to_string()],
+    )
+    .unwrap();
+    assert_eq!(correlations(&s), [("eu_pull".into(), "other".into(), 0.2)]);
+    assert_eq!(
+        s.warnings,
+        [
+            "--set:1:23: `russia_trend` is fixed here, so its correlations with `eu_pull`, `other` are dropped"
+        ]
+    );
+}
+
+#[test]
+fn correlations_can_be_changed_or_removed_by_an_override() {
+    let pair = |value| vec![("russia_trend".to_string(), "eu_pull".to_string(), value)];
+    assert_eq!(
+        correlations(&load(&["correlations.russia_trend.eu_pull=0.3"]).unwrap()),
+        pair(0.3)
+    );
+    // Written in the other row, it is the same pair.
+    assert_eq!(
+        correlations(&load(&["correlations.eu_pull.russia_trend=0.3"]).unwrap()),
+        vec![("eu_pull".to_string(), "russia_trend".to_string(), 0.3)]
+    );
+    for removal in [
+        "correlations.russia_trend.eu_pull=remove",
+        "correlations.eu_pull.russia_trend=remove",
+        "correlations.russia_trend.remove=true",
+        "correlations.eu_pull.remove=true",
+    ] {
+        let s = load(&[removal]).unwrap();
+        assert_eq!(correlations(&s), [], "{removal}");
+    }
+    // Removing what is not there is a mistake.
+    let error = load(&["correlations.other.remove=true"]).unwrap_err();
+    assert_eq!(
+        error,
+        "--set:1:29: `other` has no inherited correlations, so there is nothing to remove
+  |
+1 | correlations.other.remove = true
+  |                             ^^^^
+  = help: \"remove\" drops a correlation given underneath — in the file named by `extends`, or in the file under --set; remove = true drops all of this parameter's
+"
+    );
+}
+
+#[test]
+fn sweeping_a_correlated_parameter_works() {
+    for vary in ["russia_trend=-0.04..0:3", "eu_pull=0..0.04:3"] {
+        let out = steppe(&[
+            "sweep",
+            "small.toml",
+            "--vary",
+            vary,
+            "--runs",
+            "50",
+            "--quiet",
+        ]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{vary}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
