@@ -8,6 +8,7 @@
 mod merge;
 mod raw;
 pub mod schema;
+mod shape;
 mod validate;
 
 use crate::distribution::Distribution;

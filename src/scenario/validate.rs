@@ -13,6 +13,7 @@ use super::raw::{
     Name, Number, RawCorrelation, RawDriver, RawEvent, RawInitialValue, RawMetric, RawNumber,
     RawNumberOrName, RawParam, RawRho, RawRule, RawScenario, RawSelection, Text,
 };
+use super::shape::parse_file;
 use super::{
     AUTONOMY, CellDynamics, CellShift, Driver, DriverKind, Entity, Event, Factor, Metric,
     MetricKind, Note, Param, Regime, Reversion, Rule, Scenario, Step, Value,
@@ -74,7 +75,6 @@ pub fn load_with_layers(
     // The scenario's own files (the one named and those it extends), before the overrides.
     let mut n_files = 1;
     let resolved = parse_file(text, 0)
-        .map_err(|d| vec![d])
         .and_then(|raw| resolve(raw, path, &mut sources, read, &mut chain))
         .and_then(|(raw, extends, problems)| {
             n_files = sources.files().len();
@@ -87,7 +87,7 @@ pub fn load_with_layers(
             if !extra_metrics.is_empty() {
                 let text = extra_metrics.join("\n");
                 let start = sources.add("--where", &text);
-                let layer = parse_file(&text, start).map_err(|d| vec![d])?;
+                let layer = parse_file(&text, start)?;
                 let (merged, more) = merge::merge(layer, raw, merge::Layer::Override);
                 raw = merged;
                 problems.extend(more);
@@ -119,9 +119,10 @@ pub fn load_with_layers(
         warnings: Vec::new(),
         params: Vec::new(),
         param_spans: Vec::new(),
+        stand_ins: false,
         inline_names: Default::default(),
     };
-    let scenario = validator.scenario(raw);
+    let scenario = validator.scenario(raw).filter(|_| !validator.stand_ins);
     match scenario {
         Some(mut scenario) if validator.diagnostics.is_empty() => {
             scenario.extends = extends;
@@ -131,28 +132,17 @@ pub fn load_with_layers(
         }
         _ => {
             let mut list = validator.diagnostics;
+            if list.is_empty() {
+                // Every path that refuses a scenario reports why; this is a safety net.
+                list.push(Diagnostic::new(
+                    0..0,
+                    "the scenario could not be read, for a reason steppe failed to report (please report this as a bug)",
+                ));
+            }
             list.sort_by_key(|d| d.span.start);
             Err(Diagnostics { sources, list })
         }
     }
-}
-
-/// Parses one file whose text starts at global offset `start`. Padding the text with that
-/// many bytes of whitespace makes every span the parser records global.
-fn parse_file(text: &str, start: usize) -> Result<RawScenario, Diagnostic> {
-    // A byte-order mark is three bytes; three spaces keep every offset.
-    let text = match text.strip_prefix('\u{feff}') {
-        Some(rest) => format!("   {rest}"),
-        None => text.to_string(),
-    };
-    let padded;
-    let text = if start == 0 {
-        text.as_str()
-    } else {
-        padded = format!("{}\n{text}", " ".repeat(start - 1));
-        &padded
-    };
-    toml::from_str(text).map_err(|error| toml_error(&error))
 }
 
 /// Follows `extends`, merging each parent under its child. Returns the merged raw scenario,
@@ -168,6 +158,13 @@ fn resolve(
         return Ok((raw, None, Vec::new()));
     };
     let span = extends.span();
+    if extends.get_ref().trim().is_empty() {
+        return Err(vec![
+            Diagnostic::new(span, "`extends` needs the name of a scenario file").with_hint(
+                "write extends = \"baseline.toml\" (relative to this file), or remove the line",
+            ),
+        ]);
+    }
     if raw
         .scenario
         .as_ref()
@@ -210,7 +207,7 @@ fn resolve(
         ]
     })?;
     let start = sources.add(&parent_path, &text);
-    let parent = parse_file(&text, start).map_err(|d| vec![d])?;
+    let parent = parse_file(&text, start)?;
     chain.push(parent_path.clone());
     let (parent, _, mut problems) = resolve(parent, &parent_path, sources, read, chain)?;
     let (merged, merge_problems) = merge::merge(raw, parent, merge::Layer::Extending);
@@ -285,7 +282,7 @@ fn apply_overrides(
             .collect();
         return Err(problems);
     }
-    let layer = parse_file(&text, start).map_err(|d| vec![d])?;
+    let layer = parse_file(&text, start)?;
     // Overrides change what exists; a new name is surely a typo.
     let mut problems = Vec::new();
     unknown_names(&mut problems, "parameter", &layer.params, &base.params);
@@ -360,43 +357,6 @@ fn normalize(path: &str) -> String {
         }
     }
     parts.join("/")
-}
-
-/// Turns a TOML or shape error into a diagnostic, with the nearest key for an unknown one.
-fn toml_error(error: &toml::de::Error) -> Diagnostic {
-    let span = error.span().unwrap_or(0..0);
-    let message = error.message().trim().trim_end_matches('.').to_string();
-    if let Some(rest) = message.strip_prefix("unknown field `") {
-        let (field, expected) = rest.split_once('`').unwrap_or((rest, ""));
-        let valid: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
-        let list = valid
-            .iter()
-            .map(|k| format!("`{k}`"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let hint = match nearest(field, valid.iter().copied()) {
-            Some(near) => format!("did you mean `{near}`? valid keys here: {list}"),
-            None => format!("valid keys here: {list}"),
-        };
-        return Diagnostic::new(span, format!("unknown key `{field}`")).with_hint(hint);
-    }
-    if let Some(rest) = message.strip_prefix("missing field `") {
-        let field = rest.split('`').next().unwrap_or(rest);
-        return Diagnostic::new(span, format!("missing key `{field}`"));
-    }
-    // Say it in the user's words, not serde's and Rust's.
-    let message = message
-        .replace("invalid type: ", "wrong type: found ")
-        .replace("expected i64", "expected a whole number")
-        .replace("expected f64", "expected a number")
-        .replace("expected a sequence", "expected a list, e.g. [2025, 2030]")
-        .replace(
-            "expected a boolean",
-            "expected true or false (without quotes)",
-        )
-        .replace("invalid value: integer", "number too large:")
-        .replace(" as i128", "");
-    Diagnostic::new(span, message)
 }
 
 /// Allowed range of a number.
@@ -504,6 +464,8 @@ struct Validator<'a> {
     params: Vec<Param>,
     /// Where each named parameter's value is written (indexed like the first `params`).
     param_spans: Vec<Range<usize>>,
+    /// Whether a driver with a mistake was replaced by a stand-in (see `drivers`).
+    stand_ins: bool,
     /// How many inline distributions have been given each name so far (see `inline_name`).
     inline_names: std::collections::HashMap<String, usize>,
 }
@@ -537,6 +499,15 @@ impl Place {
             owner: owner.to_string(),
             selection: Some(selection.to_string()),
             key: key.to_string(),
+        }
+    }
+
+    /// The whole place, as in the names of inline distributions but without a rank:
+    /// `events.coercion.hazard`, `dynamics[russia;all;all].drift`.
+    fn path(&self) -> String {
+        match &self.selection {
+            None => format!("{}.{}", self.owner, self.key),
+            Some(selection) => format!("{}[{selection}].{}", self.owner, self.key),
         }
     }
 
@@ -937,10 +908,16 @@ impl Validator<'_> {
                             ok = false;
                         }
                         RawInitialValue::Text(t) => {
+                            let written = t.get_ref().trim();
+                            let hint = if written.parse::<f64>().is_ok() {
+                                format!("remove the quotes: {} = {written}", actor_name.get_ref())
+                            } else {
+                                "the observed starting point is not a parameter".to_string()
+                            };
                             self.error_hint(
                                 t.span(),
                                 "an initial share must be a plain number",
-                                "the observed starting point is not a parameter",
+                                hint,
                             );
                             ok = false;
                         }
@@ -1378,6 +1355,9 @@ impl Validator<'_> {
             RawNumber::Text(t) => {
                 let found = self.params.iter().position(|p| !p.inline && p.name == *t);
                 let Some(index) = found else {
+                    if self.number_in_words(t, place, &span) {
+                        return None;
+                    }
                     if let Some(percent) = t
                         .trim()
                         .strip_suffix('%')
@@ -1408,42 +1388,115 @@ impl Validator<'_> {
             return Some(value);
         }
         if !(bounds.contains(lo) && bounds.contains(hi)) {
-            let message = match value {
-                Value::Const(v) => format!(
+            self.out_of_range(value, place, span, bounds, (lo, hi));
+            return None;
+        }
+        Some(value)
+    }
+
+    /// Reports a number outside its range. A named parameter's value written in another file
+    /// than its use — an extending file or `--set` that changed it — is reported where the
+    /// value is written, naming the use: that is the file to correct.
+    fn out_of_range(
+        &mut self,
+        value: Value,
+        place: &Place,
+        span: Range<usize>,
+        bounds: Bounds,
+        (lo, hi): (f64, f64),
+    ) {
+        let p = match value {
+            Value::Const(v) => {
+                let message = format!(
                     "{} {}, got {}",
                     place.key_in_messages(),
                     bounds.text,
                     show(v)
-                ),
-                Value::Param(p) => format!(
-                    "{} {}, but {} reaches {} to {}",
-                    place.key_in_messages(),
-                    bounds.text,
-                    if self.params[p].inline {
-                        format!("{}", self.params[p].distribution)
-                    } else {
-                        format!(
-                            "parameter `{}` = {}",
-                            self.params[p].name, self.params[p].distribution
-                        )
-                    },
-                    round(lo),
-                    round(hi)
-                ),
-            };
-            let hint = match value {
-                Value::Const(_) => None,
-                Value::Param(_) => Some(
-                    "choose a distribution whose support lies in the allowed range (e.g. beta or pert for a probability)",
-                ),
-            };
-            match hint {
-                Some(h) => self.error_hint(span, message, h),
-                None => self.error(span, message),
+                );
+                self.error(span, message);
+                return;
             }
-            return None;
+            Value::Param(p) => p,
+        };
+        let param = &self.params[p];
+        let reaches = format!("reaches {} to {}", round(lo), round(hi));
+        let hint = "choose a distribution whose support lies in the allowed range (e.g. beta or pert for a probability)";
+        if param.inline {
+            let message = format!(
+                "{} {}, but {} {reaches}",
+                place.key_in_messages(),
+                bounds.text,
+                param.distribution
+            );
+            self.error_hint(span, message, hint);
+            return;
         }
-        Some(value)
+        // A fixed value is a number, not a range.
+        let described = match param.distribution {
+            Distribution::Fixed { value } => {
+                format!("parameter `{}` is {}", param.name, show(value))
+            }
+            d => format!("parameter `{}` = {d} {reaches}", param.name),
+        };
+        let fixed = matches!(param.distribution, Distribution::Fixed { .. });
+        let written = self.param_spans[p].clone();
+        let (at, message) =
+            if self.sources.file_index(written.start) == self.sources.file_index(span.start) {
+                let message = format!(
+                    "{} {}, but {described}",
+                    place.key_in_messages(),
+                    bounds.text
+                );
+                (span, message)
+            } else {
+                let message = format!(
+                    "{described}, but it is used as `{}` ({}), which {}",
+                    place.path(),
+                    self.place_of(span.start),
+                    bounds.text
+                );
+                (written, message)
+            };
+        if fixed {
+            self.error(at, message);
+        } else {
+            self.error_hint(at, message, hint);
+        }
+    }
+
+    /// Text that is not a parameter's name but shows what was meant: a number in quotes, or a
+    /// parameter with a minus sign. Reports it and returns true, or returns false.
+    fn number_in_words(&mut self, written: &str, place: &Place, span: &Range<usize>) -> bool {
+        let key = place.key.rsplit('.').next().unwrap_or(&place.key);
+        let trimmed = written.trim();
+        if trimmed.parse::<f64>().is_ok() {
+            self.error_hint(
+                span.clone(),
+                format!("`{key}` is given as the text \"{written}\", not as a number"),
+                format!("remove the quotes: {key} = {trimmed}"),
+            );
+            return true;
+        }
+        let Some(negated) = trimmed.strip_prefix('-').map(str::trim) else {
+            return false;
+        };
+        let Some(param) = self.params.iter().find(|p| !p.inline && p.name == negated) else {
+            return false;
+        };
+        let example = match negated_distribution(param.distribution) {
+            Some(d) => format!(
+                ", e.g. [params.{negated}_negated] dist = \"{d}\" (it draws numbers of its own, not the negation of `{negated}`'s)"
+            ),
+            None => " with a distribution of its own".to_string(),
+        };
+        self.error_hint(
+            span.clone(),
+            format!("a parameter cannot be negated here: \"{written}\""),
+            format!(
+                "`{key}` takes a number, a parameter's name or a distribution; for the opposite sign, declare a parameter{example}"
+            ),
+        );
+        true
     }
 
     fn optional_number(
@@ -1780,6 +1833,17 @@ impl Validator<'_> {
                     None
                 }
             };
+            // A driver with a mistake is still declared: a stand-in keeps its name and states
+            // known, so that its uses (conditions, forced states, metrics) are not each reported
+            // as unknown on top of the real mistake. Its mistake is reported, so the scenario
+            // holding a stand-in is never returned.
+            let kind = match kind {
+                Some(kind) => Some(kind),
+                None => {
+                    self.stand_ins = true;
+                    stand_in(&driver)
+                }
+            };
             if let Some(kind) = kind {
                 out.push(Driver {
                     name: name.into_inner(),
@@ -2024,6 +2088,31 @@ impl Validator<'_> {
                 .map(|(s, _)| s.as_str())
                 .collect();
             if !missing.is_empty() {
+                // A row from a layer above the regime's (`extends`, `--set`) replaced the
+                // inherited row whole; say so, or the missing states are a riddle.
+                let replaced = driver
+                    .states
+                    .as_ref()
+                    .is_some_and(|states| self.outranks(&row.span(), &states.span()));
+                let hint = if replaced {
+                    let entries: Vec<String> = states
+                        .iter()
+                        .map(|to| {
+                            let given = row.get_ref().iter().find(|(n, _)| n.get_ref() == to);
+                            match given {
+                                Some((_, p)) => format!("{to} = {}", p.get_ref()),
+                                None => format!("{to} = …"),
+                            }
+                        })
+                        .collect();
+                    format!(
+                        "a row given by an extending file or --set replaces the inherited row whole: give all of it, drivers.{name}.transitions.{} = {{ {} }}",
+                        from_name.get_ref(),
+                        entries.join(", ")
+                    )
+                } else {
+                    "name every state in every row (0 where the move is impossible)".to_string()
+                };
                 self.error_hint(
                     row.span(),
                     format!(
@@ -2031,7 +2120,7 @@ impl Validator<'_> {
                         from_name.get_ref(),
                         quote_list(&missing)
                     ),
-                    "name every state in every row (0 where the move is impossible)",
+                    hint,
                 );
                 row_ok = false;
             } else if row_ok && (sum - 1.0).abs() > 1e-9 {
@@ -2537,6 +2626,61 @@ impl Validator<'_> {
             }
         }
     }
+}
+
+/// The distribution of −X for X of `d`, when it is of the same family.
+fn negated_distribution(d: Distribution) -> Option<Distribution> {
+    // `0.0 - x`, not `-x`: a zero stays 0 rather than printing as -0.
+    let minus = |x: f64| 0.0 - x;
+    Some(match d {
+        Distribution::Fixed { value } => Distribution::Fixed {
+            value: minus(value),
+        },
+        Distribution::Normal { mean, sd } => Distribution::Normal {
+            mean: minus(mean),
+            sd,
+        },
+        Distribution::Uniform { low, high } => Distribution::Uniform {
+            low: minus(high),
+            high: minus(low),
+        },
+        Distribution::Triangular { low, mode, high } => Distribution::Triangular {
+            low: minus(high),
+            mode: minus(mode),
+            high: minus(low),
+        },
+        Distribution::Pert { low, mode, high } => Distribution::Pert {
+            low: minus(high),
+            mode: minus(mode),
+            high: minus(low),
+        },
+        Distribution::LogNormal { .. } | Distribution::Beta { .. } => return None,
+    })
+}
+
+/// What stands for a driver that has a mistake: a factor, or a regime with the states as
+/// written (`None` when they are not known), with no motion and no effects.
+fn stand_in(driver: &RawDriver) -> Option<DriverKind> {
+    if driver.kind.as_ref().map(|k| k.get_ref().as_str()) == Some("factor") {
+        return Some(DriverKind::Factor(Factor {
+            persistence: Value::Const(0.0),
+            sd: Value::Const(1.0),
+            initial: 0.0,
+            shifts: Vec::new(),
+        }));
+    }
+    let mut states: Vec<String> = Vec::new();
+    for state in driver.states.as_ref()?.get_ref() {
+        if !states.contains(state.get_ref()) {
+            states.push(state.get_ref().clone());
+        }
+    }
+    Some(DriverKind::Regime(Regime {
+        shifts: vec![Vec::new(); states.len()],
+        transitions: Vec::new(),
+        initial: 0,
+        states,
+    }))
 }
 
 /// What a rule or an effect selects, as written: `ACTORS;TARGETS;CHANNELS`, each `all` or the

@@ -294,3 +294,37 @@ fn sweeping_a_correlated_parameter_works() {
         );
     }
 }
+
+#[test]
+fn sweeping_one_transition_probability_reports_the_real_problem_only() {
+    refused(
+        &[
+            "sweep",
+            "small.toml",
+            "--vary",
+            "drivers.peace.transitions.negotiation.treaty=0.1..0.3:3",
+        ],
+        "--set:1:27: the row of `negotiation` does not give `war`, `negotiation`
+  |
+1 | drivers.peace.transitions.negotiation.treaty = 0.1
+  |                           ^^^^^^^^^^^
+  = help: a row given by an extending file or --set replaces the inherited row whole: give all of it, drivers.peace.transitions.negotiation = { war = …, negotiation = …, treaty = 0.1 }
+
+error: 1 problem found
+",
+    );
+}
+
+#[test]
+fn an_override_that_leaves_the_range_where_the_file_uses_it_is_reported_at_the_override() {
+    refused(
+        &["run", "small.toml", "--set", "params.eu_pull=80"],
+        "--set:1:18: parameter `eu_pull` is 80, but it is used as `dynamics[eu;all;all].drift` (small.toml:36:9), which must be within [-50, 50] per year
+  |
+1 | params.eu_pull = 80
+  |                  ^^
+
+error: 1 problem found
+",
+    );
+}
