@@ -67,7 +67,10 @@ pub fn parse_file(text: &str, start: usize) -> Result<RawScenario, Vec<Diagnosti
         if let Some(key) = &path.key {
             taken.push((path.parent_span.clone(), key.clone()));
         }
-        remove(tree.get_mut(), &path.steps);
+        if !remove(tree.get_mut(), &path.steps) {
+            // Nothing could be taken out: the next round would meet the same problem.
+            break;
+        }
     }
     problems.sort_by_key(|p| p.span.start);
     Err(problems)
@@ -166,41 +169,40 @@ fn search_value(
     }
 }
 
-/// Takes the entry at `steps` out of the tree.
-fn remove(table: &mut DeTable, steps: &[Step]) {
+/// Takes the entry at `steps` out of the tree; whether there was one.
+fn remove(table: &mut DeTable, steps: &[Step]) -> bool {
     let Some((Step::Key(first), rest)) = steps.split_first() else {
-        return;
+        return false;
     };
     if rest.is_empty() {
         let key = table.keys().find(|k| k.get_ref() == first).cloned();
-        if let Some(key) = key {
-            table.remove(&key);
-        }
-        return;
+        return key.is_some_and(|key| table.remove(&key).is_some());
     }
-    if let Some((_, value)) = table.iter_mut().find(|(k, _)| k.get_ref() == first) {
-        remove_in(value.get_mut(), rest);
+    match table.iter_mut().find(|(k, _)| k.get_ref() == first) {
+        Some((_, value)) => remove_in(value.get_mut(), rest),
+        None => false,
     }
 }
 
-fn remove_in<'i>(value: &mut DeValue<'i>, steps: &[Step]) {
+fn remove_in<'i>(value: &mut DeValue<'i>, steps: &[Step]) -> bool {
     match (value, steps.first()) {
         (DeValue::Table(table), Some(Step::Key(_))) => remove(table, steps),
-        (DeValue::Array(array), Some(Step::Index(i))) => {
-            if steps.len() == 1 {
-                let kept: toml::de::DeArray<'i> =
-                    std::mem::replace(array, toml::de::DeArray::new())
-                        .into_iter()
-                        .enumerate()
-                        .filter(|(j, _)| j != i)
-                        .map(|(_, v)| v)
-                        .collect();
-                *array = kept;
-            } else if let Some(element) = array.get_mut(*i) {
-                remove_in(element.get_mut(), &steps[1..]);
-            }
+        (DeValue::Array(array), Some(Step::Index(i))) if steps.len() == 1 => {
+            let before = array.len();
+            let kept: toml::de::DeArray<'i> = std::mem::replace(array, toml::de::DeArray::new())
+                .into_iter()
+                .enumerate()
+                .filter(|(j, _)| j != i)
+                .map(|(_, v)| v)
+                .collect();
+            *array = kept;
+            array.len() < before
         }
-        _ => {}
+        (DeValue::Array(array), Some(Step::Index(i))) => match array.get_mut(*i) {
+            Some(element) => remove_in(element.get_mut(), &steps[1..]),
+            None => false,
+        },
+        _ => false,
     }
 }
 
