@@ -5,7 +5,7 @@
 //! events, metrics, actors, targets, channels, initial shares) merge by name, field by field; an
 //! item with `remove = true` drops the inherited item; `[[dynamics]]` rules of the extending file
 //! come after the parent's (so its drifts add and its other keys win); a non-empty `effects`
-//! list, or a transition row, replaces the inherited one whole. The same rules apply the
+//! list, or a transition row, replaces the inherited one whole. The same rules apply to the
 //! command line's layers (`--set`, a command's own metrics) on top of the file, except that an
 //! extending file tells a story of its own, so it does not inherit the title and description,
 //! while an override changes a value and leaves the story as it was.
