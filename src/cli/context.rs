@@ -39,12 +39,17 @@ pub(super) struct Context {
     carried: Option<Vec<(String, String)>>,
     /// Every file read, in order, once each (a shard's partial carries them).
     read: RefCell<Vec<(String, String)>>,
+    /// Warnings about the scenarios (e.g. a correlation dropped by an override), each shown
+    /// once however often its scenario is loaded; none on stderr with `--quiet`.
+    warned: RefCell<Vec<String>>,
+    quiet: bool,
 }
 
 /// A command's arguments as a partial records them: what defines the work, not where its
 /// output goes or how many threads made it.
 pub(super) trait Recorded: serde::Serialize + serde::de::DeserializeOwned + Clone {
     const NAME: &'static str;
+    fn sim(&self) -> &SimulationArgs;
     fn sim_mut(&mut self) -> &mut SimulationArgs;
     fn result(&self) -> &ResultArgs;
     fn result_mut(&mut self) -> &mut ResultArgs;
@@ -67,12 +72,15 @@ impl Context {
             mode: Mode::Whole,
             carried: None,
             read: RefCell::new(Vec::new()),
+            warned: RefCell::new(Vec::new()),
+            quiet: false,
         }
     }
 
     /// For a command as typed: sharded if it asks for a shard.
     pub fn for_command<A: Recorded>(args: &A) -> Context {
         let mut context = Context::disk();
+        context.quiet = args.sim().quiet;
         let result = args.result();
         if let (Some((k, n)), Some(out)) = (result.shard, &result.out) {
             context.mode = Mode::Shard {
@@ -88,11 +96,26 @@ impl Context {
     }
 
     /// For finishing a merged command: the shards' files and merged outcomes.
-    pub fn merged(sources: Vec<(String, String)>, outcomes: Vec<Outcome>) -> Context {
+    pub fn merged(sources: Vec<(String, String)>, outcomes: Vec<Outcome>, quiet: bool) -> Context {
         Context {
             mode: Mode::Merged(RefCell::new(outcomes.into())),
             carried: Some(sources),
             read: RefCell::new(Vec::new()),
+            warned: RefCell::new(Vec::new()),
+            quiet,
+        }
+    }
+
+    /// Shows a scenario's warnings on stderr, each once.
+    pub fn warn(&self, warnings: &[String]) {
+        let mut warned = self.warned.borrow_mut();
+        for warning in warnings {
+            if !warned.contains(warning) {
+                if !self.quiet {
+                    say!("warning: {warning}");
+                }
+                warned.push(warning.clone());
+            }
         }
     }
 
@@ -280,6 +303,9 @@ macro_rules! recorded {
     ($($args:ty => $name:literal),* $(,)?) => {
         $(impl Recorded for $args {
             const NAME: &'static str = $name;
+            fn sim(&self) -> &SimulationArgs {
+                &self.sim
+            }
             fn sim_mut(&mut self) -> &mut SimulationArgs {
                 &mut self.sim
             }

@@ -922,7 +922,7 @@ fn merge_command(args: MergeArgs) -> Result<(), CliError> {
     }
     let runs: u64 = outcomes.iter().map(|o| o.runs).sum();
     let n_simulations = outcomes.len();
-    let ctx = Context::merged(header.sources, outcomes);
+    let ctx = Context::merged(header.sources, outcomes, args.quiet);
     // The command again, with its recorded arguments and this merge's output choices.
     fn finish<A: context::Recorded>(
         merge: &MergeArgs,
@@ -1171,8 +1171,10 @@ fn load_scenario_in(
     } else {
         shown
     };
-    scenario::load_with_layers(&shown, &text, &mut read, overrides, extra_metrics)
-        .map_err(|d| CliError::Invalid(vec![d]))
+    let scenario = scenario::load_with_layers(&shown, &text, &mut read, overrides, extra_metrics)
+        .map_err(|d| CliError::Invalid(vec![d]))?;
+    ctx.warn(&scenario.warnings);
+    Ok(scenario)
 }
 
 /// Prints to stdout; a closed pipe (`steppe run ... | head`) is not an error.

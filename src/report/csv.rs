@@ -229,6 +229,8 @@ pub fn sensitivity(tornado: Option<&Tornado>, sobol: &[Indices]) -> String {
     let mut out = Table::new(&["output", "input", "statistic", "value"]);
     if let Some(t) = tornado {
         out.row([&t.output, "", "tornado_base", &number(t.base)]);
+        out.row([&t.output, "", "value", &number(t.value)]);
+        out.row([&t.output, "", "value_se", &number(t.value_se)]);
         for b in &t.bars {
             for (statistic, value) in [
                 ("tornado_low_value", b.low_value),

@@ -292,7 +292,26 @@ fn sweeping_a_correlated_parameter_works() {
             "{vary}: {}",
             String::from_utf8_lossy(&out.stderr)
         );
+        assert!(out.stderr.is_empty(), "--quiet printed a warning");
     }
+    // Without --quiet the dropped correlation is said once, not once per grid point.
+    let out = steppe(&[
+        "sweep",
+        "small.toml",
+        "--vary",
+        "russia_trend=-0.04..0:3",
+        "--runs",
+        "50",
+    ]);
+    let said = String::from_utf8_lossy(&out.stderr);
+    let warnings: Vec<&str> = said.lines().filter(|l| l.starts_with("warning:")).collect();
+    assert_eq!(
+        warnings,
+        [
+            "warning: --set:1:23: `russia_trend` is fixed here, so its correlation with `eu_pull` is dropped"
+        ],
+        "{said}"
+    );
 }
 
 #[test]
