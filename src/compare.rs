@@ -123,7 +123,8 @@ pub struct Difference {
 }
 
 /// How quantities are ordered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Order {
     /// Largest Kolmogorov–Smirnov distance to the reference first (scale-free, so metrics and
     /// shares sort together).

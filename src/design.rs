@@ -15,25 +15,13 @@
 
 use crate::rng::{self, ComponentKey};
 
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Default,
-    clap::ValueEnum,
-    serde::Serialize,
-    serde::Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Design {
     /// Independent uniforms (plain Monte Carlo).
     #[default]
-    #[value(name = "mc")]
     MonteCarlo,
     /// Latin hypercube: one draw per stratum of each parameter.
-    #[value(name = "lhs")]
     LatinHypercube,
     /// Owen-scrambled Sobol sequence (at most 65,536 runs and 256 parameters).
     Sobol,

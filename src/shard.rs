@@ -3,11 +3,11 @@
 //! A command (`run`, `compare`, `sweep`, `sensitivity`, `discover`) is a list of simulations
 //! followed by pure arithmetic on their outcomes. Shard `K/N` of a command runs share `K` of
 //! *every* one of its simulations — runs `⌊K·R/N⌋ .. ⌊(K+1)·R/N⌋` of a simulation of `R` runs
-//! (or of `R` designed rows) — and writes a [`Partial`]: the command and its arguments, every
+//! (or of `R` designed rows) — and writes a [`Partial`]: the command's request, every
 //! file it read (path and text), and per simulation the mergeable series aggregates (integer
 //! histograms and sums) and each run's metric values, parameter draws and tracked values as
 //! bits (exact, NaN included). [`merge`] checks that each partial is intact (its hash is
-//! recomputed from its command, arguments and files, its data checked against a SHA-256
+//! recomputed from its request and files, its data checked against a SHA-256
 //! checksum and for a consistent shape), that the partials belong together (saying what
 //! differs when they do not) and cover every shard once, and rebuilds each simulation's outcome
 //! bit for bit; the command then finishes on those outcomes exactly as it would have after
@@ -22,6 +22,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
 
+use crate::command::Request;
 use crate::design::Design;
 use crate::engine::{Outcome, Rows, RunConfig, SeriesAccumulator, Shard, ValuesAccumulator};
 use crate::scenario::Scenario;
@@ -78,14 +79,13 @@ pub fn share(config: &RunConfig, k: u64, n: u64) -> RunConfig {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Partial {
     pub schema: String,
-    /// The command (`run`, `compare`, …) and its arguments as given (paths as typed); a merge
-    /// finishes this command.
-    pub command: String,
-    pub arguments: serde_json::Value,
+    /// The command and its request (paths as typed): what defines the work, in the command
+    /// layer's own types, independent of how flags are spelled; a merge finishes it.
+    pub work: Request,
     /// Every file the command read (the scenario files and their parents), with its text.
     pub sources: Vec<(String, String)>,
-    /// [`work_hash`] of the command, its arguments and its sources: partials of different work
-    /// never merge, and an edited command, argument or file is seen.
+    /// [`work_hash`] of the request and the sources: partials of different work never merge,
+    /// and an edited request or file is seen.
     pub hash: String,
     pub shard: u64,
     pub shards: u64,
@@ -101,8 +101,7 @@ pub struct Partial {
 impl Partial {
     /// Shard `shard` of `shards` of a command, with its simulations' parts.
     pub fn new(
-        command: &str,
-        arguments: serde_json::Value,
+        work: &Request,
         sources: Vec<(String, String)>,
         (shard, shards): (u64, u64),
         simulations: &[PartialOutcome],
@@ -110,9 +109,8 @@ impl Partial {
         let data = serde_json::to_string(simulations).expect("a partial always serialises");
         Partial {
             schema: SCHEMA.to_string(),
-            command: command.to_string(),
-            hash: work_hash(command, &arguments, &sources),
-            arguments,
+            hash: work_hash(&work_value(work), &sources),
+            work: work.clone(),
             sources,
             shard,
             shards,
@@ -255,20 +253,20 @@ pub fn math_fingerprint() -> String {
     format!("{:016x}", crate::rng::ComponentKey::new(&text).value())
 }
 
-/// The identity of a piece of work: the command, its arguments and every source it read
+/// A request as the hash sees it: its JSON document.
+fn work_value(work: &Request) -> serde_json::Value {
+    serde_json::to_value(work).expect("a request always serialises")
+}
+
+/// The identity of a piece of work: the request (its JSON document) and every source it read
 /// (SHA-256 of them, each followed by a NUL byte).
-pub fn work_hash(
-    command: &str,
-    arguments: &serde_json::Value,
-    sources: &[(String, String)],
-) -> String {
+pub fn work_hash(work: &serde_json::Value, sources: &[(String, String)]) -> String {
     let mut hasher = Sha256::new();
     let mut add = |text: &str| {
         hasher.update(text.as_bytes());
         hasher.update([0u8]);
     };
-    add(command);
-    add(&arguments.to_string());
+    add(&work.to_string());
     for (path, source) in sources {
         add(path);
         add(source);
@@ -288,7 +286,7 @@ fn hex(bytes: &[u8]) -> String {
 /// Merges partials (each named by where it was read from) into the outcomes of the command's
 /// whole simulations, in order. Refuses a partial that is damaged or edited, partials that do
 /// not belong together (saying what differs), and partials that do not cover every shard
-/// exactly once. Returns the first partial's header (its command, arguments and sources) with
+/// exactly once. Returns the first partial's header (its request and sources) with
 /// the outcomes.
 pub fn merge(mut parts: Vec<(String, Partial)>) -> Result<Merged, String> {
     if parts.is_empty() {
@@ -301,7 +299,7 @@ pub fn merge(mut parts: Vec<(String, Partial)>) -> Result<Merged, String> {
                 p.schema
             ));
         }
-        if work_hash(&p.command, &p.arguments, &p.sources) != p.hash {
+        if work_hash(&work_value(&p.work), &p.sources) != p.hash {
             return Err(format!(
                 "{place}: its command, arguments or scenario files do not match its hash: the file was edited or damaged; run shard {} again",
                 p.shard
@@ -411,10 +409,11 @@ pub fn merge(mut parts: Vec<(String, Partial)>) -> Result<Merged, String> {
 /// What differs between two partials' work, in words (empty when they belong together).
 fn differences(a: &Partial, b: &Partial) -> Vec<String> {
     let mut out = Vec::new();
-    if a.command != b.command {
+    if a.work.name() != b.work.name() {
         out.push(format!(
             "one is of `{}`, the other of `{}`",
-            a.command, b.command
+            a.work.name(),
+            b.work.name()
         ));
     }
     if a.shards != b.shards {
@@ -424,7 +423,14 @@ fn differences(a: &Partial, b: &Partial) -> Vec<String> {
         ));
     }
     let mut arguments = Vec::new();
-    differing_arguments("", &a.arguments, &b.arguments, &mut arguments);
+    if a.work.name() == b.work.name() {
+        differing_arguments(
+            "",
+            &work_value(&a.work),
+            &work_value(&b.work),
+            &mut arguments,
+        );
+    }
     for (name, x, y) in arguments {
         out.push(format!("`{name}` is {x} in one, {y} in the other"));
     }
@@ -540,7 +546,7 @@ pub fn check_outcome(
     )
 }
 
-/// What a merge gives: the first partial (its command, arguments and sources), each
+/// What a merge gives: the first partial (its request and sources), each
 /// simulation's whole outcome, and a warning when the shards' machines computed differently.
 pub struct Merged {
     pub header: Partial,

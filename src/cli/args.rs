@@ -4,7 +4,6 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
-use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -139,7 +138,7 @@ pub struct InitArgs {
     pub force: bool,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, Args)]
+#[derive(Debug, Clone, Args)]
 #[command(after_help = "Examples:\n  \
 steppe run scenarios/baseline.toml\n  \
 steppe run scenarios/baseline.toml --runs 100000 --seed 7\n  \
@@ -201,7 +200,7 @@ pub struct MergeArgs {
 pub const DEFAULT_MAX_MEMORY: f64 = 8.0;
 
 /// How to simulate: flags of every command that simulates (`report` included).
-#[derive(Debug, Clone, Serialize, Deserialize, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct SimulationArgs {
     /// Number of simulated futures [default: the file's `runs`].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1_000_000_000))]
@@ -221,7 +220,7 @@ pub struct SimulationArgs {
     /// How parameters are sampled across runs: `mc` (independent draws), `lhs` (Latin
     /// hypercube: one draw per stratum of each parameter), `sobol` (scrambled Sobol sequence).
     #[arg(long, value_enum, default_value = "mc")]
-    pub design: crate::design::Design,
+    pub design: DesignArg,
     /// Refuse to simulate if the estimated memory exceeds this many GiB.
     #[arg(long, value_name = "GIB", default_value_t = DEFAULT_MAX_MEMORY, value_parser = parse_gib)]
     pub max_memory: f64,
@@ -231,7 +230,7 @@ pub struct SimulationArgs {
 }
 
 /// Where a result goes: flags of every command that prints a result and writes its files.
-#[derive(Debug, Clone, Serialize, Deserialize, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct ResultArgs {
     /// Print the full result as one JSON document on stdout instead of the table.
     #[arg(long)]
@@ -246,11 +245,11 @@ pub struct ResultArgs {
     /// Simulate only shard K of N (0 ≤ K < N) of every simulation the command needs and write
     /// a partial result into --out DIR; `steppe merge` combines the N partials into exactly the
     /// unsharded result (run, compare, sweep, sensitivity, discover). See docs/cluster.md.
-    #[arg(long, value_name = "K/N", value_parser = crate::shard::parse, requires = "out")]
+    #[arg(long, value_name = "K/N", value_parser = steppe::shard::parse, requires = "out")]
     pub shard: Option<(u64, u64)>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, Args)]
+#[derive(Debug, Clone, Args)]
 #[command(after_help = "Examples:\n  \
 steppe compare scenarios/baseline.toml scenarios/russia_rebound.toml\n  \
 steppe compare scenarios/baseline.toml scenarios/*.toml --years 2030,2035 --sort file\n  \
@@ -272,7 +271,7 @@ pub struct CompareArgs {
     pub result: ResultArgs,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, Args)]
+#[derive(Debug, Clone, Args)]
 #[command(after_help = "Examples:\n  \
 steppe sweep scenarios/baseline.toml --vary russia_trend=-0.08..0:5\n  \
 steppe sweep scenarios/baseline.toml --vary events.coercion.hazard=0.02,0.05,0.1,0.2\n  \
@@ -282,15 +281,15 @@ pub struct SweepArgs {
     pub file: PathBuf,
     /// An assumption and its values: NAME=FROM..TO[:N] (N evenly spaced values, default 5) or
     /// NAME=V1,V2,... NAME is a parameter or any key path (events.coercion.hazard). At most two.
-    #[arg(long, required = true, value_name = "NAME=VALUES", value_parser = crate::sweep::Vary::parse)]
-    pub vary: Vec<crate::sweep::Vary>,
+    #[arg(long, required = true, value_name = "NAME=VALUES", value_parser = steppe::sweep::Vary::parse)]
+    pub vary: Vec<steppe::sweep::Vary>,
     #[command(flatten)]
     pub sim: SimulationArgs,
     #[command(flatten)]
     pub result: ResultArgs,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, Args)]
+#[derive(Debug, Clone, Args)]
 #[command(after_help = "Examples:\n  \
 steppe sensitivity scenarios/baseline.toml --metric russia_kz_2035\n  \
 steppe sensitivity scenarios/baseline.toml --metric china_overtakes_russia_kz --method tornado\n  \
@@ -319,17 +318,18 @@ pub struct SensitivityArgs {
     pub result: ResultArgs,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Method {
     Tornado,
     Sobol,
     Both,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, Args)]
+#[derive(Debug, Clone, Args)]
 #[command(after_help = "Examples:\n  \
 steppe discover scenarios/baseline.toml --where 'share(\"kazakhstan\", \"russia\") > 0.3' --year 2030\n  \
 steppe discover scenarios/baseline.toml --metric china_overtakes_russia_kz")]
+#[command(group(clap::ArgGroup::new("outcome").required(true).args(["condition", "metric"])))]
 pub struct DiscoverArgs {
     /// The scenario file (TOML), or `-` to read it from standard input.
     pub file: PathBuf,
@@ -354,7 +354,18 @@ pub struct DiscoverArgs {
     pub result: ResultArgs,
 }
 
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, clap::ValueEnum)]
+/// `--design`, as spelled on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DesignArg {
+    /// Independent uniforms (plain Monte Carlo).
+    Mc,
+    /// Latin hypercube: one draw per stratum of each parameter.
+    Lhs,
+    /// Owen-scrambled Sobol sequence (at most 65,536 runs and 256 parameters).
+    Sobol,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
 pub enum SortOrder {
     Largest,
     File,

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use std::sync::Mutex;
 
-use super::error::CliError;
+use steppe::error::Error as CliError;
 
 /// Temporary files and directories being written right now: removed if the user interrupts
 /// (Ctrl-C), so that an interrupted write leaves nothing behind.

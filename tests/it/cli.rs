@@ -423,7 +423,7 @@ fn a_simulation_over_the_memory_budget_is_refused_with_the_flag_that_raises_it()
     assert!(!dir.path().join("result").exists());
     // Without per-run values (no --out, or --no-runs-csv) the estimate does not grow with the
     // runs; with them it grows by 8 bytes per metric and parameter per run.
-    let scenario = steppe::cli::load_scenario(Path::new(&baseline())).unwrap();
+    let scenario = steppe::command::load_file(&baseline()).unwrap();
     let estimate = |runs: u64, keep_runs: bool| {
         let config = steppe::engine::RunConfig {
             runs,

@@ -12,7 +12,7 @@ use steppe::summary::{Distribution, MetricResult, summarize};
 
 fn baseline() -> steppe::scenario::Scenario {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/baseline.toml");
-    steppe::cli::load_scenario(&path).unwrap()
+    steppe::command::load_file(&path.display().to_string()).unwrap()
 }
 
 /// Checks a sketched distribution against every value.

@@ -40,7 +40,7 @@ const CORRELATED: &str = "[params]\nx = \"normal(0, 1)\"\ny = \"pert(0, 0.3, 1)\
 
 #[test]
 fn designs_hold_no_matrix_and_correlations_are_counted() {
-    let scenario = steppe::cli::load_scenario(Path::new(&baseline())).unwrap();
+    let scenario = steppe::command::load_file(&baseline()).unwrap();
     let huge = |design| RunConfig {
         runs: 1_000_000_000,
         design,

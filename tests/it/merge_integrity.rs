@@ -4,6 +4,7 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
+use steppe::command::{Request, run::RunRequest};
 use steppe::engine::{RunConfig, simulate};
 use steppe::shard::{self, Partial, PartialOutcome};
 
@@ -134,7 +135,7 @@ fn an_edited_scenario_or_argument_is_caught_by_the_recomputed_hash() {
     // An argument of shard 2, edited.
     write(dir.path(), 0, &original);
     let mut edited = read(dir.path(), 2);
-    edited["arguments"]["sim"]["runs"] = 301.into();
+    edited["work"]["request"]["simulation"]["runs"] = 301.into();
     write(dir.path(), 2, &edited);
     refused(dir.path(), "p2/partial.json: its command, arguments");
 }
@@ -162,7 +163,7 @@ fn partials_of_different_work_say_what_differs() {
     let line = text.lines().position(|l| l.contains("0.7")).unwrap() + 1;
     edited["sources"][0][1] = text.into();
     let sources: Vec<(String, String)> = serde_json::from_value(edited["sources"].clone()).unwrap();
-    edited["hash"] = shard::work_hash("run", &edited["arguments"], &sources).into();
+    edited["hash"] = shard::work_hash(&edited["work"], &sources).into();
     write(dir.path(), 1, &edited);
     refused(
         dir.path(),
@@ -236,8 +237,7 @@ fn library_parts() -> (steppe::Scenario, RunConfig, Vec<Partial>) {
             let outcome = simulate(&scenario, &part);
             let first = shard::range(k, 3, config.runs).0;
             Partial::new(
-                "run",
-                serde_json::json!({"file": "s.toml"}),
+                &Request::Run(RunRequest::new("s.toml")),
                 vec![("s.toml".to_string(), text.clone())],
                 (k, 3),
                 &[PartialOutcome::new(config.runs, first, &outcome)],

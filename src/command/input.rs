@@ -8,7 +8,7 @@
 use std::io::Read;
 use std::path::Path;
 
-use super::CliError;
+use crate::error::Error;
 
 /// Largest scenario file read, in bytes: more is surely not a hand-written scenario.
 pub const MAX_SCENARIO_BYTES: u64 = 4 * 1024 * 1024;
@@ -24,20 +24,20 @@ pub const STDIN: &str = "-";
 pub const STDIN_NAME: &str = "<stdin>";
 
 /// Reads a scenario file, or standard input for `-`.
-pub fn scenario(path: &Path) -> Result<String, CliError> {
+pub fn scenario(path: &Path) -> Result<String, Error> {
     let shown = path.display().to_string();
     let bytes = if shown == STDIN {
         bounded(std::io::stdin().lock(), MAX_SCENARIO_BYTES)
-            .map_err(|e| CliError::Usage(format!("cannot read standard input: {e}")))?
+            .map_err(|e| Error::Usage(format!("cannot read standard input: {e}")))?
     } else {
-        regular_file(path, "a scenario file", "cannot read ").map_err(CliError::Usage)?;
+        regular_file(path, "a scenario file", "cannot read ").map_err(Error::Usage)?;
         let file = std::fs::File::open(path)
-            .map_err(|e| CliError::Usage(format!("cannot read {shown}: {e}")))?;
+            .map_err(|e| Error::Usage(format!("cannot read {shown}: {e}")))?;
         bounded(file, MAX_SCENARIO_BYTES)
-            .map_err(|e| CliError::Usage(format!("cannot read {shown}: {e}")))?
+            .map_err(|e| Error::Usage(format!("cannot read {shown}: {e}")))?
     };
     let name = if shown == STDIN { STDIN_NAME } else { &shown };
-    scenario_text(name, bytes).map_err(CliError::Usage)
+    scenario_text(name, bytes).map_err(Error::Usage)
 }
 
 /// Reads a file named by `extends`, with the limits of a scenario file.
@@ -50,22 +50,22 @@ pub fn parent(path: &Path) -> Result<String, String> {
 }
 
 /// Reads the `partial.json` of a shard's directory.
-pub fn partial(path: &Path) -> Result<String, CliError> {
+pub fn partial(path: &Path) -> Result<String, Error> {
     let shown = path.display().to_string();
     let hint = "(is it a directory written with --shard K/N --out DIR?)";
     regular_file(path, "a partial result", "cannot read ")
-        .map_err(|e| CliError::Usage(format!("{e} {hint}")))?;
+        .map_err(|e| Error::Usage(format!("{e} {hint}")))?;
     let file = std::fs::File::open(path)
-        .map_err(|e| CliError::Usage(format!("cannot read {shown}: {e} {hint}")))?;
+        .map_err(|e| Error::Usage(format!("cannot read {shown}: {e} {hint}")))?;
     let bytes = bounded(file, MAX_PARTIAL_BYTES)
-        .map_err(|e| CliError::Usage(format!("cannot read {shown}: {e}")))?;
+        .map_err(|e| Error::Usage(format!("cannot read {shown}: {e}")))?;
     if bytes.len() as u64 > MAX_PARTIAL_BYTES {
-        return Err(CliError::Usage(format!(
+        return Err(Error::Usage(format!(
             "{shown} is larger than {MAX_PARTIAL_BYTES} bytes, more than any partial result steppe writes"
         )));
     }
     String::from_utf8(bytes).map_err(|e| {
-        CliError::Usage(format!(
+        Error::Usage(format!(
             "{}: {shown} is not a partial result: it is not UTF-8 text",
             location(&shown, e.as_bytes(), e.utf8_error().valid_up_to())
         ))

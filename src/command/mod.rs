@@ -1,0 +1,263 @@
+//! The commands of steppe as a library: what the CLI, the browser explorer and Python call.
+//!
+//! A command is a typed [`Request`] (no flag parsing in it), carried out against an
+//! [`Environment`] that supplies its files and runs its simulations. Every command that
+//! simulates is a list of simulations followed by pure arithmetic on their outcomes, and which
+//! simulations it asks for depends only on the request and the files, never on earlier
+//! outcomes (`--precision`, the one exception, does not shard). That is what lets an
+//! environment run a share of each simulation (a shard) or hand back the merged outcomes of
+//! all the shards (a merge) and have the command finish exactly as it would have on one
+//! machine. The result of a command renders itself ([`Rendered`]): a table for the terminal, a
+//! JSON document, and the files of its result directory.
+//!
+//! ```
+//! use steppe::command::{self, Rendered, Request, Simulation};
+//!
+//! let text = r#"
+//! [scenario]
+//! name = "tiny"
+//! start = 2022
+//! end = 2030
+//! [actors]
+//! russia = {}
+//! [targets]
+//! kazakhstan = {}
+//! [channels]
+//! security = {}
+//! [initial.kazakhstan.security]
+//! russia = 0.4
+//! [params]
+//! trend = "normal(-0.03, 0.01)"
+//! [[dynamics]]
+//! actors = ["russia"]
+//! drift = "trend"
+//! volatility = 0.1
+//! [metrics.russia_2030]
+//! kind = "at"
+//! expr = 'share("kazakhstan", "russia")'
+//! "#;
+//! let env = command::Memory::new([("tiny.toml", text)]);
+//! let request = Request::Run(command::run::RunRequest {
+//!     simulation: Simulation { runs: Some(1_000), seed: Some(7), ..Simulation::default() },
+//!     ..command::run::RunRequest::new("tiny.toml")
+//! });
+//! let result = request.execute(&env).unwrap().expect("a whole run, not a shard");
+//! let json: serde_json::Value = serde_json::from_str(&result.json()).unwrap();
+//! let mean = json["metrics"][0]["mean"].as_f64().unwrap();
+//! assert!(0.2 < mean && mean < 0.4, "{mean}");
+//! ```
+
+pub mod compare;
+pub mod discover;
+mod environment;
+pub mod explain;
+pub mod input;
+pub mod report;
+pub mod run;
+pub mod sensitivity;
+pub mod sweep;
+
+use serde::{Deserialize, Serialize};
+
+pub use environment::{Disk, Environment, Job, Memory};
+
+use crate::design::Design;
+use crate::engine::RunConfig;
+use crate::error::Error;
+use crate::scenario::{self, Scenario};
+
+/// A command and everything that defines its work: what a shard records and a merge finishes.
+/// (How it is run — threads, memory budget, where results go — belongs to the environment and
+/// the caller, not here.)
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "command", content = "request", rename_all = "lowercase")]
+pub enum Request {
+    Run(run::RunRequest),
+    Compare(compare::CompareRequest),
+    Sweep(sweep::SweepRequest),
+    Sensitivity(sensitivity::SensitivityRequest),
+    Discover(discover::DiscoverRequest),
+}
+
+impl Request {
+    /// The command's name, as on the command line.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Request::Run(_) => "run",
+            Request::Compare(_) => "compare",
+            Request::Sweep(_) => "sweep",
+            Request::Sensitivity(_) => "sensitivity",
+            Request::Discover(_) => "discover",
+        }
+    }
+
+    /// Carries the command out: its result, or `None` when the environment only ran a share
+    /// of its simulations (a shard) and the command finishes elsewhere.
+    pub fn execute(&self, env: &dyn Environment) -> Result<Option<Box<dyn Rendered>>, Error> {
+        fn boxed<R: Rendered + 'static>(r: Option<R>) -> Option<Box<dyn Rendered>> {
+            r.map(|r| Box::new(r) as Box<dyn Rendered>)
+        }
+        Ok(match self {
+            Request::Run(r) => boxed(run::run(r, env)?),
+            Request::Compare(r) => boxed(compare::compare(r, env)?),
+            Request::Sweep(r) => boxed(sweep::sweep(r, env)?),
+            Request::Sensitivity(r) => boxed(sensitivity::sensitivity(r, env)?),
+            Request::Discover(r) => boxed(discover::discover(r, env)?),
+        })
+    }
+}
+
+/// How a command simulates: the flags every simulating command shares that change its result.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Simulation {
+    /// Number of futures [default: the file's `runs`].
+    pub runs: Option<u64>,
+    /// Master seed [default: the file's `seed`].
+    pub seed: Option<u64>,
+    /// How parameters are sampled across runs.
+    pub design: Design,
+    /// `KEY=VALUE` overrides of the scenario file, applied in order (`--set`).
+    pub overrides: Vec<String>,
+}
+
+impl Simulation {
+    /// The run configuration of `scenario` under these choices.
+    pub fn config(&self, scenario: &Scenario) -> RunConfig {
+        let mut config = RunConfig::from_scenario(scenario);
+        if let Some(runs) = self.runs {
+            config.runs = runs;
+        }
+        if let Some(seed) = self.seed {
+            config.seed = seed;
+        }
+        config.design = self.design;
+        config
+    }
+}
+
+/// A finished command's result, in the forms users read.
+pub trait Rendered {
+    /// The table printed on a terminal (80 columns).
+    fn table(&self) -> String;
+    /// The whole result as one JSON document (pretty, ending in a newline).
+    fn json(&self) -> String;
+    /// The files of its result directory (`--out`): names (a name may hold one folder,
+    /// `charts/x.svg`) and contents.
+    fn files(&self) -> Vec<(String, String)>;
+}
+
+/// Loads the scenario file `path` through `env`, with `overrides` (`--set`) and `extra_metrics`
+/// (TOML `[metrics.NAME]` tables a command adds, shown as `--where` in problems). Problems are
+/// located in the file that wrote them; `-` is standard input, shown as `<stdin>`. The
+/// scenario's warnings go to the environment.
+pub fn load(
+    env: &dyn Environment,
+    path: &str,
+    overrides: &[String],
+    extra_metrics: &[String],
+) -> Result<Scenario, Error> {
+    let text = env.read(path)?;
+    let mut read = |parent: &str| env.read_parent(parent);
+    let shown = if path == input::STDIN {
+        input::STDIN_NAME
+    } else {
+        path
+    };
+    let scenario = scenario::load_with_layers(shown, &text, &mut read, overrides, extra_metrics)?;
+    env.warn(&scenario.warnings);
+    Ok(scenario)
+}
+
+/// Loads a scenario file from the disk (and the files it extends), as `steppe run` would.
+pub fn load_file(path: &str) -> Result<Scenario, Error> {
+    load(&Disk::new(), path, &[], &[])
+}
+
+/// Loads every file, reporting the problems of all of them together.
+pub fn load_all(
+    env: &dyn Environment,
+    files: &[String],
+    overrides: &[String],
+) -> Result<Vec<Scenario>, Error> {
+    let mut scenarios = Vec::new();
+    let mut invalid = Vec::new();
+    for file in files {
+        match load(env, file, overrides, &[]) {
+            Ok(s) => scenarios.push(s),
+            Err(Error::Invalid(mut d)) => invalid.append(&mut d),
+            Err(other) => return Err(other),
+        }
+    }
+    if invalid.is_empty() {
+        Ok(scenarios)
+    } else {
+        Err(Error::Invalid(invalid))
+    }
+}
+
+/// The step of `scenario` at which calendar year `year` begins (its first step); `year` must
+/// be within the scenario's years.
+pub fn step_of_year(scenario: &Scenario, year: i32) -> usize {
+    (year - scenario.start) as usize * scenario.step.per_year() as usize
+}
+
+/// Refuses years outside the scenario's, naming the flag that gave them (`whose`: "the
+/// scenario's", "the scenarios'").
+pub fn check_years(
+    scenario: &Scenario,
+    years: &[i32],
+    flag: &str,
+    whose: &str,
+) -> Result<(), Error> {
+    match years
+        .iter()
+        .find(|y| !(scenario.start..=scenario.end).contains(*y))
+    {
+        Some(outside) => Err(Error::Usage(format!(
+            "{flag}: {outside} is outside {whose} years {}–{}",
+            scenario.start, scenario.end
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// The index of the composite-share series `TARGET:ACTOR` (`region` for the region, the
+/// scenario's `autonomy` for a target's own line), as `sensitivity --metric` takes it.
+pub fn series_index(scenario: &Scenario, text: &str) -> Option<usize> {
+    let (target, actor) = text.split_once(':')?;
+    let t = if target == "region" {
+        Some(scenario.targets.len())
+    } else {
+        scenario.targets.iter().position(|x| x.name == target)
+    }?;
+    let a = if actor == scenario::AUTONOMY {
+        Some(scenario.actors.len())
+    } else {
+        scenario.actors.iter().position(|x| x.name == actor)
+    }?;
+    Some(t * scenario.n_slots() + a)
+}
+
+/// The index of metric `name`, or a usage error naming `flag` with the nearest name.
+pub fn metric_index(scenario: &Scenario, name: &str, flag: &str) -> Result<usize, Error> {
+    scenario
+        .metrics
+        .iter()
+        .position(|m| m.name == name)
+        .ok_or_else(|| {
+            let names: Vec<&str> = scenario.metrics.iter().map(|m| m.name.as_str()).collect();
+            Error::Usage(format!(
+                "{flag}: {} has no metric `{name}`; {}",
+                scenario.name,
+                crate::diagnostic::unknown_name_hint(name, "its metrics", names)
+            ))
+        })
+}
+
+/// A result document as steppe prints and writes it: pretty JSON ending in a newline.
+pub fn pretty_json<T: Serialize>(value: &T) -> String {
+    let mut text =
+        serde_json::to_string_pretty(value).expect("a result document always serialises");
+    text.push('\n');
+    text
+}

@@ -1,0 +1,177 @@
+//! `steppe sensitivity`: which assumptions a metric (or a composite share) hangs on — the
+//! tornado and Sobol indices.
+
+use serde::{Deserialize, Serialize};
+
+use super::{Environment, Rendered, Simulation, load, metric_index, series_index, step_of_year};
+use crate::error::Error;
+use crate::report;
+use crate::sensitivity::{self, Indices, Output, Tornado};
+
+/// Which analyses to run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Method {
+    Tornado,
+    Sobol,
+    Both,
+}
+
+/// What `steppe sensitivity` is asked.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SensitivityRequest {
+    /// The scenario file, as named (`-`: standard input).
+    pub file: String,
+    /// Only `runs` (the tornado's runs per bar end, default 1,000), `seed` and `overrides`
+    /// apply; the Sobol design makes its own rows.
+    pub simulation: Simulation,
+    /// A metric's name, or a composite share as `TARGET:ACTOR` (`region` for the region).
+    pub output: String,
+    pub method: Method,
+    /// Base size N of the Sobol design.
+    pub samples: u64,
+    /// Bootstrap resamples for the Sobol indices' intervals.
+    pub bootstrap: u64,
+    /// For a composite share: indices for every year, not only the horizon.
+    pub over_time: bool,
+}
+
+/// A sensitivity analysis's result.
+pub struct SensitivityResult {
+    pub document: serde_json::Value,
+    pub tornado: Option<Tornado>,
+    pub sobol: Vec<Indices>,
+}
+
+/// Runs the analyses; `None` for a shard.
+pub fn sensitivity(
+    request: &SensitivityRequest,
+    env: &dyn Environment,
+) -> Result<Option<SensitivityResult>, Error> {
+    let scenario = load(env, &request.file, &request.simulation.overrides, &[])?;
+    let output = if request.output.contains(':') {
+        let Some(series) = series_index(&scenario, &request.output) else {
+            return Err(Error::Usage(format!(
+                "--metric {}: no such target and actor (write TARGET:ACTOR, e.g. kazakhstan:russia or region:china)",
+                request.output
+            )));
+        };
+        let years: Vec<i32> = if request.over_time {
+            ((scenario.start + 1)..=scenario.end).collect()
+        } else {
+            vec![scenario.end]
+        };
+        Output::Series {
+            series,
+            label: request.output.clone(),
+            points: years.iter().map(|&y| step_of_year(&scenario, y)).collect(),
+            years,
+        }
+    } else {
+        let m = metric_index(&scenario, &request.output, "--metric")?;
+        if request.over_time {
+            return Err(Error::Usage(
+                "--over-time follows a composite share over the years: give --metric TARGET:ACTOR"
+                    .into(),
+            ));
+        }
+        Output::Metric(m)
+    };
+    let seed = request.simulation.seed.unwrap_or(scenario.seed);
+    // The simulations first (a tornado's rows, the Sobol design's rows), then the analysis.
+    let tornado_runs = request.simulation.runs.unwrap_or(1000);
+    let samples = request.samples as usize;
+    let with_tornado = request.method != Method::Sobol;
+    let with_sobol = request.method != Method::Tornado;
+    let mut jobs = Vec::new();
+    if with_tornado {
+        jobs.push((
+            &scenario,
+            sensitivity::tornado_config(&scenario, &output, tornado_runs, seed),
+        ));
+    }
+    if with_sobol {
+        let config =
+            sensitivity::sobol_config(&scenario, &output, samples, seed).map_err(Error::Usage)?;
+        jobs.push((&scenario, config));
+    }
+    let Some(outcomes) = env.outcomes(&jobs)? else {
+        return Ok(None);
+    };
+    let mut outcomes = outcomes.into_iter();
+    let tornado = if with_tornado {
+        let outcome = outcomes.next().expect("the tornado's simulation");
+        Some(
+            sensitivity::tornado_from(&scenario, &output, tornado_runs, &outcome)
+                .map_err(Error::Usage)?,
+        )
+    } else {
+        None
+    };
+    let sobol = if with_sobol {
+        let outcome = outcomes.next().expect("the Sobol design's simulation");
+        let bootstrap = request.bootstrap as usize;
+        let mut indices = None;
+        env.compute(&mut || {
+            indices = Some(sensitivity::sobol_from(
+                &scenario, &output, samples, seed, bootstrap, &outcome,
+            ));
+        });
+        indices
+            .expect("compute runs its work")
+            .map_err(Error::Usage)?
+    } else {
+        Vec::new()
+    };
+    let document = serde_json::json!({
+        "schema": sensitivity::SCHEMA,
+        "scenario": scenario.name,
+        "file": request.file,
+        "overrides": scenario.overrides,
+        "seed": seed,
+        "tornado": tornado,
+        "sobol": sobol,
+    });
+    Ok(Some(SensitivityResult {
+        document,
+        tornado,
+        sobol,
+    }))
+}
+
+impl Rendered for SensitivityResult {
+    fn table(&self) -> String {
+        report::sensitivity::table(self.tornado.as_ref(), &self.sobol)
+    }
+
+    fn json(&self) -> String {
+        super::pretty_json(&self.document)
+    }
+
+    fn files(&self) -> Vec<(String, String)> {
+        let (tornado, sobol) = (&self.tornado, &self.sobol);
+        let mut files = vec![
+            ("sensitivity.json".to_string(), self.json()),
+            (
+                "sensitivity.csv".to_string(),
+                report::csv::sensitivity(tornado.as_ref(), sobol),
+            ),
+        ];
+        if let Some(t) = tornado {
+            files.push(("charts/tornado.svg".to_string(), report::charts::tornado(t)));
+        }
+        for r in sobol {
+            files.push((
+                format!("charts/sobol_{}.svg", r.output.replace([':', '@'], "_")),
+                report::charts::sobol(r),
+            ));
+        }
+        if sobol.len() > 1 {
+            files.push((
+                "charts/sobol_over_time.svg".to_string(),
+                report::charts::sobol_over_time(sobol),
+            ));
+        }
+        files
+    }
+}

@@ -1,0 +1,90 @@
+//! `steppe sweep`: every metric across a grid of one or two assumptions, each point the
+//! scenario with the assumption set as `--set` would, over the same runs.
+
+use serde::{Deserialize, Serialize};
+
+use super::{Environment, Rendered, Simulation, load};
+use crate::engine::RunConfig;
+use crate::error::Error;
+use crate::report;
+use crate::scenario::Scenario;
+use crate::summary;
+use crate::sweep::{self, Sweep, Vary};
+
+/// What `steppe sweep` is asked.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SweepRequest {
+    /// The scenario file, as named (`-`: standard input).
+    pub file: String,
+    pub simulation: Simulation,
+    /// One or two assumptions and their values.
+    pub vary: Vec<Vary>,
+}
+
+/// Runs every grid point; `None` for a shard.
+pub fn sweep(request: &SweepRequest, env: &dyn Environment) -> Result<Option<Sweep>, Error> {
+    if request.vary.is_empty() || request.vary.len() > 2 {
+        return Err(Error::Usage(
+            "a sweep varies one or two assumptions; give --vary once or twice".into(),
+        ));
+    }
+    let grid = sweep::grid(&request.vary);
+    // Load every point first: a bad name or value fails before any simulation.
+    let mut scenarios = Vec::new();
+    for values in &grid {
+        let mut overrides = request.simulation.overrides.clone();
+        overrides.extend(
+            request
+                .vary
+                .iter()
+                .zip(values)
+                .map(|(v, x)| format!("{}={x}", v.key())),
+        );
+        scenarios.push(load(env, &request.file, &overrides, &[])?);
+    }
+    let config = RunConfig {
+        keep_runs: false,
+        ..request.simulation.config(&scenarios[0])
+    };
+    let mut points = Vec::new();
+    // One point at a time: each outcome is summarised and dropped.
+    let jobs: Vec<(&Scenario, RunConfig)> = scenarios.iter().map(|s| (s, config.clone())).collect();
+    let complete = env.simulate_all(&jobs, &mut |i, outcome| {
+        let summary = summary::summarize(&scenarios[i], &request.file, &outcome);
+        points.push(sweep::Point {
+            values: grid[i].clone(),
+            metrics: sweep::headlines(&summary),
+        });
+        Ok(())
+    })?;
+    if !complete {
+        return Ok(None);
+    }
+    Ok(Some(Sweep {
+        schema: sweep::SCHEMA,
+        scenario: scenarios[0].name.clone(),
+        file: request.file.clone(),
+        runs: config.runs,
+        seed: config.seed,
+        vary: request.vary.clone(),
+        overrides: request.simulation.overrides.clone(),
+        points,
+    }))
+}
+
+impl Rendered for Sweep {
+    fn table(&self) -> String {
+        report::sweep::table(self)
+    }
+
+    fn json(&self) -> String {
+        super::pretty_json(self)
+    }
+
+    fn files(&self) -> Vec<(String, String)> {
+        vec![
+            ("sweep.json".to_string(), self.json()),
+            ("sweep.csv".to_string(), report::csv::sweep(self)),
+        ]
+    }
+}
