@@ -13,6 +13,7 @@ mod errors;
 mod extends;
 mod library;
 mod many_runs;
+mod output_safety;
 mod properties;
 mod reproducibility;
 mod schema_check;
