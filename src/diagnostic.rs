@@ -79,6 +79,14 @@ impl Sources {
         (file, (offset - file.start).min(file.text.len()))
     }
 
+    /// The index (in [`Sources::files`]) of the file holding global `offset`.
+    pub fn file_index(&self, offset: usize) -> usize {
+        self.files
+            .iter()
+            .rposition(|f| f.start <= offset)
+            .unwrap_or(0)
+    }
+
     pub fn files(&self) -> &[SourceFile] {
         &self.files
     }
@@ -139,13 +147,15 @@ pub fn render(path: &str, text: &str, diagnostic: &Diagnostic) -> String {
 
     let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
     let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
-    let line_text = text[line_start..line_end].trim_end_matches('\r');
+    // A tab is shown as four spaces, on the line and under it, so that the caret stays under
+    // the span however wide the terminal draws a tab.
+    let line_text = expand_tabs(text[line_start..line_end].trim_end_matches('\r'));
     let gutter = line.to_string().len();
     let pad = " ".repeat(gutter);
     let _ = writeln!(out, "{pad} |");
     // The caret covers the span's part on its first line, at least one character.
-    let mut caret_start = text[line_start..start].chars().count();
-    let mut caret_len = text[start..end.min(line_end).max(start)]
+    let mut caret_start = expand_tabs(&text[line_start..start]).chars().count();
+    let mut caret_len = expand_tabs(&text[start..end.min(line_end).max(start)])
         .chars()
         .count()
         .max(1);
@@ -165,7 +175,7 @@ pub fn render(path: &str, text: &str, diagnostic: &Diagnostic) -> String {
         caret_len = caret_len.min(MAX_SHOWN);
         window
     } else {
-        line_text.to_string()
+        line_text
     };
     let _ = writeln!(out, "{line} | {shown}");
     let _ = writeln!(
@@ -178,6 +188,11 @@ pub fn render(path: &str, text: &str, diagnostic: &Diagnostic) -> String {
         let _ = writeln!(out, "{pad} = help: {hint}");
     }
     out
+}
+
+/// `text` with every tab shown as four spaces.
+fn expand_tabs(text: &str) -> String {
+    text.replace('\t', "    ")
 }
 
 /// The candidate nearest to `word` by edit distance, if it is close enough to be a likely typo.
@@ -242,6 +257,15 @@ mod tests {
         let d = Diagnostic::new(start..start + 7, "unknown actor `rusia`")
             .with_hint("did you mean `russia`?");
         let expected = "f.toml:2:11: unknown actor `rusia`\n  |\n2 | actors = [\"rusia\"]\n  |           ^^^^^^^\n  = help: did you mean `russia`?\n";
+        assert_eq!(render("f.toml", text, &d), expected);
+    }
+
+    #[test]
+    fn a_tab_before_the_span_does_not_shift_the_caret() {
+        let text = "[x]\n\tactors =\t[\"rusia\"]\n";
+        let start = text.find("\"rusia\"").unwrap();
+        let d = Diagnostic::new(start..start + 7, "unknown actor `rusia`");
+        let expected = "f.toml:2:12: unknown actor `rusia`\n  |\n2 |     actors =    [\"rusia\"]\n  |                  ^^^^^^^\n";
         assert_eq!(render("f.toml", text, &d), expected);
     }
 

@@ -32,6 +32,11 @@ pub struct Step {
     /// Share of the runs in the box where the outcome holds.
     pub density: f64,
     pub runs_in_box: u64,
+    /// One-sided binomial test of the box against chance: the probability that `runs_in_box`
+    /// runs drawn at the overall rate hold the outcome at least as often as the box's do. (PRIM
+    /// picks its boxes for their density, so this flatters them: a large value says the box is
+    /// no better than chance.)
+    pub p_value: f64,
     /// Every parameter's range in the box; `restricted` if narrower than all the draws.
     pub limits: Vec<Limit>,
 }
@@ -42,11 +47,38 @@ pub struct Limit {
     pub low: f64,
     pub high: f64,
     pub restricted: bool,
+    /// For a restricted parameter, the quasi-p-value of the restriction (as ema_workbench):
+    /// a one-sided binomial test of the box's density against the density of the box with
+    /// this restriction removed. Small: the restriction matters.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quasi_p: Option<f64>,
+}
+
+/// Above this p-value a box counts as no better than chance (the table warns).
+pub const CHANCE_LEVEL: f64 = 0.05;
+
+/// `P(X ≥ k)` for X binomial with `n` trials of probability `p`: the regularised incomplete
+/// beta function I_p(k, n − k + 1).
+pub fn binomial_upper_tail(k: u64, n: u64, p: f64) -> f64 {
+    if k == 0 {
+        return 1.0;
+    }
+    if k > n {
+        return 0.0;
+    }
+    if p <= 0.0 {
+        return 0.0;
+    }
+    if p >= 1.0 {
+        return 1.0;
+    }
+    statrs::function::beta::beta_reg(k as f64, (n - k + 1) as f64, p)
 }
 
 /// PRIM over `params` (name, each run's draw) and `outcome` (per run). Peels `peel` of the
-/// runs in the box at each step until fewer than `min_support` of all runs remain, or no peel
-/// can keep the density from falling.
+/// runs in the box at each step, never to fewer than `min_support` of all runs (a peel that
+/// would leave fewer is not taken, as in ema_workbench), until no peel is left or none can
+/// keep the density from falling.
 pub fn prim(
     name: &str,
     params: &[(String, Vec<f64>)],
@@ -71,7 +103,8 @@ pub fn prim(
     loop {
         let in_box: Vec<usize> = (0..n).filter(|&r| inside[r]).collect();
         let count = in_box.len();
-        if (count as f64) < min_support * n as f64 || count < 2 {
+        let least = (min_support * n as f64).ceil() as usize;
+        if count <= least || count < 2 {
             break;
         }
         let current = density(&in_box, outcome);
@@ -90,7 +123,7 @@ pub fn prim(
                     .copied()
                     .filter(|&r| values[r] >= new.0 && values[r] <= new.1)
                     .collect();
-                if kept.len() == count || kept.is_empty() {
+                if kept.len() == count || kept.is_empty() || kept.len() < least {
                     continue;
                 }
                 let d = density(&kept, outcome);
@@ -171,21 +204,153 @@ fn step(
 ) -> Step {
     let rows: Vec<usize> = (0..inside.len()).filter(|&r| inside[r]).collect();
     let covered = rows.iter().filter(|&&r| outcome[r]).count();
+    let n = outcome.len();
+    let restricted: Vec<bool> = bounds
+        .iter()
+        .zip(full)
+        .map(|(b, f)| b.0 > f.0 || b.1 < f.1)
+        .collect();
+    // The box without restriction `p`: every other parameter within its bounds.
+    let quasi_p = |p: usize| {
+        let (mut runs, mut holds) = (0u64, 0u64);
+        for r in 0..n {
+            let within = params
+                .iter()
+                .zip(bounds)
+                .enumerate()
+                .all(|(q, ((_, v), b))| q == p || (v[r] >= b.0 && v[r] <= b.1));
+            if within {
+                runs += 1;
+                holds += u64::from(outcome[r]);
+            }
+        }
+        let rate = holds as f64 / runs.max(1) as f64;
+        binomial_upper_tail(covered as u64, rows.len() as u64, rate)
+    };
     Step {
         step: index,
         coverage: covered as f64 / positives.max(1) as f64,
         density: density(&rows, outcome),
         runs_in_box: rows.len() as u64,
+        p_value: binomial_upper_tail(
+            covered as u64,
+            rows.len() as u64,
+            positives as f64 / n.max(1) as f64,
+        ),
         limits: params
             .iter()
             .zip(bounds)
-            .zip(full)
-            .map(|(((name, _), b), f)| Limit {
+            .enumerate()
+            .map(|(p, ((name, _), b))| Limit {
                 param: name.clone(),
                 low: b.0,
                 high: b.1,
-                restricted: b.0 > f.0 || b.1 < f.1,
+                restricted: restricted[p],
+                quasi_p: restricted[p].then(|| quasi_p(p)),
             })
             .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng;
+
+    #[test]
+    fn binomial_tails_match_closed_forms() {
+        // P(X ≥ 4), X ~ Bin(5, 1/2) = (5 + 1)/32; P(X ≥ n) = pⁿ; P(X ≥ 0) = 1;
+        // P(X ≥ 1), X ~ Bin(10, 0.1) = 1 − 0.9¹⁰.
+        assert!((binomial_upper_tail(4, 5, 0.5) - 0.1875).abs() < 1e-14);
+        assert!((binomial_upper_tail(7, 7, 0.3) - 0.3f64.powi(7)).abs() < 1e-15);
+        assert_eq!(binomial_upper_tail(0, 9, 0.2), 1.0);
+        assert!((binomial_upper_tail(1, 10, 0.1) - (1.0 - 0.9f64.powi(10))).abs() < 1e-14);
+        assert_eq!(binomial_upper_tail(3, 2, 0.5), 0.0);
+    }
+
+    fn uniforms(n: usize, name: &str) -> Vec<f64> {
+        let key = rng::ComponentKey::new(name);
+        (0..n)
+            .map(|r| rng::uniform(&mut rng::stream(1, r as u64, key)))
+            .collect()
+    }
+
+    #[test]
+    fn no_box_holds_fewer_runs_than_the_minimum_support() {
+        // The outcome holds exactly where x > 0.9: peeling toward it keeps the density at 1,
+        // so PRIM would go on peeling below any support it is not held to.
+        let n = 1000;
+        let x = uniforms(n, "x");
+        let outcome: Vec<bool> = x.iter().map(|v| *v > 0.9).collect();
+        let d = prim("x > 0.9", &[("x".into(), x)], &outcome, 0.05, 0.05);
+        for s in &d.trajectory {
+            assert!(
+                s.runs_in_box >= 50,
+                "step {}: {} runs",
+                s.step,
+                s.runs_in_box
+            );
+        }
+        let last = d.trajectory.last().unwrap();
+        assert_eq!(last.density, 1.0);
+    }
+
+    #[test]
+    fn quasi_p_values_tell_a_relevant_restriction_from_an_irrelevant_one() {
+        // The outcome needs x > 0.6 and holds there half the time at random; z plays no part.
+        let n = 4000;
+        let (x, z, coin) = (uniforms(n, "x"), uniforms(n, "z"), uniforms(n, "coin"));
+        let outcome: Vec<bool> = (0..n).map(|r| x[r] > 0.6 && coin[r] < 0.5).collect();
+        let d = prim(
+            "o",
+            &[("x".into(), x.clone()), ("z".into(), z)],
+            &outcome,
+            0.05,
+            0.05,
+        );
+        let chosen = &d.trajectory[d.chosen];
+        let limit = |name: &str| chosen.limits.iter().find(|l| l.param == name).unwrap();
+        let qx = limit("x").quasi_p.expect("x is restricted");
+        assert!(qx < 1e-20, "quasi-p of x: {qx}");
+        // The box against chance: its density (about 1/2) far above the overall 1/5.
+        assert!(chosen.p_value < 1e-20, "{}", chosen.p_value);
+        // The quasi-p of a restriction, by hand: the box's positives against the density of
+        // the box without it.
+        let (box_runs, box_holds) = (
+            chosen.runs_in_box,
+            (chosen.density * chosen.runs_in_box as f64).round() as u64,
+        );
+        let zl = limit("z");
+        let without: Vec<usize> = (0..n)
+            .filter(|&r| x[r] >= limit("x").low && x[r] <= limit("x").high)
+            .collect();
+        let rate = without.iter().filter(|&&r| outcome[r]).count() as f64 / without.len() as f64;
+        if zl.restricted {
+            let want = binomial_upper_tail(box_holds, box_runs, rate);
+            assert!(
+                (zl.quasi_p.unwrap() - want).abs() <= 1e-12 * want.max(1e-300),
+                "{zl:?}"
+            );
+            assert!(zl.quasi_p.unwrap() > 1e-3, "{zl:?}");
+        } else {
+            assert!(zl.quasi_p.is_none());
+        }
+    }
+
+    #[test]
+    fn a_chance_outcome_gives_a_box_no_better_than_chance() {
+        // An outcome of probability 0.016 that no parameter affects (the case).
+        let n = 10_000;
+        let (x, z, coin) = (uniforms(n, "x"), uniforms(n, "z"), uniforms(n, "coin"));
+        let outcome: Vec<bool> = coin.iter().map(|c| *c < 0.016).collect();
+        let d = prim(
+            "o",
+            &[("x".into(), x), ("z".into(), z)],
+            &outcome,
+            0.05,
+            0.05,
+        );
+        let chosen = &d.trajectory[d.chosen];
+        assert!(chosen.p_value > CHANCE_LEVEL, "{chosen:?}");
     }
 }

@@ -171,11 +171,24 @@ impl Distribution {
     /// and 1, and a single infinite draw would poison every sum it enters. The clamp moves
     /// probability 1e-15 per tail, which no Monte Carlo run count could ever detect, and keeps
     /// a normal draw within about ±7.9 sd. A NaN `u` gives NaN.
+    ///
+    /// A bounded distribution's draw is strictly inside its support (the lognormal's strictly
+    /// positive): a quantile that rounds to an end — `beta(0.1, 0.1)` puts 1.2 % of its mass
+    /// within 10⁻¹⁶ of 1 — is moved to the nearest double inside, so that `ln(x)` or
+    /// `ln(1 − x)` of a draw is always finite.
     pub fn quantile(&self, u: f64) -> f64 {
         if u.is_nan() {
             return f64::NAN;
         }
-        let u = u.clamp(U_MIN, U_MAX);
+        let x = self.quantile_within(u.clamp(U_MIN, U_MAX));
+        let (low, high) = match *self {
+            Distribution::Fixed { .. } | Distribution::Normal { .. } => return x,
+            _ => self.support(),
+        };
+        inside(x, low, high)
+    }
+
+    fn quantile_within(&self, u: f64) -> f64 {
         match *self {
             Distribution::Fixed { value } => value,
             Distribution::Normal { mean, sd } => match NormalDist::new(mean, sd) {
@@ -548,6 +561,17 @@ fn triangular_cdf(low: f64, mode: f64, high: f64, x: f64) -> f64 {
     }
 }
 
+/// `x` moved strictly inside `(low, high)`: onto the nearest double inside if it is on or beyond
+/// an end (monotone, so a quantile stays non-decreasing). NaN stays NaN; an interval with no
+/// double inside gives `low`.
+fn inside(x: f64, low: f64, high: f64) -> f64 {
+    let (first, last) = (low.next_up(), high.next_down());
+    if x.is_nan() || first > last {
+        return if x.is_nan() { x } else { low };
+    }
+    x.clamp(first, last)
+}
+
 /// The shapes of the beta on [0, 1] that a PERT scales to `[low, high]`, or None for invalid
 /// fields.
 fn pert_shapes(low: f64, mode: f64, high: f64) -> Option<(f64, f64)> {
@@ -827,6 +851,44 @@ mod tests {
         (0..n)
             .map(|_| ((next() >> 11) as f64 + 0.5) / (1u64 << 53) as f64)
             .collect()
+    }
+
+    #[test]
+    fn bounded_draws_are_strictly_inside_the_support() {
+        // beta(0.1, 0.1) has P(X > 1 − 10⁻¹⁶) = 1.2 % (its upper tail is
+        // 1 − F(1 − ε) ≈ ε^0.1 / (0.1·B(0.1, 0.1)) = 0.0126 at ε = 10⁻¹⁶, B = 19.71): those
+        // quantiles round to 1.0, and ln(1 − x) to −∞, unless moved inside.
+        let skewed = d("beta(0.1, 0.1)");
+        let us = uniforms(17, 100_000);
+        let near_one = us
+            .iter()
+            .filter(|&&u| skewed.quantile(u) >= 1.0 - 1e-15)
+            .count();
+        assert!(
+            (800..=1_700).contains(&near_one),
+            "{near_one} of 100,000 draws within 1e-15 of 1"
+        );
+        for text in ALL
+            .iter()
+            .chain(&["beta(0.1, 0.1)", "beta(0.02, 3)", "lognormal(-800, 1)"])
+        {
+            let dist = d(text);
+            let (low, high) = dist.support();
+            if low == high {
+                continue;
+            }
+            for &u in u_grid().iter().chain(&us) {
+                let x = dist.quantile(u);
+                assert!(low < x && x < high, "{text}: quantile({u}) = {x}");
+            }
+        }
+        for u in us {
+            let x = skewed.quantile(u);
+            assert!(
+                (1.0 - x).ln().is_finite() && x.ln().is_finite(),
+                "u {u}: {x}"
+            );
+        }
     }
 
     #[test]

@@ -62,6 +62,12 @@ pub fn standard_normal(stream: &mut Stream) -> f64 {
     StandardNormal.sample(stream)
 }
 
+/// A keyed 64-bit mixing function (the SplitMix64 finaliser: a bijection that scatters
+/// nearby inputs), for designs that derive a permutation or a scramble from a key.
+pub fn mix(x: u64) -> u64 {
+    splitmix64(x)
+}
+
 fn splitmix64(x: u64) -> u64 {
     let mut z = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);

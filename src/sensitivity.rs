@@ -88,8 +88,14 @@ pub struct Tornado {
     pub output: String,
     /// Runs per bar end (the same runs for every bar: common random numbers).
     pub runs: u64,
-    /// The output's mean with every parameter at its median.
+    /// The output's mean with every parameter at its median (the bars' centre). Not the
+    /// metric's value: a metric that is not linear in the parameters has another mean.
     pub base: f64,
+    /// The output's mean, over the same runs' chance, with every parameter drawn from its
+    /// distribution (each run's own draws, as `run` makes them): the metric's value.
+    pub value: f64,
+    /// Its Monte Carlo standard error.
+    pub value_se: f64,
     /// Sorted by swing, largest first.
     pub bars: Vec<Bar>,
 }
@@ -121,7 +127,8 @@ pub fn tornado(
 }
 
 /// The simulation a tornado needs: `runs` rows at the medians, then `runs` rows with each
-/// named parameter at its 10th and `runs` at its 90th percentile.
+/// named parameter at its 10th and `runs` at its 90th percentile, then `runs` rows with every
+/// parameter drawn as run `run` draws it (for the metric's value beside the base).
 pub fn tornado_config(scenario: &Scenario, output: &Output, runs: u64, seed: u64) -> RunConfig {
     let n_params = scenario.params.len();
     let named: Vec<usize> = (0..n_params)
@@ -145,6 +152,17 @@ pub fn tornado_config(scenario: &Scenario, output: &Output, runs: u64, seed: u64
     for &p in &named {
         block(Some((p, 0.1)));
         block(Some((p, 0.9)));
+    }
+    let keys: Vec<ComponentKey> = scenario
+        .params
+        .iter()
+        .map(|p| ComponentKey::new(&format!("param/{}", p.name)))
+        .collect();
+    for run in 0..runs {
+        for key in &keys {
+            uniforms.push(rng::uniform(&mut rng::stream(seed, run, *key)));
+        }
+        stream_runs.push(run);
     }
     rows_config(scenario, output, seed, uniforms, stream_runs)
 }
@@ -181,10 +199,14 @@ pub fn tornado_from(
         .collect();
     bars.sort_by(|a, b| b.swing.total_cmp(&a.swing));
     let output_label = output.labels(scenario).pop().expect("a label");
+    let drawn = 1 + 2 * named.len();
+    let (value, value_se) = crate::stats::mean_and_se(&last[drawn * n..(drawn + 1) * n]);
     Ok(Tornado {
         output: output_label,
         runs,
         base: mean(0),
+        value,
+        value_se,
         bars,
     })
 }

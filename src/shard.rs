@@ -6,18 +6,27 @@
 //! (or of `R` designed rows) — and writes a [`Partial`]: the command and its arguments, every
 //! file it read (path and text), and per simulation the mergeable series aggregates (integer
 //! histograms and sums) and each run's metric values, parameter draws and tracked values as
-//! bits (exact, NaN included). [`merge`] checks that the partials belong together and cover
-//! every shard once, and rebuilds each simulation's outcome bit for bit; the command then
-//! finishes on those outcomes exactly as it would have after simulating them itself.
+//! bits (exact, NaN included). [`merge`] checks that each partial is intact (its hash is
+//! recomputed from its command, arguments and files, its data checked against a SHA-256
+//! checksum and for a consistent shape), that the partials belong together (saying what
+//! differs when they do not) and cover every shard once, and rebuilds each simulation's outcome
+//! bit for bit; the command then finishes on those outcomes exactly as it would have after
+//! simulating them itself.
+//!
+//! The checksums catch a damaged or edited file, not a forger: whoever can edit a partial can
+//! recompute them. A merge never panics on a partial, however it was changed.
 
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+use sha2::{Digest, Sha256};
 
 use crate::design::Design;
 use crate::engine::{Outcome, Rows, RunConfig, SeriesAccumulator, Shard, ValuesAccumulator};
+use crate::scenario::Scenario;
 
-pub const SCHEMA: &str = "steppe.partial/2";
+pub const SCHEMA: &str = "steppe.partial/4";
 
 /// Parses `K/N` (0 ≤ K < N).
 pub fn parse(text: &str) -> Result<(u64, u64), String> {
@@ -75,15 +84,43 @@ pub struct Partial {
     pub arguments: serde_json::Value,
     /// Every file the command read (the scenario files and their parents), with its text.
     pub sources: Vec<(String, String)>,
-    /// Hash of the command, its arguments and its sources: partials of different work never
-    /// merge.
+    /// [`work_hash`] of the command, its arguments and its sources: partials of different work
+    /// never merge, and an edited command, argument or file is seen.
     pub hash: String,
     pub shard: u64,
     pub shards: u64,
     /// [`math_fingerprint`] of the machine that ran the shard.
     pub math: String,
-    /// One per simulation of the command, in the order the command runs them.
-    pub simulations: Vec<PartialOutcome>,
+    /// SHA-256 of `simulations` exactly as written.
+    pub checksum: String,
+    /// One [`PartialOutcome`] per simulation of the command, in the order the command runs
+    /// them, kept as the JSON text it was written as until its checksum is checked.
+    pub simulations: Box<RawValue>,
+}
+
+impl Partial {
+    /// Shard `shard` of `shards` of a command, with its simulations' parts.
+    pub fn new(
+        command: &str,
+        arguments: serde_json::Value,
+        sources: Vec<(String, String)>,
+        (shard, shards): (u64, u64),
+        simulations: &[PartialOutcome],
+    ) -> Partial {
+        let data = serde_json::to_string(simulations).expect("a partial always serialises");
+        Partial {
+            schema: SCHEMA.to_string(),
+            command: command.to_string(),
+            hash: work_hash(command, &arguments, &sources),
+            arguments,
+            sources,
+            shard,
+            shards,
+            math: math_fingerprint(),
+            checksum: sha256(data.as_bytes()),
+            simulations: RawValue::from_string(data).expect("serde_json writes valid JSON"),
+        }
+    }
 }
 
 /// One shard's share of one simulation.
@@ -106,6 +143,59 @@ pub struct PartialOutcome {
 }
 
 impl PartialOutcome {
+    /// Whether the part is consistent in itself: every aggregate and every per-run column holds
+    /// exactly its `runs` runs.
+    pub fn check(&self) -> Result<(), String> {
+        if self.runs == 0
+            || self
+                .first_run
+                .checked_add(self.runs)
+                .is_none_or(|end| end > self.total_runs)
+        {
+            return Err(format!(
+                "runs {}..{} are not within the {} runs of the whole",
+                self.first_run,
+                self.first_run.saturating_add(self.runs),
+                self.total_runs
+            ));
+        }
+        self.series.check(self.runs)?;
+        for (name, accumulators) in [
+            ("metric", &self.metric_values),
+            ("parameter", &self.param_values),
+        ] {
+            if let Some((i, a)) = accumulators
+                .iter()
+                .enumerate()
+                .find(|(_, a)| a.n() != self.runs)
+            {
+                return Err(format!(
+                    "{name} {} summarises {} values, not its {} runs",
+                    i + 1,
+                    a.n(),
+                    self.runs
+                ));
+            }
+            for (i, a) in accumulators.iter().enumerate() {
+                a.check().map_err(|e| format!("{name} {}: {e}", i + 1))?;
+            }
+        }
+        for (name, columns) in [
+            ("metric values", &self.metrics),
+            ("parameter draws", &self.params),
+            ("tracked values", &self.tracked),
+        ] {
+            if let Some(column) = columns.iter().find(|c| c.len() as u64 != self.runs) {
+                return Err(format!(
+                    "a column of per-run {name} holds {} values, not its {} runs",
+                    column.len(),
+                    self.runs
+                ));
+            }
+        }
+        Ok(())
+    }
+
     pub fn new(total_runs: u64, first_run: u64, outcome: &Outcome) -> PartialOutcome {
         let bits = |v: &Vec<Vec<f64>>| {
             v.iter()
@@ -165,49 +255,90 @@ pub fn math_fingerprint() -> String {
     format!("{:016x}", crate::rng::ComponentKey::new(&text).value())
 }
 
-/// The identity of a piece of work: the command, its arguments and every source it read.
+/// The identity of a piece of work: the command, its arguments and every source it read
+/// (SHA-256 of them, each followed by a NUL byte).
 pub fn work_hash(
     command: &str,
     arguments: &serde_json::Value,
     sources: &[(String, String)],
 ) -> String {
-    let mut text = format!("{command}\0{arguments}\0");
+    let mut hasher = Sha256::new();
+    let mut add = |text: &str| {
+        hasher.update(text.as_bytes());
+        hasher.update([0u8]);
+    };
+    add(command);
+    add(&arguments.to_string());
     for (path, source) in sources {
-        text.push_str(path);
-        text.push('\0');
-        text.push_str(source);
-        text.push('\0');
+        add(path);
+        add(source);
     }
-    format!("{:016x}", crate::rng::ComponentKey::new(&text).value())
+    hex(&hasher.finalize())
 }
 
-/// Merges partials into the outcomes of the command's whole simulations, in order; refuses
-/// partials that do not belong together or do not cover every shard exactly once. Returns the
-/// first partial (its command, arguments and sources) with the outcomes.
-pub fn merge(mut parts: Vec<Partial>) -> Result<Merged, String> {
-    let Some(first) = parts.first() else {
+/// SHA-256 of `bytes`, in hexadecimal.
+pub fn sha256(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Merges partials (each named by where it was read from) into the outcomes of the command's
+/// whole simulations, in order. Refuses a partial that is damaged or edited, partials that do
+/// not belong together (saying what differs), and partials that do not cover every shard
+/// exactly once. Returns the first partial's header (its command, arguments and sources) with
+/// the outcomes.
+pub fn merge(mut parts: Vec<(String, Partial)>) -> Result<Merged, String> {
+    if parts.is_empty() {
         return Err("no partial results to merge".into());
-    };
-    for p in &parts {
+    }
+    for (place, p) in &parts {
         if p.schema != SCHEMA {
             return Err(format!(
-                "shard {}: schema {} is not {SCHEMA} (partials are merged by the steppe version that wrote them)",
-                p.shard, p.schema
+                "{place}: schema {} is not {SCHEMA} (partials are merged by the steppe version that wrote them)",
+                p.schema
             ));
         }
-        let same = (&p.hash, p.shards, p.simulations.len())
-            == (&first.hash, first.shards, first.simulations.len());
-        if !same {
+        if work_hash(&p.command, &p.arguments, &p.sources) != p.hash {
             return Err(format!(
-                "shard {} of {} ({}) does not belong with shard {} of {} ({}): the command, its arguments (runs, seed, design, --set, …), the scenario files or the number of shards differ",
-                p.shard, p.shards, p.command, first.shard, first.shards, first.command
+                "{place}: its command, arguments or scenario files do not match its hash: the file was edited or damaged; run shard {} again",
+                p.shard
+            ));
+        }
+        if sha256(p.simulations.get().as_bytes()) != p.checksum {
+            return Err(format!(
+                "{place}: its simulation data do not match their checksum: the file was edited or damaged; run shard {} again",
+                p.shard
+            ));
+        }
+        if p.shards == 0 || p.shard >= p.shards {
+            return Err(format!(
+                "{place}: shard {} of {} is not a shard (0 ≤ K < N)",
+                p.shard, p.shards
+            ));
+        }
+    }
+    let (first_place, first) = &parts[0];
+    for (place, p) in &parts[1..] {
+        let differences = differences(first, p);
+        if !differences.is_empty() {
+            return Err(format!(
+                "{place} (shard {} of {}) does not belong with {first_place} (shard {} of {}): {}",
+                p.shard,
+                p.shards,
+                first.shard,
+                first.shards,
+                differences.join("; ")
             ));
         }
     }
     let shards = first.shards;
-    parts.sort_by_key(|p| p.shard);
-    let maths: std::collections::BTreeSet<&str> = parts.iter().map(|p| p.math.as_str()).collect();
-    let indices: Vec<u64> = parts.iter().map(|p| p.shard).collect();
+    parts.sort_by_key(|(_, p)| p.shard);
+    let maths: std::collections::BTreeSet<&str> =
+        parts.iter().map(|(_, p)| p.math.as_str()).collect();
+    let indices: Vec<u64> = parts.iter().map(|(_, p)| p.shard).collect();
     let expected: Vec<u64> = (0..shards).collect();
     if indices != expected {
         let missing: Vec<String> = expected
@@ -234,10 +365,32 @@ pub fn merge(mut parts: Vec<Partial>) -> Result<Merged, String> {
             list(twice)
         ));
     }
-    let n_simulations = parts[0].simulations.len();
+    // Every shard's data, read now that its checksum holds.
+    let mut data = Vec::with_capacity(parts.len());
+    for (place, p) in &parts {
+        let simulations: Vec<PartialOutcome> = serde_json::from_str(p.simulations.get())
+            .map_err(|e| format!("{place}: its simulation data cannot be read: {e}"))?;
+        for (s, piece) in simulations.iter().enumerate() {
+            piece
+                .check()
+                .map_err(|e| format!("{place}: simulation {}: {e}", s + 1))?;
+        }
+        data.push(simulations);
+    }
+    let n_simulations = data[0].len();
+    if let Some(((place, _), d)) = parts
+        .iter()
+        .zip(&data)
+        .find(|(_, d)| d.len() != n_simulations)
+    {
+        return Err(format!(
+            "{place} holds {} simulations where shard 0 holds {n_simulations}",
+            d.len()
+        ));
+    }
     let mut outcomes = Vec::with_capacity(n_simulations);
     for s in 0..n_simulations {
-        let pieces: Vec<&PartialOutcome> = parts.iter().map(|p| &p.simulations[s]).collect();
+        let pieces: Vec<&PartialOutcome> = data.iter().map(|d| &d[s]).collect();
         outcomes.push(merge_simulation(s, &pieces)?);
     }
     let warning = (maths.len() > 1).then(|| {
@@ -247,12 +400,144 @@ pub fn merge(mut parts: Vec<Partial>) -> Result<Merged, String> {
          kind of processor for bit-identical results"
             .to_string()
     });
-    let header = parts.swap_remove(0);
+    let header = parts.swap_remove(0).1;
     Ok(Merged {
         header,
         outcomes,
         warning,
     })
+}
+
+/// What differs between two partials' work, in words (empty when they belong together).
+fn differences(a: &Partial, b: &Partial) -> Vec<String> {
+    let mut out = Vec::new();
+    if a.command != b.command {
+        out.push(format!(
+            "one is of `{}`, the other of `{}`",
+            a.command, b.command
+        ));
+    }
+    if a.shards != b.shards {
+        out.push(format!(
+            "one is of {} shards, the other of {}",
+            a.shards, b.shards
+        ));
+    }
+    let mut arguments = Vec::new();
+    differing_arguments("", &a.arguments, &b.arguments, &mut arguments);
+    for (name, x, y) in arguments {
+        out.push(format!("`{name}` is {x} in one, {y} in the other"));
+    }
+    for (path, text) in &a.sources {
+        match b.sources.iter().find(|(p, _)| p == path) {
+            None => out.push(format!("only one read {path}")),
+            Some((_, other)) if other != text => {
+                let line = text
+                    .lines()
+                    .zip(other.lines())
+                    .position(|(x, y)| x != y)
+                    .unwrap_or_else(|| text.lines().count().min(other.lines().count()))
+                    + 1;
+                out.push(format!("their copies of {path} differ (from line {line})"));
+            }
+            Some(_) => {}
+        }
+    }
+    for (path, _) in &b.sources {
+        if !a.sources.iter().any(|(p, _)| p == path) {
+            out.push(format!("only one read {path}"));
+        }
+    }
+    if out.is_empty() && a.hash != b.hash {
+        out.push("their work differs".to_string());
+    }
+    out
+}
+
+/// The leaves in which two argument documents differ: (name, one value, the other).
+fn differing_arguments(
+    name: &str,
+    a: &serde_json::Value,
+    b: &serde_json::Value,
+    out: &mut Vec<(String, String, String)>,
+) {
+    use serde_json::Value;
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            for (key, value) in x {
+                let missing = Value::Null;
+                differing_arguments(key, value, y.get(key).unwrap_or(&missing), out);
+            }
+            for (key, value) in y {
+                if !x.contains_key(key) {
+                    differing_arguments(key, &Value::Null, value, out);
+                }
+            }
+        }
+        _ if a != b => out.push((name.replace('_', "-"), a.to_string(), b.to_string())),
+        _ => {}
+    }
+}
+
+/// Checks a merged simulation against what the command asks of it, so that a partial of the
+/// right work but the wrong shape is refused, not followed into a panic.
+pub fn check_outcome(
+    outcome: &Outcome,
+    scenario: &Scenario,
+    config: &RunConfig,
+) -> Result<(), String> {
+    let n_series = (scenario.targets.len() + 1) * scenario.n_slots();
+    let per_run = |name: &str, columns: &[Vec<f64>], expected: usize| {
+        if columns.len() != expected || columns.iter().any(|c| c.len() as u64 != outcome.runs) {
+            Err(format!(
+                "its per-run {name} are not the {expected} columns of {} runs the command needs",
+                outcome.runs
+            ))
+        } else {
+            Ok(())
+        }
+    };
+    let series = &outcome.series;
+    if (series.n_points, series.n_series, series.bins)
+        != (scenario.n_steps() + 1, n_series, config.bins)
+    {
+        return Err(format!(
+            "its series have {} points × {} series × {} bins, where the scenario has {} × {} × {}",
+            series.n_points,
+            series.n_series,
+            series.bins,
+            scenario.n_steps() + 1,
+            n_series,
+            config.bins
+        ));
+    }
+    if outcome.metric_values.len() != scenario.metrics.len()
+        || outcome.param_values.len() != scenario.params.len()
+    {
+        return Err(format!(
+            "it summarises {} metrics and {} parameters, where the scenario has {} and {}",
+            outcome.metric_values.len(),
+            outcome.param_values.len(),
+            scenario.metrics.len(),
+            scenario.params.len()
+        ));
+    }
+    let kept = |n: usize| if config.keep_runs { n } else { 0 };
+    per_run(
+        "metric values",
+        &outcome.metrics,
+        kept(scenario.metrics.len()),
+    )?;
+    per_run(
+        "parameter draws",
+        &outcome.params,
+        kept(scenario.params.len()),
+    )?;
+    per_run(
+        "tracked values",
+        &outcome.tracked,
+        config.tracked_points.len() * n_series,
+    )
 }
 
 /// What a merge gives: the first partial (its command, arguments and sources), each

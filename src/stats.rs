@@ -17,6 +17,30 @@ pub fn mean_and_se(values: &[f64]) -> (f64, f64) {
     (mean, (ss / (n - 1) as f64 / n as f64).sqrt())
 }
 
+/// Standard error of an estimate made of R independent replicate estimates θ_r, each with a
+/// weight w_r (its share of the runs): the estimate is θ = Σ w_r·θ_r / Σ w_r and its standard
+/// error √(R/(R − 1) · Σ (w_r/Σw)² (θ_r − θ)²) — for equal weights the standard deviation of
+/// the θ_r over √R. Replicates of weight 0 or with a NaN estimate are left out; NaN with fewer
+/// than two left.
+pub fn replicate_se(estimates: &[(f64, f64)]) -> f64 {
+    let usable: Vec<(f64, f64)> = estimates
+        .iter()
+        .copied()
+        .filter(|(w, theta)| *w > 0.0 && theta.is_finite())
+        .collect();
+    let r = usable.len() as f64;
+    if usable.len() < 2 {
+        return f64::NAN;
+    }
+    let total: f64 = usable.iter().map(|(w, _)| w).sum();
+    let theta = usable.iter().map(|(w, t)| w * t).sum::<f64>() / total;
+    let sum: f64 = usable
+        .iter()
+        .map(|(w, t)| (w / total).powi(2) * (t - theta).powi(2))
+        .sum();
+    (r / (r - 1.0) * sum).sqrt()
+}
+
 /// Quantile of sorted data by linear interpolation between order statistics (Hyndman & Fan
 /// type 7, the default of R and numpy).
 pub fn quantile_sorted(sorted: &[f64], q: f64) -> f64 {
@@ -244,6 +268,18 @@ mod tests {
     #[test]
     fn ks_distance_stops_on_nan() {
         assert!(ks_distance(&[f64::NAN], &[f64::NAN]).is_finite());
+    }
+
+    #[test]
+    fn replicate_se_is_the_spread_of_the_replicates_over_root_r() {
+        // Equal weights, estimates 1, 2, 3, 4: sd = √(5/3), s.e. = sd/2.
+        let equal = [(5.0, 1.0), (5.0, 2.0), (5.0, 3.0), (5.0, 4.0)];
+        assert!((replicate_se(&equal) - (5.0f64 / 3.0).sqrt() / 2.0).abs() < 1e-15);
+        // Weights 1 and 3, estimates 0 and 4: θ = 3, s.e.² = 2·((1/4)²·9 + (3/4)²·1) = 9/8 + 9/8.
+        let unequal = [(1.0, 0.0), (3.0, 4.0)];
+        assert!((replicate_se(&unequal) - 2.25f64.sqrt()).abs() < 1e-15);
+        assert!(replicate_se(&[(1.0, 2.0)]).is_nan());
+        assert!(replicate_se(&[(1.0, 2.0), (0.0, 9.0), (1.0, f64::NAN)]).is_nan());
     }
 
     #[test]

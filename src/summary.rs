@@ -30,6 +30,9 @@ pub struct Summary {
     pub seed: u64,
     /// How parameters were sampled: `mc`, `lhs` or `sobol`.
     pub design: &'static str,
+    /// Independent replicates of the design whose spread gives every standard error (1 for
+    /// Monte Carlo, whose standard errors are those of independent runs).
+    pub replicates: u64,
     pub series: Vec<Series>,
     pub metrics: Vec<MetricSummary>,
     pub params: Vec<ParamSummary>,
@@ -222,6 +225,7 @@ pub fn summarize(scenario: &Scenario, file: &str, outcome: &Outcome) -> Summary 
         runs: outcome.runs,
         seed: outcome.seed,
         design: outcome.design.name(),
+        replicates: outcome.design.replicates(outcome.runs),
         series,
         metrics,
         params,
@@ -236,12 +240,14 @@ fn metric_result(
     let n = values.n();
     if kind.is_probability() {
         let (probability, se) = stats::proportion(values.nonzero(), n);
+        let se = replicate_se(values, |r| r.nonzero).unwrap_or(se);
         return MetricResult::Probability { probability, se };
     }
     if kind != MetricKind::First {
         return MetricResult::Number(distribution_of(values));
     }
     let (never_p, never_se) = stats::proportion(values.nan(), n);
+    let never_se = replicate_se(values, |r| r.nan).unwrap_or(never_se);
     let counts = value_counts(values);
     let mut by_year = Vec::new();
     let mut cumulative = 0u64;
@@ -278,50 +284,63 @@ fn metric_result(
     }
 }
 
-/// The finite values with their counts, ascending: exact when every value or every distinct
-/// value is kept, else read off the sketch (rounded to whole years, for first-year metrics
-/// over horizons of more than 255 years).
+/// The finite values with their counts, ascending: exact while every distinct value has its
+/// own bin of the sketch (first-year metrics always do), else read off the sketch's bins,
+/// rounded to whole years.
 fn value_counts(values: &ValuesAccumulator) -> Vec<(f64, u64)> {
-    let mut counts: Vec<(f64, u64)> = match (values.values(), values.counts()) {
-        (Some(all), _) => {
-            let mut sorted: Vec<f64> = all.iter().copied().filter(|v| v.is_finite()).collect();
-            sorted.sort_by(f64::total_cmp);
-            let mut counts: Vec<(f64, u64)> = Vec::new();
-            for v in sorted {
-                match counts.last_mut() {
-                    Some(last) if last.0 == v => last.1 += 1,
-                    _ => counts.push((v, 1)),
-                }
+    let mut counts = values.counts().unwrap_or_else(|| {
+        let mut rounded: Vec<(f64, u64)> = Vec::new();
+        for (v, c) in values.weighted() {
+            let v = v.round();
+            match rounded.last_mut() {
+                Some(last) if last.0 == v => last.1 += c,
+                _ => rounded.push((v, c)),
             }
-            counts
         }
-        (None, Some(counts)) => counts,
-        (None, None) => values
-            .weighted()
-            .into_iter()
-            .map(|(v, c)| (v.round(), c))
-            .collect(),
-    };
+        rounded
+    });
     counts.retain(|(v, _)| v.is_finite());
     counts
 }
 
-/// The distribution of a value over the runs: exact from every value while they are kept
-/// (up to `values::EXACT_RUNS` runs), else from the sketch (exact mean, standard deviation,
-/// minimum and maximum; quantiles within `values::RELATIVE_ERROR`).
+/// Under a design of replicates, the standard error of the share of runs that `count` counts,
+/// from the spread of the replicates' shares.
+fn replicate_se(
+    values: &ValuesAccumulator,
+    count: impl Fn(&crate::engine::values::Replicate) -> u64,
+) -> Option<f64> {
+    let replicates = values.replicates();
+    (replicates.len() > 1).then(|| {
+        let estimates: Vec<(f64, f64)> = replicates
+            .iter()
+            .map(|r| (r.runs as f64, count(r) as f64 / r.runs as f64))
+            .collect();
+        stats::replicate_se(&estimates)
+    })
+}
+
+/// The distribution of a value over the runs, from its sketch: exact mean, standard
+/// deviation, minimum and maximum; quantiles exact while every distinct value has its own bin,
+/// else within a bin of the exact ones (`engine::values`).
 pub fn distribution_of(values: &ValuesAccumulator) -> Distribution {
-    if let Some(all) = values.values() {
-        return distribution(all);
-    }
-    let Some(sketch) = values.sketch() else {
-        return distribution(&[]);
-    };
+    let sketch = values.sketch();
     let n = sketch.count();
     let (mean, variance) = sketch.mean_and_variance();
     let (se, sd) = if n > 1 {
         ((variance / n as f64).sqrt(), variance.sqrt())
     } else {
         (f64::NAN, f64::NAN)
+    };
+    // Under a design, the spread of the replicates' means (the runs are not independent).
+    let replicates = values.replicates();
+    let se = if replicates.len() > 1 {
+        let estimates: Vec<(f64, f64)> = replicates
+            .iter()
+            .map(|r| (r.finite as f64, r.mean()))
+            .collect();
+        stats::replicate_se(&estimates)
+    } else {
+        se
     };
     Distribution {
         mean,

@@ -30,6 +30,15 @@ impl Vary {
         if name.is_empty() {
             return Err(format!("`{text}`: the name before `=` is empty"));
         }
+        if let Some(setting) = ["seed", "runs"]
+            .into_iter()
+            .find(|s| name == format!("scenario.{s}"))
+        {
+            return Err(format!(
+                "`{name}` cannot be varied: every point of a sweep runs the same futures, so that \
+                 the points differ by the assumption alone; give --{setting} for the whole sweep"
+            ));
+        }
         let number = |s: &str| {
             s.trim()
                 .parse::<f64>()
@@ -147,6 +156,22 @@ pub fn headlines(summary: &Summary) -> Vec<Headline> {
         .collect()
 }
 
+/// The headline with the largest standard error among `names` (all when empty), a
+/// non-finite error counting as infinite: the one that decides whether `--precision` is met.
+pub fn least_precise<'a>(headlines: &'a [Headline], names: &[String]) -> Option<&'a Headline> {
+    let error = |h: &Headline| {
+        if h.se.is_finite() {
+            h.se
+        } else {
+            f64::INFINITY
+        }
+    };
+    headlines
+        .iter()
+        .filter(|h| names.is_empty() || names.contains(&h.name))
+        .max_by(|a, b| error(a).total_cmp(&error(b)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -168,6 +193,18 @@ mod tests {
         for bad in ["x", "=1,2", "x=a,b", "x=0..1:1", "x=0..1:z", "x=0..inf"] {
             assert!(Vary::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn the_seed_and_the_run_count_are_not_assumptions() {
+        for name in ["scenario.seed", "scenario.runs"] {
+            let error = Vary::parse(&format!("{name}=1..3:3")).unwrap_err();
+            assert!(
+                error.starts_with(&format!("`{name}` cannot be varied")),
+                "{error}"
+            );
+        }
+        assert!(Vary::parse("scenario.end=2030,2035").is_ok());
     }
 
     #[test]

@@ -38,6 +38,14 @@ const FILES: &[(&str, &str)] = &[
         "99_mistake_in_extended_file.parent.toml",
         include_str!("../../tests/bad_scenarios/99_mistake_in_extended_file.parent.toml"),
     ),
+    (
+        "103_correlation_remove_not_inherited.parent.toml",
+        include_str!("../../tests/bad_scenarios/103_correlation_remove_not_inherited.parent.toml"),
+    ),
+    (
+        "111_override_out_of_range.parent.toml",
+        include_str!("../../tests/bad_scenarios/111_override_out_of_range.parent.toml"),
+    ),
 ];
 
 fn read(path: &str) -> Result<String, String> {

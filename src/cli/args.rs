@@ -96,12 +96,35 @@ that extends another, it starts with exactly what it changes relative to its par
     Init(InitArgs),
     /// Print the JSON Schema of the scenario format (for editors: Taplo, Even Better TOML).
     Schema,
+    /// Print a shell's completion script for steppe.
+    #[command(after_help = "Install, for example:\n  \
+steppe completions bash > ~/.local/share/bash-completion/completions/steppe\n  \
+steppe completions zsh > \"${fpath[1]}/_steppe\"\n  \
+steppe completions fish > ~/.config/fish/completions/steppe.fish")]
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff) of steppe, or of one of its commands.
+    #[command(after_help = "Read it, or install it:\n  \
+steppe man | man -l -\n  \
+steppe man run | man -l -\n  \
+steppe man > ~/.local/share/man/man1/steppe.1")]
+    Man {
+        /// A command (`run`, `compare`, …) for its own page, `steppe-COMMAND(1)`.
+        command: Option<String>,
+    },
 }
 
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
-    /// The scenario file (TOML).
+    /// The scenario file (TOML), or `-` to read it from standard input.
     pub file: PathBuf,
+    /// Explain the scenario with this override applied, as `--set` of `run` would
+    /// (repeatable); the explanation then starts with what the overrides change.
+    #[arg(long = "set", value_name = "KEY=VALUE", value_parser = parse_assignment)]
+    pub set: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -123,15 +146,29 @@ steppe run scenarios/baseline.toml --runs 100000 --seed 7\n  \
 steppe run scenarios/baseline.toml --json > result.json\n  \
 steppe run scenarios/baseline.toml --out results/baseline")]
 pub struct RunArgs {
-    /// The scenario file (TOML).
+    /// The scenario file (TOML), or `-` to read it from standard input.
     pub file: PathBuf,
     /// With --out, do not write runs.csv (every run's parameter draws and metric values).
     /// Keeping them costs 8 bytes per run per metric and parameter; without them memory does
     /// not grow with --runs.
-    #[arg(long)]
+    #[arg(long, requires = "out")]
     pub no_runs_csv: bool,
+    /// Keep doubling the runs until every metric's Monte Carlo standard error is at most E;
+    /// the result is the same as a plain run with the run count it reached. E is in each
+    /// metric's own unit (0.005 is half a percentage point of a probability, 0.005 of a share,
+    /// 0.005 years of a year): name the metrics it is meant for with --precision-metric.
+    #[arg(long, value_name = "E", value_parser = parse_precision, conflicts_with = "shard")]
+    pub precision: Option<f64>,
+    /// Apply --precision only to this metric (repeatable) [default: every metric].
+    #[arg(long, value_name = "NAME", requires = "precision")]
+    pub precision_metric: Vec<String>,
+    /// The most runs --precision may reach.
+    #[arg(long, value_name = "N", default_value = "1000000", requires = "precision", value_parser = clap::value_parser!(u64).range(1..=1_000_000_000))]
+    pub max_runs: u64,
     #[command(flatten)]
     pub sim: SimulationArgs,
+    #[command(flatten)]
+    pub result: ResultArgs,
 }
 
 #[derive(Debug, Args)]
@@ -163,7 +200,7 @@ pub struct MergeArgs {
 /// The default of `--max-memory`, in GiB.
 pub const DEFAULT_MAX_MEMORY: f64 = 8.0;
 
-/// Flags shared by every command that simulates.
+/// How to simulate: flags of every command that simulates (`report` included).
 #[derive(Debug, Clone, Serialize, Deserialize, Args)]
 pub struct SimulationArgs {
     /// Number of simulated futures [default: the file's `runs`].
@@ -175,16 +212,6 @@ pub struct SimulationArgs {
     /// Worker threads [default: all cores]; the results do not depend on it.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1024))]
     pub threads: Option<u32>,
-    /// Print the full result as one JSON document on stdout instead of the table.
-    #[arg(long)]
-    pub json: bool,
-    /// Also write the result as files into DIR (run: summary.json, series.csv, metrics.csv,
-    /// runs.csv; compare: comparison.json, comparison.csv).
-    #[arg(long, value_name = "DIR")]
-    pub out: Option<PathBuf>,
-    /// Replace DIR if it already exists.
-    #[arg(long, requires = "out")]
-    pub force: bool,
     /// Override a key of the scenario file for this run, e.g. `params.russia_trend=-0.02`,
     /// `params.russia_trend="normal(-0.02, 0.01)"`, `events.coercion.hazard=0.3`,
     /// `runs=50000`. Repeatable; the value is TOML (a bare word is taken as a string).
@@ -195,23 +222,31 @@ pub struct SimulationArgs {
     /// hypercube: one draw per stratum of each parameter), `sobol` (scrambled Sobol sequence).
     #[arg(long, value_enum, default_value = "mc")]
     pub design: crate::design::Design,
-    /// Keep doubling the runs until every metric's Monte Carlo standard error is at most E
-    /// (run only); the result is the same as a plain run with the run count it reached.
-    #[arg(long, value_name = "E", value_parser = parse_precision)]
-    pub precision: Option<f64>,
-    /// The most runs --precision may reach.
-    #[arg(long, value_name = "N", default_value = "1000000", requires = "precision", value_parser = clap::value_parser!(u64).range(1..=1_000_000_000))]
-    pub max_runs: u64,
     /// Refuse to simulate if the estimated memory exceeds this many GiB.
-    #[arg(long, value_name = "GIB", default_value_t = DEFAULT_MAX_MEMORY)]
+    #[arg(long, value_name = "GIB", default_value_t = DEFAULT_MAX_MEMORY, value_parser = parse_gib)]
     pub max_memory: f64,
     /// Print nothing on stderr (no progress, no timing).
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+/// Where a result goes: flags of every command that prints a result and writes its files.
+#[derive(Debug, Clone, Serialize, Deserialize, Args)]
+pub struct ResultArgs {
+    /// Print the full result as one JSON document on stdout instead of the table.
+    #[arg(long)]
+    pub json: bool,
+    /// Also write the result as files into DIR (run: summary.json, series.csv, metrics.csv,
+    /// runs.csv, charts; compare: comparison.json, comparison.csv, charts; see docs/json.md).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Replace DIR if it holds an earlier result of steppe's.
+    #[arg(long, requires = "out")]
+    pub force: bool,
     /// Simulate only shard K of N (0 ≤ K < N) of every simulation the command needs and write
     /// a partial result into --out DIR; `steppe merge` combines the N partials into exactly the
     /// unsharded result (run, compare, sweep, sensitivity, discover). See docs/cluster.md.
-    #[arg(long, value_name = "K/N", value_parser = crate::shard::parse, requires = "out", conflicts_with = "precision")]
+    #[arg(long, value_name = "K/N", value_parser = crate::shard::parse, requires = "out")]
     pub shard: Option<(u64, u64)>,
 }
 
@@ -233,6 +268,8 @@ pub struct CompareArgs {
     pub sort: SortOrder,
     #[command(flatten)]
     pub sim: SimulationArgs,
+    #[command(flatten)]
+    pub result: ResultArgs,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, Args)]
@@ -241,7 +278,7 @@ steppe sweep scenarios/baseline.toml --vary russia_trend=-0.08..0:5\n  \
 steppe sweep scenarios/baseline.toml --vary events.coercion.hazard=0.02,0.05,0.1,0.2\n  \
 steppe sweep scenarios/baseline.toml --vary russia_trend=-0.06..0:4 --vary china_pull=0..0.08:5")]
 pub struct SweepArgs {
-    /// The scenario file (TOML).
+    /// The scenario file (TOML), or `-` to read it from standard input.
     pub file: PathBuf,
     /// An assumption and its values: NAME=FROM..TO[:N] (N evenly spaced values, default 5) or
     /// NAME=V1,V2,... NAME is a parameter or any key path (events.coercion.hazard). At most two.
@@ -249,6 +286,8 @@ pub struct SweepArgs {
     pub vary: Vec<crate::sweep::Vary>,
     #[command(flatten)]
     pub sim: SimulationArgs,
+    #[command(flatten)]
+    pub result: ResultArgs,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, Args)]
@@ -257,7 +296,7 @@ steppe sensitivity scenarios/baseline.toml --metric russia_kz_2035\n  \
 steppe sensitivity scenarios/baseline.toml --metric china_overtakes_russia_kz --method tornado\n  \
 steppe sensitivity scenarios/baseline.toml --metric kazakhstan:russia --over-time --samples 512")]
 pub struct SensitivityArgs {
-    /// The scenario file (TOML).
+    /// The scenario file (TOML), or `-` to read it from standard input.
     pub file: PathBuf,
     /// A metric's name, or a composite share as TARGET:ACTOR (`region` for the region).
     #[arg(long, value_name = "NAME")]
@@ -276,6 +315,8 @@ pub struct SensitivityArgs {
     pub over_time: bool,
     #[command(flatten)]
     pub sim: SimulationArgs,
+    #[command(flatten)]
+    pub result: ResultArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
@@ -290,7 +331,7 @@ pub enum Method {
 steppe discover scenarios/baseline.toml --where 'share(\"kazakhstan\", \"russia\") > 0.3' --year 2030\n  \
 steppe discover scenarios/baseline.toml --metric china_overtakes_russia_kz")]
 pub struct DiscoverArgs {
-    /// The scenario file (TOML).
+    /// The scenario file (TOML), or `-` to read it from standard input.
     pub file: PathBuf,
     /// The outcome: a condition, evaluated at --year (default: the horizon).
     #[arg(long = "where", value_name = "EXPR", conflicts_with = "metric")]
@@ -309,6 +350,8 @@ pub struct DiscoverArgs {
     pub min_support: f64,
     #[command(flatten)]
     pub sim: SimulationArgs,
+    #[command(flatten)]
+    pub result: ResultArgs,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, clap::ValueEnum)]
@@ -327,7 +370,7 @@ pub struct ReportArgs {
     pub output: PathBuf,
     /// Replace FILE if it exists.
     #[arg(long)]
-    pub force_output: bool,
+    pub force: bool,
     #[command(flatten)]
     pub sim: SimulationArgs,
 }
@@ -337,6 +380,9 @@ pub struct ValidateArgs {
     /// Scenario files to check.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
+    /// Check the files with this override applied, as `--set` of `run` would (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE", value_parser = parse_assignment)]
+    pub set: Vec<String>,
 }
 
 fn parse_assignment(text: &str) -> Result<String, String> {
@@ -350,5 +396,12 @@ fn parse_precision(text: &str) -> Result<f64, String> {
     match text.parse::<f64>() {
         Ok(e) if e > 0.0 && e.is_finite() => Ok(e),
         _ => Err("expected a positive standard error, e.g. 0.005".to_string()),
+    }
+}
+
+fn parse_gib(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(g) if g > 0.0 && g.is_finite() => Ok(g),
+        _ => Err("expected a positive number of GiB, e.g. 8 or 0.5".to_string()),
     }
 }

@@ -10,7 +10,7 @@ use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::path::Path;
 
-use super::args::{DEFAULT_MAX_MEMORY, SimulationArgs};
+use super::args::{DEFAULT_MAX_MEMORY, ResultArgs, SimulationArgs};
 use super::{CliError, output};
 use crate::engine::{Outcome, RunConfig};
 use crate::scenario::Scenario;
@@ -25,6 +25,9 @@ enum Mode {
         n: u64,
         command: &'static str,
         arguments: serde_json::Value,
+        /// Where the partial goes (`--out`, `--force`).
+        out: std::path::PathBuf,
+        force: bool,
     },
     /// Finish on the merged outcomes of the shards, in the order the command asks for them.
     Merged(RefCell<VecDeque<Outcome>>),
@@ -36,6 +39,10 @@ pub(super) struct Context {
     carried: Option<Vec<(String, String)>>,
     /// Every file read, in order, once each (a shard's partial carries them).
     read: RefCell<Vec<(String, String)>>,
+    /// Warnings about the scenarios (e.g. a correlation dropped by an override), each shown
+    /// once however often its scenario is loaded; none on stderr with `--quiet`.
+    warned: RefCell<Vec<String>>,
+    quiet: bool,
 }
 
 /// A command's arguments as a partial records them: what defines the work, not where its
@@ -44,13 +51,16 @@ pub(super) trait Recorded: serde::Serialize + serde::de::DeserializeOwned + Clon
     const NAME: &'static str;
     fn sim(&self) -> &SimulationArgs;
     fn sim_mut(&mut self) -> &mut SimulationArgs;
+    fn result(&self) -> &ResultArgs;
+    fn result_mut(&mut self) -> &mut ResultArgs;
 
     /// The arguments without output, thread and shard choices.
     fn recorded(&self) -> serde_json::Value {
         let mut work = self.clone();
         let sim = work.sim_mut();
-        (sim.out, sim.force, sim.json, sim.quiet) = (None, false, false, false);
-        (sim.threads, sim.shard, sim.max_memory) = (None, None, DEFAULT_MAX_MEMORY);
+        (sim.threads, sim.max_memory, sim.quiet) = (None, DEFAULT_MAX_MEMORY, false);
+        let result = work.result_mut();
+        (result.out, result.force, result.json, result.shard) = (None, false, false, None);
         serde_json::to_value(work).expect("arguments always serialise")
     }
 }
@@ -62,29 +72,50 @@ impl Context {
             mode: Mode::Whole,
             carried: None,
             read: RefCell::new(Vec::new()),
+            warned: RefCell::new(Vec::new()),
+            quiet: false,
         }
     }
 
     /// For a command as typed: sharded if it asks for a shard.
     pub fn for_command<A: Recorded>(args: &A) -> Context {
         let mut context = Context::disk();
-        if let Some((k, n)) = args.sim().shard {
+        context.quiet = args.sim().quiet;
+        let result = args.result();
+        if let (Some((k, n)), Some(out)) = (result.shard, &result.out) {
             context.mode = Mode::Shard {
                 k,
                 n,
                 command: A::NAME,
                 arguments: args.recorded(),
+                out: out.clone(),
+                force: result.force,
             };
         }
         context
     }
 
     /// For finishing a merged command: the shards' files and merged outcomes.
-    pub fn merged(sources: Vec<(String, String)>, outcomes: Vec<Outcome>) -> Context {
+    pub fn merged(sources: Vec<(String, String)>, outcomes: Vec<Outcome>, quiet: bool) -> Context {
         Context {
             mode: Mode::Merged(RefCell::new(outcomes.into())),
             carried: Some(sources),
             read: RefCell::new(Vec::new()),
+            warned: RefCell::new(Vec::new()),
+            quiet,
+        }
+    }
+
+    /// Shows a scenario's warnings on stderr, each once.
+    pub fn warn(&self, warnings: &[String]) {
+        let mut warned = self.warned.borrow_mut();
+        for warning in warnings {
+            if !warned.contains(warning) {
+                if !self.quiet {
+                    say!("warning: {warning}");
+                }
+                warned.push(warning.clone());
+            }
         }
     }
 
@@ -107,6 +138,11 @@ impl Context {
         read_disk: impl FnOnce(&Path) -> Result<String, CliError>,
     ) -> Result<String, CliError> {
         let shown = path.display().to_string();
+        // A file is read once per command, however often it is loaded (a sweep loads its
+        // scenario at every point): the same text each time, and `-` (stdin) can be read once.
+        if let Some((_, text)) = self.read.borrow().iter().find(|(p, _)| *p == shown) {
+            return Ok(text.clone());
+        }
         let text = match &self.carried {
             Some(files) => carried(files, &shown).map_err(CliError::Usage)?,
             None => read_disk(path)?,
@@ -173,6 +209,12 @@ impl Context {
                             config.seed
                         )));
                     }
+                    shard::check_outcome(&outcome, scenario, config).map_err(|e| {
+                        CliError::Usage(format!(
+                            "simulation {} of the partials is not the one the command asks for: {e}",
+                            i + 1
+                        ))
+                    })?;
                     each(i, outcome)?;
                 }
                 Ok(true)
@@ -182,10 +224,9 @@ impl Context {
                 n,
                 command,
                 arguments,
+                out: dir,
+                force,
             } => {
-                let Some(dir) = sim.out.as_deref() else {
-                    return Err(CliError::Usage("--shard needs --out DIR".into()));
-                };
                 let mut simulations = Vec::new();
                 for (scenario, config) in jobs {
                     // The design's limits are those of the whole run set.
@@ -203,21 +244,12 @@ impl Context {
                     simulations.push(PartialOutcome::new(config.runs, first, &outcome));
                 }
                 let sources = self.read.borrow().clone();
-                let partial = Partial {
-                    schema: shard::SCHEMA.to_string(),
-                    command: command.to_string(),
-                    hash: shard::work_hash(command, arguments, &sources),
-                    arguments: arguments.clone(),
-                    sources,
-                    shard: *k,
-                    shards: *n,
-                    math: shard::math_fingerprint(),
-                    simulations,
-                };
+                let partial =
+                    Partial::new(command, arguments.clone(), sources, (*k, *n), &simulations);
                 let text = serde_json::to_string(&partial).expect("a partial always serialises");
-                output::write_dir(dir, &[("partial.json", text)], sim.force)?;
+                output::write_dir(dir, &[("partial.json", text)], *force)?;
                 if !sim.quiet {
-                    eprintln!(
+                    say!(
                         "wrote shard {k} of {n} of `{command}` ({} simulation{}) to {}; merge all {n} with: steppe merge DIR... --out DIR",
                         jobs.len(),
                         if jobs.len() == 1 { "" } else { "s" },
@@ -276,6 +308,12 @@ macro_rules! recorded {
             }
             fn sim_mut(&mut self) -> &mut SimulationArgs {
                 &mut self.sim
+            }
+            fn result(&self) -> &ResultArgs {
+                &self.result
+            }
+            fn result_mut(&mut self) -> &mut ResultArgs {
+                &mut self.result
             }
         })*
     };

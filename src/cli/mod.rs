@@ -1,9 +1,28 @@
 //! The command line: reads files, calls the engine, renders and writes results. All I/O of
 //! steppe happens here; `main` only calls [`main`] and exits with its code.
 
+/// `eprintln!` that cannot panic. Messages on stderr (progress, timings, warnings, errors) are
+/// for a person; when stderr is a pipe whose reader has gone (`steppe run x 2>&1 >/dev/null |
+/// true`) or is otherwise unwritable, the command goes on and its exit code stays its own.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
+/// `eprint!` that cannot panic (see [`say!`]): progress lines rewritten in place.
+macro_rules! say_inline {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 mod args;
 mod context;
 mod error;
+mod input;
 mod output;
 
 use std::io::{IsTerminal, Write};
@@ -11,7 +30,7 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 
 use crate::engine::{self, RunConfig};
 use crate::report;
@@ -20,13 +39,10 @@ use crate::summary;
 pub use args::Cli;
 use args::{
     Command, CompareArgs, DiscoverArgs, ExplainArgs, InitArgs, MergeArgs, Method, ReportArgs,
-    RunArgs, SensitivityArgs, SimulationArgs, SortOrder, SweepArgs, ValidateArgs,
+    ResultArgs, RunArgs, SensitivityArgs, SimulationArgs, SortOrder, SweepArgs, ValidateArgs,
 };
 use context::Context;
 pub use error::CliError;
-
-/// Largest scenario file read, in bytes: more is surely not a hand-written scenario.
-const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
 
 /// Parses the command line, runs the command, prints any error, and returns the exit code.
 pub fn main() -> ExitCode {
@@ -64,7 +80,7 @@ fn main_code() -> ExitCode {
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("{error}");
+            say!("{error}");
             ExitCode::from(error.exit_code())
         }
     }
@@ -83,7 +99,38 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Explain(args) => explain_command(args),
         Command::Init(args) => init_command(args),
         Command::Schema => print_stdout(&crate::scenario::schema::render()),
+        Command::Completions { shell } => {
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "steppe", &mut script);
+            print_stdout(&String::from_utf8_lossy(&script))
+        }
+        Command::Man { command } => print_stdout(&manual(command.as_deref())?),
     }
+}
+
+/// The manual page (roff) of steppe, or of one of its commands as `steppe-COMMAND(1)`.
+fn manual(command: Option<&str>) -> Result<String, CliError> {
+    let steppe = Cli::command();
+    let page = match command {
+        None => steppe,
+        Some(name) => {
+            let Some(sub) = steppe.find_subcommand(name) else {
+                let names: Vec<&str> = steppe.get_subcommands().map(|c| c.get_name()).collect();
+                return Err(CliError::Usage(format!(
+                    "`{name}` is not a command of steppe; {}",
+                    crate::diagnostic::unknown_name_hint(name, "its commands", names)
+                )));
+            };
+            sub.clone()
+                .name(format!("steppe-{name}"))
+                .version(env!("CARGO_PKG_VERSION"))
+        }
+    };
+    let mut roff = Vec::new();
+    clap_mangen::Man::new(page)
+        .render(&mut roff)
+        .map_err(|e| CliError::Failure(format!("cannot render the manual page: {e}")))?;
+    Ok(String::from_utf8_lossy(&roff).into_owned())
 }
 
 fn compare_command(ctx: &Context, args: CompareArgs) -> Result<(), CliError> {
@@ -100,7 +147,7 @@ fn compare_command(ctx: &Context, args: CompareArgs) -> Result<(), CliError> {
     if !invalid.is_empty() {
         return Err(CliError::Invalid(invalid));
     }
-    check_out(&args.sim)?;
+    check_out(&args.result)?;
     let reference = &scenarios[0];
     // Paired runs are only the same futures if they cover the same years in the same steps
     // (noise is drawn per step; `first`, `ever`, `min`, `max` look at the whole horizon).
@@ -200,7 +247,7 @@ fn compare_command(ctx: &Context, args: CompareArgs) -> Result<(), CliError> {
             ("comparison.json".to_string(), json),
             (
                 "comparison.csv".to_string(),
-                report::compare::csv(&comparison),
+                report::csv::comparison(&comparison),
             ),
         ];
         // A chart per metric; shares are many, the table and CSV carry them.
@@ -235,7 +282,7 @@ fn compare_command(ctx: &Context, args: CompareArgs) -> Result<(), CliError> {
         }
         files
     };
-    deliver(&args.sim, json, files, || {
+    deliver(&args.result, args.sim.quiet, json, files, || {
         report::compare::table(&comparison)
     })
 }
@@ -263,7 +310,7 @@ fn sweep_command(ctx: &Context, args: SweepArgs) -> Result<(), CliError> {
         keep_runs: false,
         ..run_config(&scenarios[0], &args.sim)
     };
-    check_out(&args.sim)?;
+    check_out(&args.result)?;
     let file = args.file.display().to_string();
     let mut points = Vec::new();
     // One point at a time: each outcome is summarised and dropped.
@@ -291,11 +338,12 @@ fn sweep_command(ctx: &Context, args: SweepArgs) -> Result<(), CliError> {
     let files = |json: String| {
         vec![
             ("sweep.json".to_string(), json),
-            ("sweep.csv".to_string(), report::sweep::csv(&sweep)),
+            ("sweep.csv".to_string(), report::csv::sweep(&sweep)),
         ]
     };
     deliver(
-        &args.sim,
+        &args.result,
+        args.sim.quiet,
         || pretty_json(&sweep),
         files,
         || report::sweep::table(&sweep),
@@ -305,7 +353,7 @@ fn sweep_command(ctx: &Context, args: SweepArgs) -> Result<(), CliError> {
 fn sensitivity_command(ctx: &Context, args: SensitivityArgs) -> Result<(), CliError> {
     use crate::sensitivity::{self, Output};
     let scenario = load_scenario_in(ctx, &args.file, &args.sim.set, &[])?;
-    check_out(&args.sim)?;
+    check_out(&args.result)?;
     let output = match args.metric.split_once(':') {
         None => {
             let Some(m) = scenario.metrics.iter().position(|m| m.name == args.metric) else {
@@ -399,7 +447,7 @@ fn sensitivity_command(ctx: &Context, args: SensitivityArgs) -> Result<(), CliEr
         Vec::new()
     };
     if !args.sim.quiet && !ctx.is_merge() {
-        eprintln!("analysed in {:.2} s", started.elapsed().as_secs_f64());
+        say!("analysed in {:.2} s", started.elapsed().as_secs_f64());
     }
     let document = serde_json::json!({
         "schema": sensitivity::SCHEMA,
@@ -415,7 +463,7 @@ fn sensitivity_command(ctx: &Context, args: SensitivityArgs) -> Result<(), CliEr
             ("sensitivity.json".to_string(), json),
             (
                 "sensitivity.csv".to_string(),
-                report::sensitivity::csv(tornado.as_ref(), &sobol),
+                report::csv::sensitivity(tornado.as_ref(), &sobol),
             ),
         ];
         if let Some(t) = &tornado {
@@ -436,7 +484,8 @@ fn sensitivity_command(ctx: &Context, args: SensitivityArgs) -> Result<(), CliEr
         files
     };
     deliver(
-        &args.sim,
+        &args.result,
+        args.sim.quiet,
         || pretty_json(&document),
         files,
         || report::sensitivity::table(tornado.as_ref(), &sobol),
@@ -490,7 +539,7 @@ fn discover_command(ctx: &Context, args: DiscoverArgs) -> Result<(), CliError> {
             "`{name}` is a number; discovery needs a condition (use --where with a comparison)"
         )));
     }
-    check_out(&args.sim)?;
+    check_out(&args.result)?;
     let config = run_config(&scenario, &args.sim);
     let Some(outcome) = simulate_one(ctx, &scenario, config, &args.sim)? else {
         return Ok(());
@@ -527,7 +576,8 @@ fn discover_command(ctx: &Context, args: DiscoverArgs) -> Result<(), CliError> {
     let discovery = crate::discover::prim(&label, &params, &holds, args.peel, args.min_support);
     let files = |json: String| vec![("discovery.json".to_string(), json)];
     deliver(
-        &args.sim,
+        &args.result,
+        args.sim.quiet,
         || pretty_json(&discovery),
         files,
         || report::discover::table(&discovery),
@@ -535,19 +585,13 @@ fn discover_command(ctx: &Context, args: DiscoverArgs) -> Result<(), CliError> {
 }
 
 fn report_command(args: ReportArgs) -> Result<(), CliError> {
-    if args.sim.shard.is_some() {
-        return Err(CliError::Usage(
-            "report does not shard; shard `run` or `compare` and merge, or give fewer --runs"
-                .into(),
-        ));
-    }
     let mut scenarios = Vec::new();
     for file in &args.files {
         scenarios.push(load_scenario_with(file, &args.sim.set)?);
     }
-    if args.output.exists() && !args.force_output {
+    if args.output.exists() && !args.force {
         return Err(CliError::Usage(format!(
-            "{} already exists; add --force-output to replace it",
+            "{} already exists; add --force to replace it",
             args.output.display()
         )));
     }
@@ -588,7 +632,10 @@ fn report_command(args: ReportArgs) -> Result<(), CliError> {
         }
         sections.push(report::html::Section {
             heading: scenario.heading(),
-            explain: report::explain::render(scenario, parent.as_ref()),
+            explain: report::explain::render(
+                scenario,
+                parent.as_ref().zip(scenario.extends.as_deref()),
+            ),
             table: report::table::render(scenario, &summary),
             charts,
         });
@@ -662,30 +709,40 @@ fn report_command(args: ReportArgs) -> Result<(), CliError> {
     );
     output::write_file(&args.output, &html, true)?;
     if !args.sim.quiet {
-        eprintln!("wrote {}", args.output.display());
+        say!("wrote {}", args.output.display());
     }
     Ok(())
 }
 
 fn explain_command(args: ExplainArgs) -> Result<(), CliError> {
-    let scenario = load_scenario(&args.file)?;
-    // A parent may be incomplete on its own (an "abstract" base the child completes): then
-    // explain the child and say why its changes are not listed.
+    let scenario = load_scenario_with(&args.file, &args.set)?;
+    // With --set, what the overrides change relative to the file as written; otherwise what the
+    // file changes relative to the one it extends. A parent may be incomplete on its own (an
+    // "abstract" base the child completes): then explain the child and say why its changes
+    // are not listed.
     let mut note = None;
-    let parent = match &scenario.extends {
-        Some(parent) => match load_scenario(Path::new(parent)) {
-            Ok(p) => Some(p),
-            Err(e) => {
-                let first = e.to_string().lines().next().unwrap_or_default().to_string();
-                note = Some(format!(
-                    "(what it changes is not listed: {parent} does not load on its own — {first})\n\n"
-                ));
-                None
-            }
-        },
-        None => None,
+    let parent = if !args.set.is_empty() {
+        let file = args.file.display().to_string();
+        Some((load_scenario(&args.file)?, format!("{file} as written")))
+    } else {
+        match &scenario.extends {
+            Some(parent) => match load_scenario(Path::new(parent)) {
+                Ok(p) => Some((p, parent.clone())),
+                Err(e) => {
+                    let first = e.to_string().lines().next().unwrap_or_default().to_string();
+                    note = Some(format!(
+                        "(what it changes is not listed: {parent} does not load on its own — {first})\n\n"
+                    ));
+                    None
+                }
+            },
+            None => None,
+        }
     };
-    let text = report::explain::render(&scenario, parent.as_ref());
+    let text = report::explain::render(
+        &scenario,
+        parent.as_ref().map(|(p, from)| (p, from.as_str())),
+    );
     print_stdout(&format!("{}{text}", note.unwrap_or_default()))
 }
 
@@ -700,7 +757,7 @@ fn init_command(args: InitArgs) -> Result<(), CliError> {
         .unwrap_or_default();
     let text = crate::scenario::template(&stem).map_err(CliError::Usage)?;
     output::write_file(Path::new(&file), &text, args.force)?;
-    eprintln!("wrote {file}; try: steppe run {file}");
+    say!("wrote {file}; try: steppe run {file}");
     Ok(())
 }
 
@@ -708,7 +765,7 @@ fn validate_command(args: ValidateArgs) -> Result<(), CliError> {
     let mut invalid = Vec::new();
     let mut stdout = std::io::stdout().lock();
     for file in &args.files {
-        match load_scenario(file) {
+        match load_scenario_with(file, &args.set) {
             Ok(scenario) => {
                 let _ = writeln!(
                     stdout,
@@ -739,9 +796,9 @@ fn run_command(ctx: &Context, args: RunArgs) -> Result<(), CliError> {
     let file = args.file.display().to_string();
     let mut config = run_config(&scenario, &args.sim);
     // Every run's values only for runs.csv; otherwise memory stays flat in the run count.
-    config.keep_runs = args.sim.out.is_some() && !args.no_runs_csv;
-    check_out(&args.sim)?;
-    let (outcome, summary) = match args.sim.precision {
+    config.keep_runs = args.result.out.is_some() && !args.no_runs_csv;
+    check_out(&args.result)?;
+    let (outcome, summary) = match args.precision {
         None => {
             let Some(outcome) = simulate_one(ctx, &scenario, config, &args.sim)? else {
                 return Ok(());
@@ -749,10 +806,29 @@ fn run_command(ctx: &Context, args: RunArgs) -> Result<(), CliError> {
             let summary = summary::summarize(&scenario, &file, &outcome);
             (outcome, summary)
         }
-        Some(target) => run_until_precise(&scenario, &file, config, target, &args.sim)?,
+        Some(target) => {
+            for name in &args.precision_metric {
+                if !scenario.metrics.iter().any(|m| &m.name == name) {
+                    let names: Vec<&str> =
+                        scenario.metrics.iter().map(|m| m.name.as_str()).collect();
+                    return Err(CliError::Usage(format!(
+                        "--precision-metric: {} has no metric `{name}`; {}",
+                        scenario.name,
+                        crate::diagnostic::unknown_name_hint(name, "its metrics", names)
+                    )));
+                }
+            }
+            let precision = Precision {
+                target,
+                max_runs: args.max_runs,
+                metrics: &args.precision_metric,
+            };
+            run_until_precise(&scenario, &file, config, &precision, &args.sim)?
+        }
     };
     deliver(
-        &args.sim,
+        &args.result,
+        args.sim.quiet,
         || report::json::render(&summary),
         |_| result_files(&scenario, &summary, &outcome),
         || report::table::render(&scenario, &summary),
@@ -775,18 +851,19 @@ fn simulate_one(
 /// then the JSON document or the table on stdout. `files` receives the JSON document, which
 /// most commands also write.
 fn deliver(
-    sim: &SimulationArgs,
+    result: &ResultArgs,
+    quiet: bool,
     json: impl Fn() -> String,
     files: impl FnOnce(String) -> Vec<(String, String)>,
     table: impl FnOnce() -> String,
 ) -> Result<(), CliError> {
-    if let Some(dir) = &sim.out {
-        output::write_dir(dir, &files(json()), sim.force)?;
-        if !sim.quiet {
-            eprintln!("wrote {}", dir.display());
+    if let Some(dir) = &result.out {
+        output::write_dir(dir, &files(json()), result.force)?;
+        if !quiet {
+            say!("wrote {}", dir.display());
         }
     }
-    print_stdout(&if sim.json { json() } else { table() })
+    print_stdout(&if result.json { json() } else { table() })
 }
 
 /// A result document as steppe prints and writes it: pretty JSON ending in a newline.
@@ -836,19 +913,21 @@ fn merge_command(args: MergeArgs) -> Result<(), CliError> {
     let mut parts = Vec::new();
     for dir in &args.dirs {
         let path = dir.join("partial.json");
-        let text = std::fs::read_to_string(&path).map_err(|e| {
-            CliError::Usage(format!(
-                "cannot read {}: {e} (is it a directory written with --shard K/N --out DIR?)",
-                path.display()
-            ))
-        })?;
+        let text = input::partial(&path)?;
         let part: crate::shard::Partial = serde_json::from_str(&text).map_err(|e| {
+            // serde_json's message ends with its own "at line L column C".
+            let message = e.to_string();
+            let message = message
+                .rsplit_once(" at line ")
+                .map_or(message.as_str(), |(m, _)| m);
             CliError::Usage(format!(
-                "{} is not a partial result of this version of steppe: {e}",
-                path.display()
+                "{}:{}:{}: not a partial result of this version of steppe: {message}",
+                path.display(),
+                e.line(),
+                e.column()
             ))
         })?;
-        parts.push(part);
+        parts.push((path.display().to_string(), part));
     }
     let crate::shard::Merged {
         header,
@@ -856,11 +935,11 @@ fn merge_command(args: MergeArgs) -> Result<(), CliError> {
         warning,
     } = crate::shard::merge(parts).map_err(CliError::Usage)?;
     if let Some(warning) = warning {
-        eprintln!("warning: {warning}");
+        say!("warning: {warning}");
     }
     let runs: u64 = outcomes.iter().map(|o| o.runs).sum();
     let n_simulations = outcomes.len();
-    let ctx = Context::merged(header.sources, outcomes);
+    let ctx = Context::merged(header.sources, outcomes, args.quiet);
     // The command again, with its recorded arguments and this merge's output choices.
     fn finish<A: context::Recorded>(
         merge: &MergeArgs,
@@ -872,9 +951,10 @@ fn merge_command(args: MergeArgs) -> Result<(), CliError> {
                 A::NAME
             ))
         })?;
-        let sim = args.sim_mut();
-        sim.out = Some(merge.out.clone());
-        (sim.force, sim.json, sim.quiet) = (merge.force, merge.json, merge.quiet);
+        let result = args.result_mut();
+        result.out = Some(merge.out.clone());
+        (result.force, result.json) = (merge.force, merge.json);
+        args.sim_mut().quiet = merge.quiet;
         Ok(args)
     }
     let arguments = header.arguments;
@@ -894,7 +974,7 @@ fn merge_command(args: MergeArgs) -> Result<(), CliError> {
         ));
     }
     if !args.quiet {
-        eprintln!(
+        say!(
             "merged {} shards of `{}` ({} simulation{}, {} runs)",
             header.shards,
             header.command,
@@ -918,55 +998,61 @@ fn run_config(scenario: &Scenario, sim: &SimulationArgs) -> RunConfig {
     config
 }
 
-/// Doubles the run count, starting from the configured one, until every metric's headline
-/// standard error is at most `target` or `--max-runs` is reached. Each round is a fresh
-/// simulation of runs 0..n, so the result is exactly that of `--runs n`.
+/// What `--precision` asks: every chosen metric's headline standard error at most `target`,
+/// with at most `max_runs` runs.
+struct Precision<'a> {
+    target: f64,
+    max_runs: u64,
+    /// The metrics it applies to; all when empty.
+    metrics: &'a [String],
+}
+
+/// Doubles the run count, starting from the configured one, until every chosen metric's
+/// headline standard error is at most the target or `max_runs` is reached. Each round is a
+/// fresh simulation of runs 0..n, so the result is exactly that of `--runs n`.
 fn run_until_precise(
     scenario: &Scenario,
     file: &str,
     mut config: RunConfig,
-    target: f64,
+    precision: &Precision,
     sim: &SimulationArgs,
 ) -> Result<(engine::Outcome, summary::Summary), CliError> {
-    config.runs = config.runs.min(sim.max_runs);
+    config.runs = config.runs.min(precision.max_runs);
     loop {
         check_memory(scenario, &config, sim)?;
         let outcome = simulate(scenario, &config, sim)?;
         let summary = summary::summarize(scenario, file, &outcome);
-        let worst = crate::sweep::headlines(&summary)
-            .iter()
-            .map(|h| {
-                if h.se.is_finite() {
-                    h.se
-                } else {
-                    f64::INFINITY
-                }
-            })
-            .fold(0.0, f64::max);
-        let reached = worst <= target;
-        if reached || config.runs >= sim.max_runs {
+        let headlines = crate::sweep::headlines(&summary);
+        let worst = crate::sweep::least_precise(&headlines, precision.metrics);
+        let reached = worst.is_none_or(|h| h.se <= precision.target);
+        if reached || config.runs >= precision.max_runs {
             if !sim.quiet {
                 let verdict = if reached {
                     "reached"
                 } else {
                     "NOT reached (--max-runs)"
                 };
-                eprintln!(
-                    "precision {target} {verdict}: largest metric standard error {worst:.3e} with {} runs",
+                let binding = worst.map_or("no metric".to_string(), |h| {
+                    format!("{:.3e}, of {} ({})", h.se, h.name, h.statistic)
+                });
+                say!(
+                    "precision {} {verdict} with {} runs: largest standard error {binding}",
+                    precision.target,
                     report::table::thousands(config.runs)
                 );
             }
             return Ok((outcome, summary));
         }
-        config.runs = (config.runs * 2).min(sim.max_runs);
+        config.runs = (config.runs * 2).min(precision.max_runs);
     }
 }
 
 /// Refuses an `--out` directory that could not be written, before any simulation.
-fn check_out(sim: &SimulationArgs) -> Result<(), CliError> {
-    sim.out
+fn check_out(result: &ResultArgs) -> Result<(), CliError> {
+    result
+        .out
         .as_deref()
-        .map_or(Ok(()), |dir| output::check_dir(dir, sim.force))
+        .map_or(Ok(()), |dir| output::check_dir(dir, result.force))
 }
 
 /// Refuses a simulation that would need more memory than the budget, saying what the memory
@@ -991,7 +1077,12 @@ fn check_memory(
             format!("{:.0} MiB", bytes as f64 / f64::from(1u32 << 20))
         }
     };
-    let why = if estimate.series > estimate.per_run * estimate.runs {
+    let why = if estimate.design > estimate.series.max(estimate.per_run * estimate.runs) {
+        format!(
+            "{} of it for the parameter design: [correlations] reorders the correlated draws of every run of the run set at once (of each of the design's replicates under --design lhs|sobol): lower --runs",
+            size(estimate.design)
+        )
+    } else if estimate.series > estimate.per_run * estimate.runs {
         format!(
             "{} of it for the per-step histograms of every series on {threads} threads: \
              use a longer step, a shorter horizon or fewer --threads",
@@ -1053,15 +1144,15 @@ fn simulate(
         } else {
             0.0
         };
-        eprint!("\r{done}/{total} runs, {elapsed:.1} s elapsed, about {eta:.1} s left   ");
+        say_inline!("\r{done}/{total} runs, {elapsed:.1} s elapsed, about {eta:.1} s left   ");
     };
     let outcome = pool.install(|| engine::simulate_with_progress(scenario, config, &progress));
     if show_progress {
-        eprint!("\r{}\r", " ".repeat(60));
+        say_inline!("\r{}\r", " ".repeat(60));
     }
     if !sim.quiet {
         let seconds = started.elapsed().as_secs_f64();
-        eprintln!(
+        say!(
             "simulated {} runs in {seconds:.2} s ({} runs/s) on {} threads",
             report::table::thousands(config.runs),
             report::table::thousands((config.runs as f64 / seconds.max(1e-9)) as u64),
@@ -1089,72 +1180,18 @@ fn load_scenario_in(
     overrides: &[String],
     extra_metrics: &[String],
 ) -> Result<Scenario, CliError> {
-    let text = ctx.read(path, read_scenario_file)?;
-    let mut read = |parent: &str| ctx.read_parent(parent, read_parent);
-    scenario::load_with_layers(
-        &path.display().to_string(),
-        &text,
-        &mut read,
-        overrides,
-        extra_metrics,
-    )
-    .map_err(|d| CliError::Invalid(vec![d]))
-}
-
-/// Reads a scenario file from the disk: a file, within the size limit, UTF-8.
-fn read_scenario_file(path: &Path) -> Result<String, CliError> {
-    let metadata = std::fs::metadata(path)
-        .map_err(|e| CliError::Usage(format!("cannot read {}: {e}", path.display())))?;
-    if metadata.is_dir() {
-        return Err(CliError::Usage(format!(
-            "{} is a directory, not a scenario file",
-            path.display()
-        )));
-    }
-    if metadata.len() > MAX_FILE_BYTES {
-        return Err(CliError::Usage(format!(
-            "{} is {} bytes; scenario files are limited to {MAX_FILE_BYTES} bytes",
-            path.display(),
-            metadata.len()
-        )));
-    }
-    let bytes = read_bounded(path)
-        .map_err(|e| CliError::Usage(format!("cannot read {}: {e}", path.display())))?;
-    String::from_utf8(bytes).map_err(|e| {
-        CliError::Usage(format!(
-            "{} is not UTF-8 text (invalid byte at offset {})",
-            path.display(),
-            e.utf8_error().valid_up_to()
-        ))
-    })
-}
-
-/// Reads a file named by `extends`, with the same limits as a scenario file.
-fn read_parent(path: &Path) -> Result<String, String> {
-    let metadata = std::fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    if metadata.len() > MAX_FILE_BYTES {
-        return Err(format!(
-            "{} is larger than {MAX_FILE_BYTES} bytes",
-            path.display()
-        ));
-    }
-    let bytes = read_bounded(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    String::from_utf8(bytes).map_err(|_| format!("{} is not UTF-8 text", path.display()))
-}
-
-/// Reads at most MAX_FILE_BYTES + 1 bytes: a device or a file that grows cannot exhaust memory.
-fn read_bounded(path: &Path) -> std::io::Result<Vec<u8>> {
-    use std::io::Read;
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)?
-        .take(MAX_FILE_BYTES + 1)
-        .read_to_end(&mut bytes)?;
-    if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(std::io::Error::other(format!(
-            "larger than {MAX_FILE_BYTES} bytes; scenario files are limited to that"
-        )));
-    }
-    Ok(bytes)
+    let text = ctx.read(path, input::scenario)?;
+    let mut read = |parent: &str| ctx.read_parent(parent, input::parent);
+    let shown = path.display().to_string();
+    let shown = if shown == input::STDIN {
+        input::STDIN_NAME.to_string()
+    } else {
+        shown
+    };
+    let scenario = scenario::load_with_layers(&shown, &text, &mut read, overrides, extra_metrics)
+        .map_err(|d| CliError::Invalid(vec![d]))?;
+    ctx.warn(&scenario.warnings);
+    Ok(scenario)
 }
 
 /// Prints to stdout; a closed pipe (`steppe run ... | head`) is not an error.

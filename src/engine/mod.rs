@@ -99,17 +99,24 @@ pub struct Outcome {
 }
 
 /// Bytes a simulation will hold at its peak: per-run metric values and parameter draws when
-/// they are kept, and every worker's aggregates (series histograms, value accumulators).
+/// they are kept, every worker's aggregates (series histograms, value accumulators), and the
+/// parameter design where it is held in memory (designed rows; the draws Iman–Conover
+/// reorders). Computed from the configuration alone, before anything is allocated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MemoryEstimate {
     pub per_run: u64,
     pub runs: u64,
     pub series: u64,
+    /// Designed rows, or the rank correlations' working set (see `design_bytes`).
+    pub design: u64,
 }
 
 impl MemoryEstimate {
     pub fn total(&self) -> u64 {
-        self.per_run * self.runs + self.series
+        self.per_run
+            .saturating_mul(self.runs)
+            .saturating_add(self.series)
+            .saturating_add(self.design)
     }
 }
 
@@ -121,15 +128,54 @@ pub fn memory_estimate(scenario: &Scenario, config: &RunConfig, threads: usize) 
     } else {
         config.tracked_points.len() as u64 * plan.n_series() as u64 * 8
     };
+    let total = config.shard.map_or(config.runs, |s| s.total);
+    let replicates = if config.rows.is_some() {
+        1
+    } else {
+        config.design.replicates(total)
+    };
     let values = (scenario.metrics.len() + scenario.params.len()) as u64
-        * ValuesAccumulator::max_bytes() as u64;
-    let one = SeriesAccumulator::bytes(plan.n_steps + 1, plan.n_series(), config.bins) as u64;
+        * ValuesAccumulator::max_bytes(replicates) as u64
+        + threads as u64 * ValuesAccumulator::flush_bytes() as u64;
+    let cells = ((plan.n_steps + 1) * plan.n_series()) as u64;
+    let one = SeriesAccumulator::bytes(plan.n_steps + 1, plan.n_series(), config.bins) as u64
+        + if replicates > 1 {
+            cells * replicates * 8
+        } else {
+            0
+        };
     // Rayon may split the work into a few more parts than threads; each holds its series.
     MemoryEstimate {
         per_run,
         runs: config.runs,
         series: one * (4 * threads as u64 + 1) + values,
+        design: design_bytes(scenario, config),
     }
+}
+
+/// Bytes of the parameter design held in memory. Designs themselves hold none (each run's
+/// uniforms are computed from the run). Designed rows are held whole by the caller. Rank
+/// correlations reorder the k correlated parameters' draws of every run of a block at once
+/// — the whole run set under Monte Carlo, the largest replicate under a design — in about
+/// (3k + 3) doubles a run (the draws, their normal scores twice over, a sorted copy and an
+/// order), and keep this part's reordered draws.
+fn design_bytes(scenario: &Scenario, config: &RunConfig) -> u64 {
+    if let Some(rows) = &config.rows {
+        return (rows.uniforms.len() + rows.stream_runs.len()) as u64 * 8;
+    }
+    let Some(correlations) = &scenario.correlations else {
+        return 0;
+    };
+    let k = correlations.params.len() as u64;
+    let total = config.shard.map_or(config.runs, |s| s.total);
+    let block = match config.design {
+        crate::design::Design::MonteCarlo => total,
+        design => total.div_ceil(design.replicates(total)),
+    };
+    (3 * k + 3)
+        .saturating_mul(block)
+        .saturating_add(k.saturating_mul(config.runs))
+        .saturating_mul(8)
 }
 
 /// Runs per batch: the unit of parallel work. Fixed, so the work split never depends on the
@@ -162,15 +208,29 @@ pub fn simulate_with_progress(
     let width = n_metrics + config.tracked_points.len() * plan.n_series();
     let n_params = scenario.params.len();
     let keep_rows = config.keep_runs || width > n_metrics;
-    let design = parameter_uniforms(scenario, &plan, config);
+    let source = parameter_source(scenario, &plan, config);
     let n_batches = runs.div_ceil(BATCH);
-    // The whole run set's size (a shard is part of one): it decides how values are summarised.
-    let total = config.shard.map_or(config.runs, |s| s.total);
+    // Runs of a design form replicates; their estimates' spread gives the standard errors.
+    let (first_run, total) = config
+        .shard
+        .map_or((0, config.runs), |s| (s.first, s.total));
+    let replicates = if config.rows.is_some() {
+        1
+    } else {
+        config.design.replicates(total)
+    };
+    let replicate_of = |run: usize| -> u64 {
+        if replicates > 1 {
+            config.design.block(first_run + run as u64, total).replicate
+        } else {
+            0
+        }
+    };
     // One set of value accumulators for all threads (their merge does not depend on order,
     // so neither does the result): memory for them does not grow with the threads either.
     let accumulators = |n: usize| -> Vec<Mutex<ValuesAccumulator>> {
         (0..n)
-            .map(|_| Mutex::new(ValuesAccumulator::for_total(total)))
+            .map(|_| Mutex::new(ValuesAccumulator::with_replicates(replicates)))
             .collect()
     };
     let (metric_values, param_values) = (accumulators(n_metrics), accumulators(n_params));
@@ -181,15 +241,19 @@ pub fn simulate_with_progress(
         .into_par_iter()
         .with_min_len(min_len)
         .fold(
-            || Part {
-                worker: run::Worker::new(
+            || {
+                let mut worker = run::Worker::new(
                     scenario,
                     &plan,
                     config,
-                    design.as_deref(),
+                    &source,
                     config.rows.as_ref().map(|r| r.stream_runs.as_slice()),
-                ),
-                batches: Vec::new(),
+                );
+                worker.series.set_replicates(replicates);
+                Part {
+                    worker,
+                    batches: Vec::new(),
+                }
             },
             |mut part, batch| {
                 let first = batch * BATCH;
@@ -199,6 +263,7 @@ pub fn simulate_with_progress(
                 for (i, run) in (first..last).enumerate() {
                     let metrics = &mut metric_rows[i * width..(i + 1) * width];
                     let params = &mut param_rows[i * n_params..(i + 1) * n_params];
+                    part.worker.series.set_replicate(replicate_of(run));
                     part.worker.run(run as u64, metrics, params);
                 }
                 // Into the shared accumulators, a column at a time, each starting where the
@@ -218,7 +283,7 @@ pub fn simulate_with_progress(
                     };
                     let mut acc = acc.lock().expect("no panics while pushing");
                     for i in 0..n {
-                        acc.push(rows[i * w + c]);
+                        acc.push_in(rows[i * w + c], replicate_of(first + i));
                     }
                 }
                 if keep_rows {
@@ -237,14 +302,17 @@ pub fn simulate_with_progress(
             a
         });
     let (series, mut batches) = merged.unwrap_or_else(|| {
-        (
-            SeriesAccumulator::new(plan.n_steps + 1, plan.n_series(), config.bins),
-            Vec::new(),
-        )
+        let mut series = SeriesAccumulator::new(plan.n_steps + 1, plan.n_series(), config.bins);
+        series.set_replicates(replicates);
+        (series, Vec::new())
     });
     let unwrap = |v: Vec<Mutex<ValuesAccumulator>>| -> Vec<ValuesAccumulator> {
         v.into_iter()
-            .map(|m| m.into_inner().expect("no panics while pushing"))
+            .map(|m| {
+                let mut acc = m.into_inner().expect("no panics while pushing");
+                acc.flush();
+                acc
+            })
             .collect()
     };
     let (metric_values, param_values) = (unwrap(metric_values), unwrap(param_values));
@@ -285,50 +353,146 @@ pub fn simulate_with_progress(
     }
 }
 
-/// The uniforms every run feeds to every parameter, run-major, when they are not simply each
-/// run's own draws: under a Latin hypercube or Sobol design, or when rank correlations are
-/// imposed (Iman–Conover reorders the draws of the correlated parameters among the runs).
-fn parameter_uniforms(
-    scenario: &Scenario,
-    plan: &plan::Plan,
-    config: &RunConfig,
-) -> Option<Vec<f64>> {
-    if let Some(rows) = &config.rows {
-        return Some(rows.uniforms.clone());
-    }
-    let names: Vec<String> = scenario.params.iter().map(|p| p.name.clone()).collect();
-    let n = names.len();
-    // Designs and correlations belong to the whole run set; a shard takes its rows.
-    let (first, total) = config.shard.map_or((0, config.runs as usize), |s| {
-        (s.first as usize, s.total as usize)
-    });
-    let slice = |u: Vec<f64>| u[first * n..(first + config.runs as usize) * n].to_vec();
-    let designed = config.design.uniforms(config.seed, total, &names);
-    let Some(correlations) = &scenario.correlations else {
-        return designed.map(slice);
-    };
-    let runs = total;
-    let mut u = designed.unwrap_or_else(|| {
-        // The Monte Carlo draws, exactly as each run would draw them itself.
-        let mut u = vec![0.0; runs * n];
-        for run in 0..runs {
-            for (p, key) in plan.param_keys.iter().enumerate() {
-                u[run * n + p] =
-                    crate::rng::uniform(&mut crate::rng::stream(config.seed, run as u64, *key));
+/// Where each run's parameter uniforms come from.
+pub(crate) enum ParamSource<'a> {
+    /// Each run draws its own, from its parameters' streams (Monte Carlo).
+    Own,
+    /// Explicit rows (`RunConfig::rows`), run-major; borrowed, not copied.
+    Rows(&'a [f64]),
+    /// A design, computed run by run ([`crate::design::Design::uniform`]), with the draws of
+    /// correlated parameters reordered by Iman–Conover where `[correlations]` asks for it.
+    Design {
+        design: crate::design::Design,
+        /// Runs of the whole run set (a shard is part of one).
+        total: u64,
+        /// The first run of this part.
+        first: u64,
+        /// Each parameter's [`crate::design::Design::key`].
+        keys: Vec<crate::rng::ComponentKey>,
+        correlated: Option<Correlated>,
+    },
+}
+
+/// The reordered uniforms of the correlated parameters for this part's runs only:
+/// `values[local_run * params.len() + i]` for parameter `params[i]`.
+pub(crate) struct Correlated {
+    params: Vec<usize>,
+    values: Vec<f64>,
+}
+
+impl ParamSource<'_> {
+    /// The uniform of parameter `p` for local run `row` (global run `run`), or `None` when
+    /// the run draws its own.
+    #[inline]
+    pub(crate) fn uniform(
+        &self,
+        scenario: &Scenario,
+        seed: u64,
+        row: usize,
+        p: usize,
+    ) -> Option<f64> {
+        match self {
+            ParamSource::Own => None,
+            ParamSource::Rows(u) => Some(u[row * scenario.params.len() + p]),
+            ParamSource::Design {
+                design,
+                total,
+                first,
+                keys,
+                correlated,
+            } => {
+                if let Some(c) = correlated
+                    && let Some(i) = c.params.iter().position(|&q| q == p)
+                {
+                    return Some(c.values[row * c.params.len() + i]);
+                }
+                design.uniform(seed, first + row as u64, *total, p, keys[p])
             }
         }
-        u
-    });
-    let mut columns: Vec<Vec<f64>> = correlations
+    }
+}
+
+/// The parameter uniforms of a simulation. Iman–Conover needs the draws of every run it
+/// reorders at once: under Monte Carlo all runs of the set (the correlated parameters only),
+/// under a design each replicate on its own (which keeps replicates independent); only this
+/// part's runs are kept.
+fn parameter_source<'a>(
+    scenario: &Scenario,
+    plan: &plan::Plan,
+    config: &'a RunConfig,
+) -> ParamSource<'a> {
+    if let Some(rows) = &config.rows {
+        return ParamSource::Rows(&rows.uniforms);
+    }
+    let (first, total) = config
+        .shard
+        .map_or((0, config.runs), |s| (s.first, s.total));
+    let design = config.design;
+    let keys: Vec<crate::rng::ComponentKey> = scenario
         .params
         .iter()
-        .map(|&p| (0..runs).map(|run| u[run * n + p]).collect())
+        .map(|p| design.key(config.seed, &p.name))
         .collect();
-    crate::correlation::iman_conover(&mut columns, &correlations.matrix, config.seed);
-    for (column, &p) in columns.iter().zip(&correlations.params) {
-        for (run, value) in column.iter().enumerate() {
-            u[run * n + p] = *value;
+    let Some(correlations) = &scenario.correlations else {
+        return match design {
+            crate::design::Design::MonteCarlo => ParamSource::Own,
+            _ => ParamSource::Design {
+                design,
+                total,
+                first,
+                keys,
+                correlated: None,
+            },
+        };
+    };
+    let k = correlations.params.len();
+    let runs = config.runs;
+    let mut values = vec![0.0; runs as usize * k];
+    // Blocks reordered together: the whole set, or each replicate that meets this part.
+    let mut blocks = Vec::new();
+    if design == crate::design::Design::MonteCarlo {
+        blocks.push((0, total, config.seed));
+    } else {
+        let mut run = first;
+        while run < first + runs {
+            let b = design.block(run, total);
+            let seed = crate::rng::mix(config.seed ^ crate::rng::mix(b.replicate + 1));
+            blocks.push((b.first, b.size, seed));
+            run = b.first + b.size;
         }
     }
-    Some(slice(u))
+    for (start, size, seed) in blocks {
+        let mut columns: Vec<Vec<f64>> = correlations
+            .params
+            .iter()
+            .map(|&p| {
+                (start..start + size)
+                    .map(|run| match design {
+                        crate::design::Design::MonteCarlo => crate::rng::uniform(
+                            &mut crate::rng::stream(config.seed, run, plan.param_keys[p]),
+                        ),
+                        _ => design
+                            .uniform(config.seed, run, total, p, keys[p])
+                            .expect("a design"),
+                    })
+                    .collect()
+            })
+            .collect();
+        crate::correlation::iman_conover(&mut columns, &correlations.matrix, seed);
+        for (i, column) in columns.iter().enumerate() {
+            for run in start.max(first)..(start + size).min(first + runs) {
+                values[(run - first) as usize * k + i] = column[(run - start) as usize];
+            }
+        }
+    }
+    ParamSource::Design {
+        design,
+        total,
+        first,
+        keys,
+        correlated: Some(Correlated {
+            params: correlations.params.clone(),
+            values,
+        }),
+    }
 }

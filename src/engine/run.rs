@@ -150,8 +150,8 @@ pub struct Worker<'a> {
     /// This run's series values at the tracked points, and which tracked point a point is.
     tracked: Vec<f64>,
     tracked_slot: Vec<Option<usize>>,
-    /// The design's uniforms, run-major, when parameters are not drawn per run.
-    design: Option<&'a [f64]>,
+    /// Where parameter uniforms come from when they are not drawn per run.
+    source: &'a super::ParamSource<'a>,
     /// For designed rows: the run whose streams each row uses (otherwise its own index).
     stream_runs: Option<&'a [u64]>,
     /// The first run of this shard (0 when unsharded).
@@ -163,7 +163,7 @@ impl<'a> Worker<'a> {
         scenario: &'a Scenario,
         plan: &'a Plan,
         config: &super::RunConfig,
-        design: Option<&'a [f64]>,
+        source: &'a super::ParamSource<'a>,
         stream_runs: Option<&'a [u64]>,
     ) -> Worker<'a> {
         let (seed, bins) = (config.seed, config.bins);
@@ -200,7 +200,7 @@ impl<'a> Worker<'a> {
             firings: vec![0; scenario.events.len()],
             tracked: vec![0.0; config.tracked_points.len() * plan.n_series()],
             tracked_slot,
-            design,
+            source,
             stream_runs,
             first_run: config.shard.map_or(0, |s| s.first),
         }
@@ -215,10 +215,9 @@ impl<'a> Worker<'a> {
 
         let row = run as usize;
         let run = self.stream_runs.map_or(run + self.first_run, |s| s[row]);
-        let n_params = scenario.params.len();
         for (p, param) in scenario.params.iter().enumerate() {
-            let u = match self.design {
-                Some(design) => design[row * n_params + p],
+            let u = match self.source.uniform(scenario, seed, row, p) {
+                Some(u) => u,
                 None => rng::uniform(&mut rng::stream(seed, run, plan.param_keys[p])),
             };
             self.params[p] = param.distribution.quantile(u);

@@ -142,7 +142,57 @@ impl Compiler<'_> {
                 let (a, b) = (self.expr(lhs), self.expr(rhs));
                 self.binary(*op, a?, b?, lhs.span(), rhs, *span)
             }
+            Ast::Chain { first, rest, .. } => self.chain(first, rest),
         }
+    }
+
+    /// A chain `a op b op c …`, checked link by link as the left-nested tree it stands for
+    /// (the same messages), but built as one `Expr::Chain`, so that a long chain is as flat
+    /// to evaluate as it was to parse. Every operand is compiled, for its own errors, even
+    /// after a link fails.
+    fn chain(&mut self, first: &Ast, rest: &[(BinaryOp, Span, Ast)]) -> Option<Typed> {
+        let start = first.span().start;
+        let mut head: Option<Expr> = None;
+        let mut links: Vec<(BinaryOp, Expr)> = Vec::new();
+        // What the chain so far is: the first operand, then the type of the links' result.
+        let mut so_far = self.expr(first);
+        for (op, _, operand) in rest {
+            let next = self.expr(operand);
+            let (Some(lhs), Some(rhs)) = (so_far.take(), next) else {
+                continue;
+            };
+            let span = Span {
+                start,
+                end: operand.span().end,
+            };
+            // Past the first link, the left side stands in by its type alone: `binary` only
+            // judges types, and a shallow stand-in keeps the chain flat.
+            let lhs = match (&head, lhs) {
+                (Some(_), Typed::Value(_, ty)) => Typed::Value(Expr::Const(0.0), ty),
+                (_, lhs) => lhs,
+            };
+            let Some(Typed::Value(Expr::Binary(_, x, y), ty)) =
+                self.binary(*op, lhs, rhs, first.span(), operand, span)
+            else {
+                continue;
+            };
+            if head.is_none() {
+                head = Some(*x);
+            }
+            links.push((*op, *y));
+            so_far = Some(Typed::Value(Expr::Const(0.0), ty));
+        }
+        let (Some(head), Some(Typed::Value(_, ty))) = (head, so_far) else {
+            return None;
+        };
+        if links.len() < rest.len() {
+            return None;
+        }
+        let expr = match <[_; 1]>::try_from(links) {
+            Ok([(op, y)]) => Expr::Binary(op, Box::new(head), Box::new(y)),
+            Err(links) => Expr::Chain(Box::new(head), links),
+        };
+        Some(Typed::Value(expr, ty))
     }
 
     fn binary(

@@ -55,6 +55,9 @@ pub enum Expr {
     Neg(Box<Expr>),
     Not(Box<Expr>),
     Binary(BinaryOp, Box<Expr>, Box<Expr>),
+    /// `first op₁ e₁ op₂ e₂ …`, applied left to right, as `((first op₁ e₁) op₂ e₂) …` — one
+    /// node for a chain of one precedence level, however long (`+ -`, `* /`, `and`, `or`).
+    Chain(Box<Expr>, Vec<(BinaryOp, Expr)>),
     Call(Function, Box<Expr>),
     Min(Vec<Expr>),
     Max(Vec<Expr>),
@@ -88,29 +91,10 @@ impl Expr {
             Expr::Year => ctx.year(),
             Expr::Neg(e) => -e.eval(ctx),
             Expr::Not(e) => truth(e.eval(ctx) == 0.0),
-            Expr::Binary(op, lhs, rhs) => {
-                // `and`/`or` short-circuit: the right side may be costly and never matters.
-                match op {
-                    BinaryOp::And => return truth(lhs.eval(ctx) != 0.0 && rhs.eval(ctx) != 0.0),
-                    BinaryOp::Or => return truth(lhs.eval(ctx) != 0.0 || rhs.eval(ctx) != 0.0),
-                    _ => {}
-                }
-                let (a, b) = (lhs.eval(ctx), rhs.eval(ctx));
-                match op {
-                    BinaryOp::Add => a + b,
-                    BinaryOp::Sub => a - b,
-                    BinaryOp::Mul => a * b,
-                    BinaryOp::Div => a / b,
-                    BinaryOp::Pow => a.powf(b),
-                    BinaryOp::Lt => truth(a < b),
-                    BinaryOp::Le => truth(a <= b),
-                    BinaryOp::Gt => truth(a > b),
-                    BinaryOp::Ge => truth(a >= b),
-                    BinaryOp::Eq => truth(a == b),
-                    BinaryOp::Ne => truth(a != b),
-                    BinaryOp::And | BinaryOp::Or => unreachable!("handled above"),
-                }
-            }
+            Expr::Binary(op, lhs, rhs) => apply(*op, lhs.eval(ctx), rhs, ctx),
+            Expr::Chain(first, rest) => rest
+                .iter()
+                .fold(first.eval(ctx), |acc, (op, e)| apply(*op, acc, e, ctx)),
             Expr::Call(function, e) => {
                 let x = e.eval(ctx);
                 match function {
@@ -139,12 +123,117 @@ impl Expr {
             Expr::Const(_) | Expr::Param { .. } => false,
             Expr::Neg(e) | Expr::Not(e) | Expr::Call(_, e) => e.depends_on_state(),
             Expr::Binary(_, a, b) => a.depends_on_state() || b.depends_on_state(),
+            Expr::Chain(first, rest) => {
+                first.depends_on_state() || rest.iter().any(|(_, e)| e.depends_on_state())
+            }
             Expr::Min(args) | Expr::Max(args) => args.iter().any(Expr::depends_on_state),
             _ => true,
         }
     }
 }
 
+/// `a op b`, where `a` is already evaluated; `and`/`or` short-circuit, as the right side may
+/// be costly and then never matters.
+fn apply<C: Context>(op: BinaryOp, a: f64, rhs: &Expr, ctx: &C) -> f64 {
+    match op {
+        BinaryOp::And => return truth(a != 0.0 && rhs.eval(ctx) != 0.0),
+        BinaryOp::Or => return truth(a != 0.0 || rhs.eval(ctx) != 0.0),
+        _ => {}
+    }
+    let b = rhs.eval(ctx);
+    match op {
+        BinaryOp::Add => a + b,
+        BinaryOp::Sub => a - b,
+        BinaryOp::Mul => a * b,
+        BinaryOp::Div => a / b,
+        BinaryOp::Pow => a.powf(b),
+        BinaryOp::Lt => truth(a < b),
+        BinaryOp::Le => truth(a <= b),
+        BinaryOp::Gt => truth(a > b),
+        BinaryOp::Ge => truth(a >= b),
+        BinaryOp::Eq => truth(a == b),
+        BinaryOp::Ne => truth(a != b),
+        BinaryOp::And | BinaryOp::Or => unreachable!("handled above"),
+    }
+}
+
 fn truth(b: bool) -> f64 {
     if b { 1.0 } else { 0.0 }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A state where nothing is set: only constants and `year` matter.
+    struct Empty;
+    impl Context for Empty {
+        fn share(&self, _: usize, _: usize, _: usize) -> f64 {
+            0.0
+        }
+        fn composite(&self, _: usize, _: usize) -> f64 {
+            0.0
+        }
+        fn region(&self, _: usize) -> f64 {
+            0.0
+        }
+        fn regime(&self, _: usize) -> usize {
+            0
+        }
+        fn factor(&self, _: usize) -> f64 {
+            0.0
+        }
+        fn param(&self, _: usize) -> f64 {
+            0.0
+        }
+        fn fired(&self, _: usize) -> bool {
+            false
+        }
+        fn year(&self) -> f64 {
+            2030.0
+        }
+    }
+
+    fn value(text: &str) -> Result<f64, Vec<CompileError>> {
+        let ast = parse::parse(text).expect("parses");
+        compile(&ast, &Names::default()).map(|(e, _)| e.eval(&Empty))
+    }
+
+    #[test]
+    fn chains_evaluate_left_to_right() {
+        assert_eq!(value("1 - 2 + 3").unwrap(), 2.0);
+        assert_eq!(value("8 / 4 / 2 * 3").unwrap(), 3.0);
+        assert_eq!(value("1 - 2 - 3 - 4").unwrap(), -8.0);
+        assert_eq!(value("year > 2000 and year < 2040 and true").unwrap(), 1.0);
+        assert_eq!(value("false or false or year == 2030").unwrap(), 1.0);
+    }
+
+    #[test]
+    fn a_long_chain_compiles_and_evaluates_on_a_small_stack() {
+        let sum = format!("1{}", " + 1".repeat(199_999));
+        let both = format!("true{}", " and true".repeat(99_999));
+        let result = std::thread::Builder::new()
+            .stack_size(256 * 1024)
+            .spawn(move || (value(&sum).unwrap(), value(&both).unwrap()))
+            .unwrap()
+            .join()
+            .expect("no stack overflow");
+        assert_eq!(result, (200_000.0, 1.0));
+    }
+
+    #[test]
+    fn a_mistake_in_a_chain_is_reported_as_in_the_tree_it_stands_for() {
+        let errors = value("1 + 2 + (year > 1) + 4 / 0").unwrap_err();
+        let messages: Vec<(usize, usize, &str)> = errors
+            .iter()
+            .map(|e| (e.span.start, e.span.end, e.message.as_str()))
+            .collect();
+        assert_eq!(
+            messages,
+            [
+                (0, 17, "`+` needs numbers, found a number and a condition"),
+                (25, 26, "division by zero"),
+            ]
+        );
+    }
 }

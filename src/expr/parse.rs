@@ -67,6 +67,14 @@ pub enum Ast {
         rhs: Box<Ast>,
         span: Span,
     },
+    /// Operands joined by operators of one precedence level (`+ -`, `* /`, `and`, `or`),
+    /// applied left to right: `a - b + c` is `(a - b) + c`. Each link is the operator, its span
+    /// and the operand after it. A chain is one level of nesting however long it is.
+    Chain {
+        first: Box<Ast>,
+        rest: Vec<(BinaryOp, Span, Ast)>,
+        span: Span,
+    },
 }
 
 impl Ast {
@@ -77,7 +85,8 @@ impl Ast {
             | Ast::Ident { span, .. }
             | Ast::Call { span, .. }
             | Ast::Unary { span, .. }
-            | Ast::Binary { span, .. } => *span,
+            | Ast::Binary { span, .. }
+            | Ast::Chain { span, .. } => *span,
         }
     }
 }
@@ -91,9 +100,12 @@ pub struct ParseError {
 /// Deepest nesting of parentheses/operators accepted; deeper input is an error, never a stack
 /// overflow.
 ///
-/// Every parenthesis pair, call and operator between the root and the innermost operand counts
-/// as one level, including the links of a flat chain such as `a + b + c`. The limit therefore
-/// also bounds the height of the returned tree, so callers may walk it recursively.
+/// Every parenthesis pair, call, unary operator, comparison and `^` between the root and the
+/// innermost operand counts as one level. A chain of one precedence level (`a + b - c`,
+/// `a and b and c`) is a single node, so it counts as one level however long it is: a flat
+/// chain is not nesting. `^` is right-associative, `2^3^2` is `2^(3^2)`, so each `^` is a
+/// level. The limit bounds the height of the returned tree, so callers may walk it
+/// recursively.
 pub const MAX_DEPTH: usize = 256;
 
 /// Parses `text` as exactly one expression.
@@ -499,20 +511,42 @@ impl<'a> Parser<'a> {
         binary(BinaryOp::Pow, base, exponent, op_span)
     }
 
-    /// A loop rather than recursion, so a flat chain costs no stack; `binary` still counts
-    /// each link towards the depth of the tree it builds.
+    /// A loop rather than recursion, and one `Chain` node rather than a tree: a flat chain
+    /// costs no stack and is one level deep however long it is.
     fn left_assoc(
         &mut self,
         operand: Rule<'a>,
         operator: fn(&Tok) -> Option<BinaryOp>,
     ) -> PResult<Parsed> {
-        let mut lhs = operand(self)?;
-        while let Some(op) = operator(&self.current.kind) {
+        let first = operand(self)?;
+        let Some(op) = operator(&self.current.kind) else {
+            return Ok(first);
+        };
+        let first_op_span = self.current.span;
+        let mut depth = first.depth;
+        let mut rest = Vec::new();
+        let mut next = Some(op);
+        while let Some(op) = next {
             let op_span = self.bump()?.span;
             let rhs = self.nested(op_span, operand)?;
-            lhs = binary(op, lhs, rhs, op_span)?;
+            depth = depth.max(rhs.depth);
+            rest.push((op, op_span, rhs.ast));
+            next = operator(&self.current.kind);
         }
-        Ok(lhs)
+        let span = Span {
+            start: first.ast.span().start,
+            end: rest
+                .last()
+                .map_or(first.ast.span().end, |(_, _, a)| a.span().end),
+        };
+        Ok(Parsed {
+            depth: deeper(depth, first_op_span)?,
+            ast: Ast::Chain {
+                first: Box::new(first.ast),
+                rest,
+                span,
+            },
+        })
     }
 
     fn prefix(&mut self, token: &Tok, op: UnaryOp, operand: Rule<'a>) -> PResult<Parsed> {
@@ -678,24 +712,35 @@ mod tests {
                 };
                 format!("({op} {})", sexpr(operand))
             }
-            Ast::Binary { op, lhs, rhs, .. } => {
-                let op = match op {
-                    BinaryOp::Add => "+",
-                    BinaryOp::Sub => "-",
-                    BinaryOp::Mul => "*",
-                    BinaryOp::Div => "/",
-                    BinaryOp::Pow => "^",
-                    BinaryOp::Lt => "<",
-                    BinaryOp::Le => "<=",
-                    BinaryOp::Gt => ">",
-                    BinaryOp::Ge => ">=",
-                    BinaryOp::Eq => "==",
-                    BinaryOp::Ne => "!=",
-                    BinaryOp::And => "and",
-                    BinaryOp::Or => "or",
-                };
-                format!("({op} {} {})", sexpr(lhs), sexpr(rhs))
+            Ast::Chain { first, rest, .. } => {
+                // Shown as the left-nested tree it stands for.
+                let mut out = sexpr(first);
+                for (op, _, operand) in rest {
+                    out = format!("({} {out} {})", op_symbol(*op), sexpr(operand));
+                }
+                out
             }
+            Ast::Binary { op, lhs, rhs, .. } => {
+                format!("({} {} {})", op_symbol(*op), sexpr(lhs), sexpr(rhs))
+            }
+        }
+    }
+
+    fn op_symbol(op: BinaryOp) -> &'static str {
+        match op {
+            BinaryOp::Add => "+",
+            BinaryOp::Sub => "-",
+            BinaryOp::Mul => "*",
+            BinaryOp::Div => "/",
+            BinaryOp::Pow => "^",
+            BinaryOp::Lt => "<",
+            BinaryOp::Le => "<=",
+            BinaryOp::Gt => ">",
+            BinaryOp::Ge => ">=",
+            BinaryOp::Eq => "==",
+            BinaryOp::Ne => "!=",
+            BinaryOp::And => "and",
+            BinaryOp::Or => "or",
         }
     }
 
@@ -714,6 +759,10 @@ mod tests {
             Ast::Binary { lhs, rhs, .. } => {
                 spans(lhs, out);
                 spans(rhs, out);
+            }
+            Ast::Chain { first, rest, .. } => {
+                spans(first, out);
+                rest.iter().for_each(|(_, _, operand)| spans(operand, out));
             }
             _ => {}
         }
@@ -852,22 +901,36 @@ mod tests {
     #[test]
     fn depth_limit_is_exact_for_every_kind_of_nesting() {
         type Shape = (&'static str, fn(usize) -> String);
-        let shapes: [Shape; 10] = [
+        let shapes: [Shape; 11] = [
             ("parens", |n| format!("{}1{}", "(".repeat(n), ")".repeat(n))),
             ("calls", |n| format!("{}1{}", "f(".repeat(n), ")".repeat(n))),
             ("negation", |n| format!("{}1", "-".repeat(n))),
             ("not", |n| format!("{}x", "not ".repeat(n))),
-            ("left chain", |n| format!("1{}", " + 1".repeat(n))),
-            ("or chain", |n| format!("a{}", " or a".repeat(n))),
             ("right chain", |n| format!("2{}", "^2".repeat(n))),
-            // A chain grows the depth only on the way up, after the brackets were entered.
+            // A chain is one level, entered after the brackets around it.
             ("chain in parens", |n| {
-                format!("(1{})", " + 1".repeat(n - 1))
+                format!("{}1 + 1 - 1{}", "(".repeat(n - 1), ")".repeat(n - 1))
             }),
-            ("chain in a call", |n| {
-                format!("f(1{})", " * 1".repeat(n - 1))
+            ("chain in calls", |n| {
+                format!("{}1 * 1{}", "f(".repeat(n - 1), ")".repeat(n - 1))
             }),
-            ("negated chain", |n| format!("-(1{})", " - 1".repeat(n - 2))),
+            ("chain first in parens", |n| {
+                format!("{}1{} + 1", "(".repeat(n - 1), ")".repeat(n - 1))
+            }),
+            ("negated chain", |n| {
+                format!("{}(1 - 1 - 1)", "-".repeat(n - 2))
+            }),
+            // Chains in chains: each bracketed chain is two levels, the bracket and the chain.
+            ("nested sums", |n| {
+                let (k, odd) = (n / 2, n % 2);
+                let (open, close) = ("(".repeat(odd), ")".repeat(odd));
+                format!("{open}{}1{}{close}", "1 + (".repeat(k), ")".repeat(k))
+            }),
+            ("nested comparisons", |n| {
+                let (k, odd) = (n / 2, n % 2);
+                let (open, close) = ("(".repeat(odd), ")".repeat(odd));
+                format!("{open}{}1{}{close}", "(1 < ".repeat(k), ")".repeat(k))
+            }),
         ];
         let message = format!("expression nested deeper than {MAX_DEPTH} levels");
         for (shape, make) in shapes {
@@ -879,6 +942,36 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_flat_chain_is_one_level_however_long() {
+        for n in [MAX_DEPTH, MAX_DEPTH + 1, 10_000, 200_000] {
+            for (first, link) in [
+                ("1", " + 1"),
+                ("a", " or a"),
+                ("2", " * 2 / 2"),
+                ("1", "-1"),
+            ] {
+                let input = format!("{first}{}", link.repeat(n));
+                let ast = parse(&input).unwrap_or_else(|e| panic!("{n} links of {link:?}: {e:?}"));
+                assert_eq!(
+                    ast.span(),
+                    Span {
+                        start: 0,
+                        end: input.len()
+                    }
+                );
+            }
+        }
+        // Inside the deepest brackets allowed, a chain still fits.
+        let input = format!(
+            "{}1{}{}",
+            "(".repeat(MAX_DEPTH - 1),
+            " + 1".repeat(1000),
+            ")".repeat(MAX_DEPTH - 1)
+        );
+        assert!(parse(&input).is_ok());
     }
 
     #[test]

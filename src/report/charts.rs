@@ -388,10 +388,11 @@ pub fn tornado(t: &crate::sensitivity::Tornado) -> String {
     );
     let _ = writeln!(
         svg,
-        r#"<text x="{:.1}" y="{:.1}" font-size="12" text-anchor="middle">all at medians: {:.4}</text>"#,
+        r#"<text x="{:.1}" y="{:.1}" font-size="12" text-anchor="middle">all at medians: {:.4} (the metric's value, every parameter drawn: {:.4})</text>"#,
         x(t.base),
         height - BOTTOM + 28.0,
-        t.base
+        t.base,
+        t.value
     );
     close(svg)
 }

@@ -1,4 +1,4 @@
-//! Rendering a [`Comparison`]: the terminal table (80 columns) and tidy CSV.
+//! Rendering a [`Comparison`]: the terminal table (80 columns) (its CSV is in `csv.rs`).
 
 use std::fmt::Write as _;
 
@@ -158,63 +158,6 @@ fn heading(q: &Quantity) -> String {
         _ => format!("{} ({})", q.name, q.source),
     };
     format!("{text}\n")
-}
-
-/// `scenario,quantity,type,target,actor,year,statistic,value`, one row per number; the
-/// differences carry the scenario they compare with the reference.
-pub fn csv(comparison: &Comparison) -> String {
-    let mut out = String::from("scenario,quantity,type,target,actor,year,statistic,value\n");
-    for q in &comparison.quantities {
-        let target = q.target.clone().unwrap_or_default();
-        let actor = q.actor.clone().unwrap_or_default();
-        let year = q.year.map(|y| y.to_string()).unwrap_or_default();
-        let mut row = |scenario: &str, statistic: &str, value: Option<f64>| {
-            let value = value
-                .filter(|v| v.is_finite())
-                .map(|v| v.to_string())
-                .unwrap_or_default();
-            let _ = writeln!(
-                out,
-                "{scenario},{},{},{target},{actor},{year},{statistic},{value}",
-                q.name, q.kind
-            );
-        };
-        for d in &q.per_scenario {
-            for (statistic, value) in [
-                ("mean", Some(d.mean)),
-                ("p05", Some(d.p05)),
-                ("p50", Some(d.p50)),
-                ("p95", Some(d.p95)),
-                ("never", d.never),
-            ] {
-                if statistic != "never" || d.never.is_some() {
-                    row(&d.scenario, statistic, value);
-                }
-            }
-            if let Some(median) = d.median_year {
-                row(&d.scenario, "median_year", median.map(f64::from));
-            }
-        }
-        for d in &q.differences {
-            for (statistic, value) in [
-                ("difference", Some(d.difference)),
-                ("ci_low", Some(d.ci_low)),
-                ("ci_high", Some(d.ci_high)),
-                ("se_paired", Some(d.se_paired)),
-                ("se_unpaired", Some(d.se_unpaired)),
-                ("pairing_gain", d.pairing_gain),
-                ("p_greater", Some(d.p_greater)),
-                ("ks", Some(d.ks)),
-                ("w1", d.w1),
-            ] {
-                row(&d.scenario, statistic, value);
-            }
-            if let Some(shift) = d.median_year_shift {
-                row(&d.scenario, "median_year_shift", shift.map(f64::from));
-            }
-        }
-    }
-    out
 }
 
 fn fit(name: &str, width: usize) -> String {

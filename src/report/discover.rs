@@ -52,7 +52,36 @@ pub fn table(d: &Discovery) -> String {
         chosen.runs_in_box
     );
     for l in chosen.limits.iter().filter(|l| l.restricted) {
-        let _ = writeln!(out, "  {:<24} {} … {}", l.param, num(l.low), num(l.high));
+        let quasi = l
+            .quasi_p
+            .map_or(String::new(), |q| format!("   quasi-p {}", p_value(q)));
+        let _ = writeln!(
+            out,
+            "  {:<24} {} … {}{quasi}",
+            l.param,
+            num(l.low),
+            num(l.high)
+        );
+    }
+    if chosen.limits.iter().any(|l| l.restricted) {
+        out.push_str(&crate::report::table::wrap(
+            "(quasi-p: one-sided binomial test of the box against the box without that restriction; small means the restriction matters)",
+            "  ",
+            80,
+        ));
+    }
+    if chosen.p_value > crate::discover::CHANCE_LEVEL {
+        out.push_str(&crate::report::table::wrap(
+            &format!(
+                "warning: the box is no better than chance: {} of its {} runs against {:.1}% overall could well be luck (one-sided binomial p = {}, and PRIM picked the box for its density, which flatters it); the outcome may not hang on these assumptions",
+                (chosen.density * chosen.runs_in_box as f64).round(),
+                chosen.runs_in_box,
+                base * 100.0,
+                p_value(chosen.p_value)
+            ),
+            "  ",
+            80,
+        ));
     }
     if chosen.limits.iter().all(|l| !l.restricted) {
         let _ = writeln!(
@@ -61,6 +90,14 @@ pub fn table(d: &Discovery) -> String {
         );
     }
     out
+}
+
+fn p_value(p: f64) -> String {
+    if p < 1e-3 {
+        format!("{p:.1e}")
+    } else {
+        format!("{p:.3}")
+    }
 }
 
 fn num(v: f64) -> String {

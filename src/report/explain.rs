@@ -7,7 +7,9 @@ use std::fmt::Write as _;
 use crate::scenario::{DriverKind, Event, MetricKind, Scenario, Value};
 
 /// The full explanation; with `parent`, it opens with what the scenario changes.
-pub fn render(scenario: &Scenario, parent: Option<&Scenario>) -> String {
+/// `parent`, when given, is what the scenario is explained against and how to name it (the
+/// file it extends, or the file as written when `--set` overrides it).
+pub fn render(scenario: &Scenario, parent: Option<(&Scenario, &str)>) -> String {
     let mut out = String::new();
     out.push_str(&wrap(&scenario.heading(), "", 80));
     if !scenario.description.is_empty() {
@@ -22,9 +24,8 @@ pub fn render(scenario: &Scenario, parent: Option<&Scenario>) -> String {
         crate::report::table::thousands(scenario.runs),
         scenario.seed
     );
-    if let Some(parent) = parent {
+    if let Some((parent, from)) = parent {
         let _ = writeln!(out);
-        let from = scenario.extends.as_deref().unwrap_or(&parent.name);
         out.push_str(&wrap(
             &format!(
                 "What {} changes relative to {} ({from})",
@@ -324,21 +325,41 @@ type Pattern = Vec<(usize, usize)>;
 
 fn correlation_lines(scenario: &Scenario, c: &crate::scenario::Correlations) -> Vec<String> {
     let mut lines = Vec::new();
+    // What Iman–Conover imposes can differ from the (repaired) matrix: see `correlation::imposed`.
+    let (_, imposed) = crate::correlation::imposed(&c.matrix);
+    let mut limited = false;
     for (i, &a) in c.params.iter().enumerate() {
         for (j, &b) in c.params.iter().enumerate().skip(i + 1) {
-            let rho = c.matrix[i][j];
-            if rho != 0.0 {
+            let (rho, used) = (c.matrix[i][j], imposed[i][j]);
+            if rho == 0.0 && used.abs() < 5e-5 {
+                continue;
+            }
+            let names = format!(
+                "{} and {}",
+                scenario.params[a].name, scenario.params[b].name
+            );
+            if (used - rho).abs() >= 5e-5 {
+                limited = true;
+                let how = if c.repaired.is_some() {
+                    "after repair"
+                } else {
+                    "asked"
+                };
                 lines.push(format!(
-                    "{} and {}: {}",
-                    scenario.params[a].name,
-                    scenario.params[b].name,
-                    number(rho)
+                    "{names}: {} {how}, {} imposed",
+                    number(rho),
+                    number(used)
                 ));
+            } else {
+                lines.push(format!("{names}: {}", number(rho)));
             }
         }
     }
     if let Some(change) = c.repaired {
-        lines.push(format!("(the matrix as written was not valid; repaired to the nearest valid one, changing an entry by at most {})", number(change)));
+        lines.push(format!("(the matrix as written was not positive definite; `repair = true` replaced it with the nearest correlation matrix in the Frobenius norm (Higham 2002), changing an entry by at most {}: the values above are the repaired ones)", number(change)));
+    }
+    if limited {
+        lines.push("(Iman–Conover correlates normal scores, whose Pearson correlations 2·sin(π·ρ/6) were not positive definite for these ranks; their nearest correlation matrix is used, and the rank correlations it imposes are those marked \"imposed\")".to_string());
     }
     lines
 }

@@ -1,5 +1,5 @@
 //! Rendering sensitivity results: a text tornado, Sobol index tables (or, over time, a matrix
-//! of total indices by year), and tidy CSV.
+//! of total indices by year) (its CSV is in `csv.rs`).
 
 use std::fmt::Write as _;
 
@@ -18,6 +18,15 @@ pub fn table(tornado: Option<&Tornado>, sobol: &[Indices]) -> String {
             80,
         ));
         let _ = writeln!(out, "  with every parameter at its median: {}", num(t.base));
+        out.push_str(&crate::report::table::wrap(
+            &format!(
+                "the metric's value, every parameter drawn (same runs): {} ± {}",
+                num(t.value),
+                num(t.value_se)
+            ),
+            "  ",
+            80,
+        ));
         let _ = writeln!(out);
         let largest = t.bars.first().map_or(0.0, |b| b.swing);
         for bar in &t.bars {
@@ -118,39 +127,6 @@ pub fn table(tornado: Option<&Tornado>, sobol: &[Indices]) -> String {
 }
 
 /// `output,input,statistic,value`: tornado ends and swings, Sobol indices with intervals.
-pub fn csv(tornado: Option<&Tornado>, sobol: &[Indices]) -> String {
-    let mut out = String::from("output,input,statistic,value\n");
-    if let Some(t) = tornado {
-        let _ = writeln!(out, "{},,tornado_base,{}", t.output, t.base);
-        for b in &t.bars {
-            for (statistic, value) in [
-                ("tornado_low_value", b.low_value),
-                ("tornado_high_value", b.high_value),
-                ("tornado_at_low", b.at_low),
-                ("tornado_at_high", b.at_high),
-                ("tornado_swing", b.swing),
-            ] {
-                let _ = writeln!(out, "{},{},{statistic},{value}", t.output, b.param);
-            }
-        }
-    }
-    for r in sobol {
-        for i in &r.inputs {
-            for (statistic, value) in [
-                ("first", i.first),
-                ("first_low", i.first_low),
-                ("first_high", i.first_high),
-                ("total", i.total),
-                ("total_low", i.total_low),
-                ("total_high", i.total_high),
-            ] {
-                let _ = writeln!(out, "{},{},{statistic},{value}", r.output, i.input);
-            }
-        }
-    }
-    out
-}
-
 fn fit(name: &str, width: usize) -> String {
     if name.chars().count() <= width {
         name.to_string()

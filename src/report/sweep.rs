@@ -1,5 +1,5 @@
 //! Rendering a [`Sweep`]: per metric, its headline across the grid (a column for one varied
-//! assumption, a matrix for two), and tidy CSV.
+//! assumption, a matrix for two); its CSV is in `csv.rs`.
 
 use std::fmt::Write as _;
 
@@ -80,39 +80,6 @@ pub fn table(sweep: &Sweep) -> String {
 }
 
 /// `scenario,<varied names>,metric,statistic,value,se`.
-pub fn csv(sweep: &Sweep) -> String {
-    let mut out = String::from("scenario,");
-    for v in &sweep.vary {
-        let _ = write!(out, "{},", v.name);
-    }
-    out.push_str("metric,statistic,value,se\n");
-    for p in &sweep.points {
-        for h in &p.metrics {
-            let _ = write!(out, "{},", sweep.scenario);
-            for v in &p.values {
-                let _ = write!(out, "{v},");
-            }
-            let _ = writeln!(
-                out,
-                "{},{},{},{}",
-                h.name,
-                h.statistic,
-                finite(h.value),
-                finite(h.se)
-            );
-        }
-    }
-    out
-}
-
-fn finite(v: f64) -> String {
-    if v.is_finite() {
-        v.to_string()
-    } else {
-        String::new()
-    }
-}
-
 fn short(name: &str) -> String {
     let last = name.rsplit('.').next().unwrap_or(name);
     if last.chars().count() > 5 {

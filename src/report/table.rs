@@ -10,10 +10,23 @@ use crate::summary::{MetricResult, Summary};
 pub fn render(scenario: &Scenario, summary: &Summary) -> String {
     let mut out = String::new();
     out.push_str(&wrap(&scenario.heading(), "", WIDTH));
+    let design = match summary.design {
+        "lhs" => "Latin hypercube",
+        "sobol" => "scrambled Sobol",
+        _ => "",
+    };
+    let runs = if design.is_empty() {
+        format!("{} runs", thousands(summary.runs))
+    } else {
+        format!(
+            "{} runs ({design}, {} replicates)",
+            thousands(summary.runs),
+            summary.replicates
+        )
+    };
     let _ = writeln!(
         out,
-        "{} runs, seed {}, {}–{} by {}",
-        thousands(summary.runs),
+        "{runs}, seed {}, {}–{} by {}",
         summary.seed,
         scenario.start,
         scenario.end,
@@ -82,7 +95,18 @@ pub fn render(scenario: &Scenario, summary: &Summary) -> String {
     }
     if !summary.metrics.is_empty() {
         let _ = writeln!(out);
-        let _ = writeln!(out, "Metrics (± is the Monte Carlo standard error)");
+        if summary.replicates > 1 {
+            out.push_str(&wrap(
+                &format!(
+                    "Metrics (± is the standard error from the spread of the {} independent replicates of the design)",
+                    summary.replicates
+                ),
+                "",
+                WIDTH,
+            ));
+        } else {
+            let _ = writeln!(out, "Metrics (± is the Monte Carlo standard error)");
+        }
         for metric in &summary.metrics {
             let _ = writeln!(out);
             let heading = match metric.year {

@@ -5,25 +5,44 @@
 //! events, metrics, actors, targets, channels, initial shares) merge by name, field by field; an
 //! item with `remove = true` drops the inherited item; `[[dynamics]]` rules of the extending file
 //! come after the parent's (so its drifts add and its other keys win); a non-empty `effects`
-//! list, or a transition row, replaces the inherited one whole.
+//! list, or a transition row, replaces the inherited one whole. The same rules apply to the
+//! command line's layers (`--set`, a command's own metrics) on top of the file, except that an
+//! extending file tells a story of its own, so it does not inherit the title and description,
+//! while an override changes a value and leaves the story as it was.
 
 use indexmap::IndexMap;
 use toml::Spanned;
 
 use super::raw::{
-    Name, RawCorrelation, RawDriver, RawEntity, RawEvent, RawHeader, RawMetric, RawParam,
+    Name, RawCorrelation, RawDriver, RawEntity, RawEvent, RawHeader, RawMetric, RawParam, RawRho,
     RawScenario,
 };
 use crate::diagnostic::Diagnostic;
 
+/// What is merged onto a scenario.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layer {
+    /// A file that `extends` the scenario: a story of its own.
+    Extending,
+    /// Overrides from the command line, or a command's own metrics: the same story.
+    Override,
+}
+
 /// Merges `child` onto `parent`. Problems (removing what does not exist) are returned beside
 /// the merged scenario.
-pub fn merge(child: RawScenario, parent: RawScenario) -> (RawScenario, Vec<Diagnostic>) {
+pub fn merge(
+    child: RawScenario,
+    parent: RawScenario,
+    layer: Layer,
+) -> (RawScenario, Vec<Diagnostic>) {
     let mut problems = Vec::new();
     let scenario = match (child.scenario, parent.scenario) {
         (Some(c), Some(p)) => {
             let span = c.span();
-            Some(Spanned::new(span, header(c.into_inner(), p.into_inner())))
+            Some(Spanned::new(
+                span,
+                header(c.into_inner(), p.into_inner(), layer),
+            ))
         }
         (c, p) => c.or(p),
     };
@@ -48,15 +67,7 @@ pub fn merge(child: RawScenario, parent: RawScenario) -> (RawScenario, Vec<Diagn
         drivers: removable(child.drivers, parent.drivers, driver, &mut problems),
         events: removable(child.events, parent.events, event, &mut problems),
         metrics: removable(child.metrics, parent.metrics, metric, &mut problems),
-        correlations: named(child.correlations, parent.correlations, |c, p| {
-            let span = c.span();
-            match (c.into_inner(), p.into_inner()) {
-                (RawCorrelation::Row(c), RawCorrelation::Row(p)) => {
-                    Spanned::new(span, RawCorrelation::Row(union(c, p)))
-                }
-                (c, _) => Spanned::new(span, c),
-            }
-        }),
+        correlations: correlations(child.correlations, parent.correlations, &mut problems),
     };
     (merged, problems)
 }
@@ -68,10 +79,14 @@ macro_rules! inherit {
     };
 }
 
-fn header(mut c: RawHeader, p: RawHeader) -> RawHeader {
+fn header(mut c: RawHeader, p: RawHeader, layer: Layer) -> RawHeader {
     // The title and description tell the extending scenario's own story: not inherited (the
     // parent's would describe a story this file changes). The name must be its own anyway.
+    // An override (`--set seed=5`) changes a value of the same story.
     inherit!(c, p: name, start, end, step, runs, seed);
+    if layer == Layer::Override {
+        inherit!(c, p: title, description);
+    }
     c
 }
 
@@ -141,6 +156,128 @@ fn metric(c: Spanned<RawMetric>, p: Spanned<RawMetric>) -> Spanned<RawMetric> {
     }
     inherit!(c, p: kind, expr, description, source);
     Spanned::new(span, c)
+}
+
+type Correlations = IndexMap<Name, Spanned<RawCorrelation>>;
+
+/// `[correlations]`: the child's rows onto the parent's. A correlation belongs to a pair of
+/// parameters whichever row it is written in, so the child's `x = { y = 0.2 }` replaces the
+/// parent's `y = { x = -0.4 }` as well as its `x = { y = -0.4 }`; `x = { y = "remove" }` drops
+/// the inherited pair and `x = { remove = true }` every inherited pair of `x`. `repair`: the
+/// child's wins.
+fn correlations(
+    child: Correlations,
+    mut parent: Correlations,
+    problems: &mut Vec<Diagnostic>,
+) -> Correlations {
+    for (name, entry) in child {
+        let span = entry.span();
+        let row = match entry.into_inner() {
+            RawCorrelation::Row(row) => row,
+            flag => {
+                parent.insert(name, Spanned::new(span, flag));
+                continue;
+            }
+        };
+        let mut kept = IndexMap::new();
+        for (other, rho) in row.iter() {
+            let removes_all = other.get_ref() == "remove";
+            match rho.get_ref() {
+                RawRho::Flag(true) if removes_all => {
+                    if row.len() > 1 {
+                        problems.push(
+                            Diagnostic::new(
+                                rho.span(),
+                                format!(
+                                    "every correlation of `{}` is removed, so its other keys here would be ignored",
+                                    name.get_ref()
+                                ),
+                            )
+                            .with_hint("either remove the correlations or change them, not both"),
+                        );
+                    }
+                    if !drop_every_pair(&mut parent, &name) {
+                        problems.push(not_inherited(
+                            rho.span(),
+                            format!("`{}` has no inherited correlations", name.get_ref()),
+                        ));
+                    }
+                }
+                RawRho::Flag(false) if removes_all => {}
+                RawRho::Text(t) if t == "remove" => {
+                    if !drop_pair(&mut parent, &name, other, true) {
+                        problems.push(not_inherited(
+                            rho.span(),
+                            format!(
+                                "`{}` and `{}` have no inherited correlation",
+                                name.get_ref(),
+                                other.get_ref()
+                            ),
+                        ));
+                    }
+                }
+                _ => {
+                    // Written in the other row, the inherited value is dropped; in this row it
+                    // is replaced in place below, keeping the order of the matrix.
+                    drop_pair(&mut parent, other, &name, false);
+                    kept.insert(other.clone(), rho.clone());
+                }
+            }
+        }
+        if kept.is_empty() {
+            continue;
+        }
+        let merged = match parent.shift_remove_full(&name) {
+            Some((i, _, inherited)) => {
+                let merged = match inherited.into_inner() {
+                    RawCorrelation::Row(inherited) => union(kept, inherited),
+                    RawCorrelation::Flag(_) => kept,
+                };
+                let (j, _) =
+                    parent.insert_full(name, Spanned::new(span, RawCorrelation::Row(merged)));
+                parent.move_index(j, i);
+                continue;
+            }
+            None => kept,
+        };
+        parent.insert(name, Spanned::new(span, RawCorrelation::Row(merged)));
+    }
+    parent
+}
+
+fn not_inherited(span: std::ops::Range<usize>, what: String) -> Diagnostic {
+    Diagnostic::new(span, format!("{what}, so there is nothing to remove")).with_hint(
+        "\"remove\" drops a correlation given underneath — in the file named by `extends`, or in the file under --set; remove = true drops all of this parameter's",
+    )
+}
+
+/// Drops the correlation of `a` and `b` written in `a`'s row (and, if `both`, in `b`'s row);
+/// whether there was one. A row left empty goes.
+fn drop_pair(rows: &mut Correlations, a: &Name, b: &Name, both: bool) -> bool {
+    let mut found = false;
+    for (row, other) in [(a, b), (b, a)].into_iter().take(if both { 2 } else { 1 }) {
+        if let Some(RawCorrelation::Row(entries)) = rows.get_mut(row).map(Spanned::get_mut) {
+            found |= entries.shift_remove(other).is_some();
+        }
+    }
+    drop_empty_rows(rows);
+    found
+}
+
+/// Drops every correlation of `a`, in its row and in the others; whether there was one.
+fn drop_every_pair(rows: &mut Correlations, a: &Name) -> bool {
+    let mut found = matches!(rows.shift_remove(a).map(Spanned::into_inner), Some(RawCorrelation::Row(r)) if !r.is_empty());
+    for entry in rows.values_mut() {
+        if let RawCorrelation::Row(entries) = entry.get_mut() {
+            found |= entries.shift_remove(a).is_some();
+        }
+    }
+    drop_empty_rows(rows);
+    found
+}
+
+fn drop_empty_rows(rows: &mut Correlations) {
+    rows.retain(|_, entry| !matches!(entry.get_ref(), RawCorrelation::Row(r) if r.is_empty()));
 }
 
 /// The parent's items in their order, merged with the child's of the same name, then the

@@ -8,6 +8,7 @@
 mod merge;
 mod raw;
 pub mod schema;
+mod shape;
 mod validate;
 
 use crate::distribution::Distribution;
@@ -38,6 +39,10 @@ pub struct Scenario {
     pub extends: Option<String>,
     /// `--set KEY=VALUE` overrides applied on top of the file, as given.
     pub overrides: Vec<String>,
+    /// What a reader should know that is not an error, each `FILE:LINE:COLUMN: text` — such
+    /// as a correlated parameter fixed by an override, which leaves the correlation matrix.
+    /// The command line prints them on stderr.
+    pub warnings: Vec<String>,
     pub name: String,
     pub title: String,
     pub description: String,

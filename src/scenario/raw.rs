@@ -47,7 +47,45 @@ pub struct RawScenario {
 #[derive(Debug)]
 pub enum RawCorrelation {
     Flag(bool),
-    Row(IndexMap<Name, Spanned<f64>>),
+    Row(IndexMap<Name, Spanned<RawRho>>),
+}
+
+/// A value in a row of `[correlations]`: a correlation; in an extending file or `--set`,
+/// `y = "remove"` (drop the inherited correlation with `y`) or `remove = true` (drop every
+/// inherited correlation of the row's parameter). Anything else is kept to be reported.
+#[derive(Debug, Clone)]
+pub enum RawRho {
+    Number(f64),
+    Flag(bool),
+    Text(String),
+}
+
+impl<'de> Deserialize<'de> for RawRho {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct RhoVisitor;
+        impl Visitor<'_> for RhoVisitor {
+            type Value = RawRho;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a rank correlation such as -0.5")
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<RawRho, E> {
+                Ok(RawRho::Number(v))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<RawRho, E> {
+                Ok(RawRho::Number(v as f64))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<RawRho, E> {
+                Ok(RawRho::Number(v as f64))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<RawRho, E> {
+                Ok(RawRho::Flag(v))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawRho, E> {
+                Ok(RawRho::Text(v.to_string()))
+            }
+        }
+        deserializer.deserialize_any(RhoVisitor)
+    }
 }
 
 impl<'de> Deserialize<'de> for RawCorrelation {

@@ -92,9 +92,18 @@ pub fn schema() -> Value {
             "metrics": named("The questions, computed in every run.", metric()),
             "correlations": {
                 "type": "object",
-                "description": "Rank (Spearman) correlations between named parameters, imposed by Iman-Conover: x = { y = 0.5 }. `repair = true` uses the nearest valid matrix if the given one is not.",
+                "description": "Rank (Spearman) correlations between named parameters, imposed by Iman-Conover: x = { y = 0.5 }. `repair = true` uses the nearest valid matrix if the given one is not. In an extending file: y = \"remove\" drops the inherited correlation of x and y, remove = true every inherited correlation of x.",
                 "properties": { "repair": { "type": "boolean" } },
-                "additionalProperties": { "type": "object", "additionalProperties": { "type": "number", "minimum": -1, "maximum": 1 } }
+                "additionalProperties": {
+                    "type": "object",
+                    "properties": { "remove": { "type": "boolean" } },
+                    "additionalProperties": {
+                        "oneOf": [
+                            { "type": "number", "minimum": -1, "maximum": 1 },
+                            { "const": "remove" }
+                        ]
+                    }
+                }
             }
         }
     })

@@ -11,8 +11,9 @@ use super::Correlations;
 use super::merge;
 use super::raw::{
     Name, Number, RawCorrelation, RawDriver, RawEvent, RawInitialValue, RawMetric, RawNumber,
-    RawNumberOrName, RawParam, RawRule, RawScenario, RawSelection, Text,
+    RawNumberOrName, RawParam, RawRho, RawRule, RawScenario, RawSelection, Text,
 };
+use super::shape::parse_file;
 use super::{
     AUTONOMY, CellDynamics, CellShift, Driver, DriverKind, Entity, Event, Factor, Metric,
     MetricKind, Note, Param, Regime, Reversion, Rule, Scenario, Step, Value,
@@ -71,10 +72,12 @@ pub fn load_with_layers(
 ) -> Result<Scenario, Diagnostics> {
     let mut sources = Sources::new(path, text);
     let mut chain = vec![normalize(path)];
+    // The scenario's own files (the one named and those it extends), before the overrides.
+    let mut n_files = 1;
     let resolved = parse_file(text, 0)
-        .map_err(|d| vec![d])
         .and_then(|raw| resolve(raw, path, &mut sources, read, &mut chain))
         .and_then(|(raw, extends, problems)| {
+            n_files = sources.files().len();
             let (mut raw, mut problems) = (raw, problems);
             if !overrides.is_empty() {
                 let (merged, more) = apply_overrides(raw, overrides, &mut sources)?;
@@ -84,8 +87,8 @@ pub fn load_with_layers(
             if !extra_metrics.is_empty() {
                 let text = extra_metrics.join("\n");
                 let start = sources.add("--where", &text);
-                let layer = parse_file(&text, start).map_err(|d| vec![d])?;
-                let (merged, more) = merge::merge(layer, raw);
+                let layer = parse_file(&text, start)?;
+                let (merged, more) = merge::merge(layer, raw, merge::Layer::Override);
                 raw = merged;
                 problems.extend(more);
             }
@@ -102,42 +105,44 @@ pub fn load_with_layers(
         .map(|f| f.text.as_str())
         .collect::<Vec<_>>()
         .join("\n");
+    // Which layer wins where two set the same thing: the overrides, then the file named by
+    // the user, then the files it extends, nearest first (sources are in that order, but with
+    // the override layers last).
+    let precedence = (0..sources.files().len())
+        .map(|i| if i < n_files { n_files - i } else { i + 1 })
+        .collect();
     let mut validator = Validator {
         text: &all_text,
+        sources: &sources,
+        precedence,
         diagnostics: problems,
+        warnings: Vec::new(),
         params: Vec::new(),
+        param_spans: Vec::new(),
+        stand_ins: false,
+        inline_names: Default::default(),
     };
-    let scenario = validator.scenario(raw);
+    let scenario = validator.scenario(raw).filter(|_| !validator.stand_ins);
     match scenario {
         Some(mut scenario) if validator.diagnostics.is_empty() => {
             scenario.extends = extends;
             scenario.overrides = overrides.to_vec();
+            scenario.warnings = validator.warnings;
             Ok(scenario)
         }
         _ => {
             let mut list = validator.diagnostics;
+            if list.is_empty() {
+                // Every path that refuses a scenario reports why; this is a safety net.
+                list.push(Diagnostic::new(
+                    0..0,
+                    "the scenario could not be read, for a reason steppe failed to report (please report this as a bug)",
+                ));
+            }
             list.sort_by_key(|d| d.span.start);
             Err(Diagnostics { sources, list })
         }
     }
-}
-
-/// Parses one file whose text starts at global offset `start`. Padding the text with that
-/// many bytes of whitespace makes every span the parser records global.
-fn parse_file(text: &str, start: usize) -> Result<RawScenario, Diagnostic> {
-    // A byte-order mark is three bytes; three spaces keep every offset.
-    let text = match text.strip_prefix('\u{feff}') {
-        Some(rest) => format!("   {rest}"),
-        None => text.to_string(),
-    };
-    let padded;
-    let text = if start == 0 {
-        text.as_str()
-    } else {
-        padded = format!("{}\n{text}", " ".repeat(start - 1));
-        &padded
-    };
-    toml::from_str(text).map_err(|error| toml_error(&error))
 }
 
 /// Follows `extends`, merging each parent under its child. Returns the merged raw scenario,
@@ -153,6 +158,13 @@ fn resolve(
         return Ok((raw, None, Vec::new()));
     };
     let span = extends.span();
+    if extends.get_ref().trim().is_empty() {
+        return Err(vec![
+            Diagnostic::new(span, "`extends` needs the name of a scenario file").with_hint(
+                "write extends = \"baseline.toml\" (relative to this file), or remove the line",
+            ),
+        ]);
+    }
     if raw
         .scenario
         .as_ref()
@@ -195,29 +207,59 @@ fn resolve(
         ]
     })?;
     let start = sources.add(&parent_path, &text);
-    let parent = parse_file(&text, start).map_err(|d| vec![d])?;
+    let parent = parse_file(&text, start)?;
     chain.push(parent_path.clone());
     let (parent, _, mut problems) = resolve(parent, &parent_path, sources, read, chain)?;
-    let (merged, merge_problems) = merge::merge(raw, parent);
+    let (merged, merge_problems) = merge::merge(raw, parent, merge::Layer::Extending);
     problems.extend(merge_problems);
     Ok((merged, Some(parent_path), problems))
 }
 
-/// The overrides as a TOML document, merged onto the scenario like an extending file.
+/// The `[scenario]` keys that `--set` also takes without the `scenario.` prefix.
+const HEADER_KEYS: [&str; 8] = [
+    "name",
+    "title",
+    "description",
+    "start",
+    "end",
+    "step",
+    "runs",
+    "seed",
+];
+
+/// The tables of a scenario file: where the key path of an override starts.
+const TABLES: [&str; 11] = [
+    "scenario",
+    "actors",
+    "targets",
+    "channels",
+    "initial",
+    "params",
+    "dynamics",
+    "drivers",
+    "events",
+    "metrics",
+    "correlations",
+];
+
+/// The overrides as a TOML document, merged onto the scenario like an extending file (but
+/// keeping its title and description: an override changes a value, not the story).
 fn apply_overrides(
     base: RawScenario,
     overrides: &[String],
     sources: &mut Sources,
 ) -> Result<(RawScenario, Vec<Diagnostic>), Vec<Diagnostic>> {
     let mut text = String::new();
+    // Keys that cannot be overridden, by line: found before the text is parsed, so that each
+    // is reported in words rather than as an unknown key of the file.
+    let mut refused = Vec::new();
     for assignment in overrides {
         let (key, value) = assignment.split_once('=').unwrap_or((assignment, ""));
         let key = key.trim();
-        let key = match key {
-            "name" | "title" | "description" | "start" | "end" | "step" | "runs" | "seed" => {
-                format!("scenario.{key}")
-            }
-            _ => key.to_string(),
+        let key = if HEADER_KEYS.contains(&key) {
+            format!("scenario.{key}")
+        } else {
+            key.to_string()
         };
         let value = value.trim();
         let is_toml = toml::from_str::<toml::Table>(&format!("v = {value}")).is_ok();
@@ -226,10 +268,21 @@ fn apply_overrides(
         } else {
             toml::Value::String(value.to_string()).to_string()
         };
+        let first = key.split('.').next().unwrap_or_default().trim();
+        if !TABLES.contains(&first) {
+            refused.push((text.len(), first.to_string()));
+        }
         text.push_str(&format!("{key} = {value}\n"));
     }
     let start = sources.add("--set", &text);
-    let layer = parse_file(&text, start).map_err(|d| vec![d])?;
+    if !refused.is_empty() {
+        let problems = refused
+            .into_iter()
+            .map(|(offset, key)| refused_override(start + offset, &key))
+            .collect();
+        return Err(problems);
+    }
+    let layer = parse_file(&text, start)?;
     // Overrides change what exists; a new name is surely a typo.
     let mut problems = Vec::new();
     unknown_names(&mut problems, "parameter", &layer.params, &base.params);
@@ -242,8 +295,33 @@ fn apply_overrides(
     if !problems.is_empty() {
         return Err(problems);
     }
-    let (merged, more) = merge::merge(layer, base);
+    let (merged, more) = merge::merge(layer, base, merge::Layer::Override);
     Ok((merged, more))
+}
+
+/// Why the key `key` of an override at global offset `at` cannot be set.
+fn refused_override(at: usize, key: &str) -> Diagnostic {
+    let span = at..at + key.len().max(1);
+    if key == "extends" {
+        return Diagnostic::new(span, "`extends` cannot be overridden")
+            .with_hint("--set changes values of the scenario, not the file it builds on; to start from another file, write a scenario that extends it");
+    }
+    let keys = HEADER_KEYS.iter().chain(&TABLES).copied();
+    let list = |keys: &[&str]| {
+        keys.iter()
+            .map(|k| format!("`{k}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let near = match nearest(key, keys) {
+        Some(near) => format!("did you mean `{near}`? "),
+        None => String::new(),
+    };
+    Diagnostic::new(span, format!("unknown key `{key}`")).with_hint(format!(
+        "{near}--set takes {}, or a key path into {}, such as params.NAME or events.NAME.hazard",
+        list(&HEADER_KEYS),
+        list(&TABLES)
+    ))
 }
 
 fn unknown_names<A, B>(
@@ -279,43 +357,6 @@ fn normalize(path: &str) -> String {
         }
     }
     parts.join("/")
-}
-
-/// Turns a TOML or shape error into a diagnostic, with the nearest key for an unknown one.
-fn toml_error(error: &toml::de::Error) -> Diagnostic {
-    let span = error.span().unwrap_or(0..0);
-    let message = error.message().trim().trim_end_matches('.').to_string();
-    if let Some(rest) = message.strip_prefix("unknown field `") {
-        let (field, expected) = rest.split_once('`').unwrap_or((rest, ""));
-        let valid: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
-        let list = valid
-            .iter()
-            .map(|k| format!("`{k}`"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let hint = match nearest(field, valid.iter().copied()) {
-            Some(near) => format!("did you mean `{near}`? valid keys here: {list}"),
-            None => format!("valid keys here: {list}"),
-        };
-        return Diagnostic::new(span, format!("unknown key `{field}`")).with_hint(hint);
-    }
-    if let Some(rest) = message.strip_prefix("missing field `") {
-        let field = rest.split('`').next().unwrap_or(rest);
-        return Diagnostic::new(span, format!("missing key `{field}`"));
-    }
-    // Say it in the user's words, not serde's and Rust's.
-    let message = message
-        .replace("invalid type: ", "wrong type: found ")
-        .replace("expected i64", "expected a whole number")
-        .replace("expected f64", "expected a number")
-        .replace("expected a sequence", "expected a list, e.g. [2025, 2030]")
-        .replace(
-            "expected a boolean",
-            "expected true or false (without quotes)",
-        )
-        .replace("invalid value: integer", "number too large:")
-        .replace(" as i128", "");
-    Diagnostic::new(span, message)
 }
 
 /// Allowed range of a number.
@@ -414,8 +455,66 @@ impl Bounds {
 
 struct Validator<'a> {
     text: &'a str,
+    sources: &'a Sources,
+    /// Per file of `sources`: which wins where two layers set the same thing (higher wins).
+    precedence: Vec<usize>,
     diagnostics: Vec<Diagnostic>,
+    /// What the reader should know that is not an error, each `FILE:LINE:COLUMN: text`.
+    warnings: Vec<String>,
     params: Vec<Param>,
+    /// Where each named parameter's value is written (indexed like the first `params`).
+    param_spans: Vec<Range<usize>>,
+    /// Whether a driver with a mistake was replaced by a stand-in (see `drivers`).
+    stand_ins: bool,
+    /// How many inline distributions have been given each name so far (see `inline_name`).
+    inline_names: std::collections::HashMap<String, usize>,
+}
+
+/// Where a number is written. It names an inline distribution written there, whose random
+/// stream is keyed by that name, and the key in messages.
+struct Place {
+    /// What holds the number: `events.coercion`, `dynamics`, `events.coercion.effects`,
+    /// `drivers.war.effects.setback` (a regime's effects in one state).
+    owner: String,
+    /// For a rule or an effect, which selects cells: its selection as written,
+    /// `ACTORS;TARGETS;CHANNELS`.
+    selection: Option<String>,
+    /// The key, e.g. `hazard`, `drift`, `reversion.level`.
+    key: String,
+}
+
+impl Place {
+    /// A number at a key path that names it alone, such as `events.coercion.hazard`.
+    fn at(owner: &str, key: &str) -> Place {
+        Place {
+            owner: owner.to_string(),
+            selection: None,
+            key: key.to_string(),
+        }
+    }
+
+    /// A number in a rule or an effect that selects cells.
+    fn selecting(owner: &str, selection: &str, key: &str) -> Place {
+        Place {
+            owner: owner.to_string(),
+            selection: Some(selection.to_string()),
+            key: key.to_string(),
+        }
+    }
+
+    /// The whole place, as in the names of inline distributions but without a rank:
+    /// `events.coercion.hazard`, `dynamics[russia;all;all].drift`.
+    fn path(&self) -> String {
+        match &self.selection {
+            None => format!("{}.{}", self.owner, self.key),
+            Some(selection) => format!("{}[{selection}].{}", self.owner, self.key),
+        }
+    }
+
+    /// The key as messages name it: its last part, in backticks.
+    fn key_in_messages(&self) -> String {
+        path_key(&self.key)
+    }
 }
 
 /// Declared names, for resolving selections.
@@ -438,6 +537,20 @@ impl Validator<'_> {
     ) {
         self.diagnostics
             .push(Diagnostic::new(span, message).with_hint(hint));
+    }
+
+    /// `FILE:LINE:COLUMN` of a global offset.
+    fn place_of(&self, offset: usize) -> String {
+        let (file, local) = self.sources.locate(offset);
+        let (line, column) = crate::diagnostic::line_column(&file.text, local);
+        format!("{}:{line}:{column}", file.path)
+    }
+
+    /// Whether what is written at `a` comes from a layer that wins over the one of `b`: an
+    /// override over the file, an extending file over the one it extends.
+    fn outranks(&self, a: &Range<usize>, b: &Range<usize>) -> bool {
+        let rank = |offset| self.precedence[self.sources.file_index(offset)];
+        rank(a.start) > rank(b.start)
     }
 
     fn scenario(&mut self, raw: RawScenario) -> Option<Scenario> {
@@ -576,6 +689,7 @@ impl Validator<'_> {
         let scenario = Scenario {
             extends: None,
             overrides: Vec::new(),
+            warnings: Vec::new(),
             name,
             title: text(header.title),
             description: text(header.description),
@@ -794,10 +908,16 @@ impl Validator<'_> {
                             ok = false;
                         }
                         RawInitialValue::Text(t) => {
+                            let written = t.get_ref().trim();
+                            let hint = if written.parse::<f64>().is_ok() {
+                                format!("remove the quotes: {} = {written}", actor_name.get_ref())
+                            } else {
+                                "the observed starting point is not a parameter".to_string()
+                            };
                             self.error_hint(
                                 t.span(),
                                 "an initial share must be a plain number",
-                                "the observed starting point is not a parameter",
+                                hint,
                             );
                             ok = false;
                         }
@@ -917,6 +1037,7 @@ impl Validator<'_> {
                     .distribution(t, number.span())
                     .unwrap_or(Distribution::Fixed { value: 0.0 }),
             };
+            self.param_spans.push(number.span());
             self.params.push(Param {
                 name: name.into_inner(),
                 distribution,
@@ -927,7 +1048,10 @@ impl Validator<'_> {
         }
     }
 
-    /// `[correlations]`: a valid rank-correlation matrix over named parameters.
+    /// `[correlations]`: a valid rank-correlation matrix over named parameters. A parameter
+    /// fixed by a layer that wins over the correlation's (`--set params.x=0.1`, an extending
+    /// file) leaves the matrix, with a warning; fixed where the correlation is written, it is
+    /// an error.
     fn correlations(
         &mut self,
         raw: &IndexMap<Name, Spanned<RawCorrelation>>,
@@ -936,27 +1060,8 @@ impl Validator<'_> {
         let mut involved: Vec<usize> = Vec::new();
         let mut pairs: Vec<(usize, usize, f64, Range<usize>)> = Vec::new();
         let mut ok = true;
-        let param = |this: &mut Self, name: &Name| -> Option<usize> {
-            let names: Vec<String> = this
-                .params
-                .iter()
-                .filter(|p| !p.inline)
-                .map(|p| p.name.clone())
-                .collect();
-            let index = this.lookup(name, "parameter", &names)?;
-            if matches!(this.params[index].distribution, Distribution::Fixed { .. }) {
-                this.error_hint(
-                    name.span(),
-                    format!(
-                        "parameter `{}` is fixed, so it cannot be correlated",
-                        name.get_ref()
-                    ),
-                    "correlate parameters that have a distribution",
-                );
-                return None;
-            }
-            Some(index)
-        };
+        // Parameters fixed over their correlations: each with the partners it loses.
+        let mut dropped: Vec<(usize, Vec<String>)> = Vec::new();
         for (name, entry) in raw {
             match entry.get_ref() {
                 RawCorrelation::Flag(flag) if name.get_ref() == "repair" => repair = *flag,
@@ -969,29 +1074,60 @@ impl Validator<'_> {
                     ok = false;
                 }
                 RawCorrelation::Row(row) => {
-                    let Some(a) = param(self, name) else {
+                    let Some(a) = self.named_param(name) else {
                         ok = false;
                         continue;
                     };
                     for (other, rho) in row {
-                        let Some(b) = param(self, other) else {
+                        let Some(value) = self.rho(other, rho) else {
                             ok = false;
                             continue;
                         };
-                        let value = *rho.get_ref();
+                        let Some(b) = self.named_param(other) else {
+                            ok = false;
+                            continue;
+                        };
                         if a == b {
                             self.error(
                                 other.span(),
                                 "a parameter's correlation with itself is 1 and is not written",
                             );
                             ok = false;
-                        } else if !(-1.0..=1.0).contains(&value) {
+                            continue;
+                        }
+                        if !(-1.0..=1.0).contains(&value) {
                             self.error(
                                 rho.span(),
                                 format!("a correlation must be within [-1, 1], got {value}"),
                             );
                             ok = false;
-                        } else if let Some((_, _, earlier, _)) = pairs
+                            continue;
+                        }
+                        let fixed: Vec<(usize, &Name)> = [(a, name), (b, other)]
+                            .into_iter()
+                            .filter(|(p, _)| {
+                                matches!(self.params[*p].distribution, Distribution::Fixed { .. })
+                            })
+                            .collect();
+                        if let Some((_, written)) = fixed
+                            .iter()
+                            .find(|(p, _)| !self.outranks(&self.param_spans[*p], &rho.span()))
+                        {
+                            self.fixed_correlated(written);
+                            ok = false;
+                            continue;
+                        }
+                        if !fixed.is_empty() {
+                            for (p, _) in &fixed {
+                                let partner = if *p == a { other } else { name };
+                                match dropped.iter_mut().find(|(q, _)| q == p) {
+                                    Some((_, partners)) => partners.push(partner.get_ref().clone()),
+                                    None => dropped.push((*p, vec![partner.get_ref().clone()])),
+                                }
+                            }
+                            continue;
+                        }
+                        if let Some((_, _, earlier, _)) = pairs
                             .iter()
                             .find(|(x, y, _, _)| (*x, *y) == (a.min(b), a.max(b)))
                         {
@@ -1010,6 +1146,25 @@ impl Validator<'_> {
                     }
                 }
             }
+        }
+        for (p, partners) in dropped {
+            let warning = format!(
+                "{}: `{}` is fixed here, so its {} with {} {} dropped",
+                self.place_of(self.param_spans[p].start),
+                self.params[p].name,
+                if partners.len() == 1 {
+                    "correlation"
+                } else {
+                    "correlations"
+                },
+                partners
+                    .iter()
+                    .map(|n| format!("`{n}`"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                if partners.len() == 1 { "is" } else { "are" },
+            );
+            self.warnings.push(warning);
         }
         if !ok || pairs.is_empty() {
             return None;
@@ -1044,6 +1199,67 @@ impl Validator<'_> {
             "these correlations cannot hold together (the matrix is not positive definite)",
             "loosen them, or add `repair = true` to [correlations] to use the nearest valid matrix (explain reports the change)",
         );
+        None
+    }
+
+    /// A named parameter in `[correlations]`, by its index.
+    fn named_param(&mut self, name: &Name) -> Option<usize> {
+        let names: Vec<String> = self
+            .params
+            .iter()
+            .filter(|p| !p.inline)
+            .map(|p| p.name.clone())
+            .collect();
+        self.lookup(name, "parameter", &names)
+    }
+
+    /// A fixed parameter correlated where it is fixed (or in a layer below): reported once.
+    fn fixed_correlated(&mut self, name: &Name) {
+        let message = format!(
+            "parameter `{}` is fixed, so it cannot be correlated",
+            name.get_ref()
+        );
+        let span = name.span();
+        if !self
+            .diagnostics
+            .iter()
+            .any(|d| d.span == span && d.message == message)
+        {
+            self.error_hint(
+                span,
+                message,
+                "correlate parameters that have a distribution",
+            );
+        }
+    }
+
+    /// The number of an entry `other = rho` in a row of `[correlations]`.
+    fn rho(&mut self, other: &Name, rho: &Spanned<RawRho>) -> Option<f64> {
+        let removal = match rho.get_ref() {
+            RawRho::Number(v) => return Some(*v),
+            RawRho::Flag(_) => other.get_ref() == "remove",
+            RawRho::Text(t) => t == "remove",
+        };
+        if removal {
+            self.error_hint(
+                rho.span(),
+                "nothing to remove: this scenario extends no other",
+                "\"remove\" drops a correlation inherited through `extends`",
+            );
+            return None;
+        }
+        match rho.get_ref() {
+            RawRho::Text(t) if t.trim().parse::<f64>().is_ok() => self.error_hint(
+                rho.span(),
+                format!("a correlation must be a number, not the text \"{t}\""),
+                format!("remove the quotes: {} = {}", other.get_ref(), t.trim()),
+            ),
+            RawRho::Text(t) => self.error(
+                rho.span(),
+                format!("a correlation must be a number within [-1, 1], got \"{t}\""),
+            ),
+            _ => self.error(rho.span(), "a correlation must be a number within [-1, 1]"),
+        }
         None
     }
 
@@ -1093,16 +1309,42 @@ impl Validator<'_> {
         }
     }
 
+    /// The name of an inline distribution written at `place` — the one rule that names them,
+    /// and so keys their random streams. A distribution is named by what holds it and, in a
+    /// rule or an effect, by what that selects, never by a position:
+    /// `events.coercion.hazard`, `dynamics[russia;all;all].drift`,
+    /// `events.coercion.effects[russia;kazakhstan;security].jump`,
+    /// `drivers.war.effects.setback[russia;all;all].drift`. When two rules (or two effects of one
+    /// item) with the same selection both write a distribution for the same key, the later ones
+    /// are told apart by their rank among those alone: `dynamics[russia;all;all]#2.drift`.
+    fn inline_name(&mut self, place: &Place) -> String {
+        let Some(selection) = &place.selection else {
+            return format!("{}.{}", place.owner, place.key);
+        };
+        let holder = format!("{}[{selection}]", place.owner);
+        let count = self
+            .inline_names
+            .entry(format!("{holder}.{}", place.key))
+            .or_insert(0);
+        *count += 1;
+        if *count == 1 {
+            format!("{holder}.{}", place.key)
+        } else {
+            format!("{holder}#{count}.{}", place.key)
+        }
+    }
+
     /// Resolves a number slot: constant, parameter name or inline distribution.
-    fn number(&mut self, number: &Number, path: &str, bounds: Bounds) -> Option<Value> {
+    fn number(&mut self, number: &Number, place: &Place, bounds: Bounds) -> Option<Value> {
         let span = number.span();
         let (value, lo, hi) = match number.get_ref() {
             RawNumber::Constant(v) => (Value::Const(*v), *v, *v),
             RawNumber::Text(t) if Distribution::looks_like_call(t) => {
                 let distribution = self.distribution(t, span.clone())?;
                 let (lo, hi) = (distribution.quantile(0.0), distribution.quantile(1.0));
+                let name = self.inline_name(place);
                 self.params.push(Param {
-                    name: path.to_string(),
+                    name,
                     distribution,
                     description: String::new(),
                     source: String::new(),
@@ -1113,6 +1355,9 @@ impl Validator<'_> {
             RawNumber::Text(t) => {
                 let found = self.params.iter().position(|p| !p.inline && p.name == *t);
                 let Some(index) = found else {
+                    if self.number_in_words(t, place, &span) {
+                        return None;
+                    }
                     if let Some(percent) = t
                         .trim()
                         .strip_suffix('%')
@@ -1143,48 +1388,126 @@ impl Validator<'_> {
             return Some(value);
         }
         if !(bounds.contains(lo) && bounds.contains(hi)) {
-            let message = match value {
-                Value::Const(v) => format!("{} {}, got {}", path_key(path), bounds.text, show(v)),
-                Value::Param(p) => format!(
-                    "{} {}, but {} reaches {} to {}",
-                    path_key(path),
-                    bounds.text,
-                    if self.params[p].inline {
-                        format!("{}", self.params[p].distribution)
-                    } else {
-                        format!(
-                            "parameter `{}` = {}",
-                            self.params[p].name, self.params[p].distribution
-                        )
-                    },
-                    round(lo),
-                    round(hi)
-                ),
-            };
-            let hint = match value {
-                Value::Const(_) => None,
-                Value::Param(_) => Some(
-                    "choose a distribution whose support lies in the allowed range (e.g. beta or pert for a probability)",
-                ),
-            };
-            match hint {
-                Some(h) => self.error_hint(span, message, h),
-                None => self.error(span, message),
-            }
+            self.out_of_range(value, place, span, bounds, (lo, hi));
             return None;
         }
         Some(value)
     }
 
+    /// Reports a number outside its range. A named parameter's value written in another file
+    /// than its use — an extending file or `--set` that changed it — is reported where the
+    /// value is written, naming the use: that is the file to correct.
+    fn out_of_range(
+        &mut self,
+        value: Value,
+        place: &Place,
+        span: Range<usize>,
+        bounds: Bounds,
+        (lo, hi): (f64, f64),
+    ) {
+        let p = match value {
+            Value::Const(v) => {
+                let message = format!(
+                    "{} {}, got {}",
+                    place.key_in_messages(),
+                    bounds.text,
+                    show(v)
+                );
+                self.error(span, message);
+                return;
+            }
+            Value::Param(p) => p,
+        };
+        let param = &self.params[p];
+        let reaches = format!("reaches {} to {}", round(lo), round(hi));
+        let hint = "choose a distribution whose support lies in the allowed range (e.g. beta or pert for a probability)";
+        if param.inline {
+            let message = format!(
+                "{} {}, but {} {reaches}",
+                place.key_in_messages(),
+                bounds.text,
+                param.distribution
+            );
+            self.error_hint(span, message, hint);
+            return;
+        }
+        // A fixed value is a number, not a range.
+        let described = match param.distribution {
+            Distribution::Fixed { value } => {
+                format!("parameter `{}` is {}", param.name, show(value))
+            }
+            d => format!("parameter `{}` = {d} {reaches}", param.name),
+        };
+        let fixed = matches!(param.distribution, Distribution::Fixed { .. });
+        let written = self.param_spans[p].clone();
+        let (at, message) =
+            if self.sources.file_index(written.start) == self.sources.file_index(span.start) {
+                let message = format!(
+                    "{} {}, but {described}",
+                    place.key_in_messages(),
+                    bounds.text
+                );
+                (span, message)
+            } else {
+                let message = format!(
+                    "{described}, but it is used as `{}` ({}), which {}",
+                    place.path(),
+                    self.place_of(span.start),
+                    bounds.text
+                );
+                (written, message)
+            };
+        if fixed {
+            self.error(at, message);
+        } else {
+            self.error_hint(at, message, hint);
+        }
+    }
+
+    /// Text that is not a parameter's name but shows what was meant: a number in quotes, or a
+    /// parameter with a minus sign. Reports it and returns true, or returns false.
+    fn number_in_words(&mut self, written: &str, place: &Place, span: &Range<usize>) -> bool {
+        let key = place.key.rsplit('.').next().unwrap_or(&place.key);
+        let trimmed = written.trim();
+        if trimmed.parse::<f64>().is_ok() {
+            self.error_hint(
+                span.clone(),
+                format!("`{key}` is given as the text \"{written}\", not as a number"),
+                format!("remove the quotes: {key} = {trimmed}"),
+            );
+            return true;
+        }
+        let Some(negated) = trimmed.strip_prefix('-').map(str::trim) else {
+            return false;
+        };
+        let Some(param) = self.params.iter().find(|p| !p.inline && p.name == negated) else {
+            return false;
+        };
+        let example = match negated_distribution(param.distribution) {
+            Some(d) => format!(
+                ", e.g. [params.{negated}_negated] dist = \"{d}\" (it draws numbers of its own, not the negation of `{negated}`'s)"
+            ),
+            None => " with a distribution of its own".to_string(),
+        };
+        self.error_hint(
+            span.clone(),
+            format!("a parameter cannot be negated here: \"{written}\""),
+            format!(
+                "`{key}` takes a number, a parameter's name or a distribution; for the opposite sign, declare a parameter{example}"
+            ),
+        );
+        true
+    }
+
     fn optional_number(
         &mut self,
         number: &Option<Number>,
-        path: &str,
+        place: &Place,
         bounds: Bounds,
     ) -> Option<Option<Value>> {
         match number {
             None => Some(None),
-            Some(n) => self.number(n, path, bounds).map(Some),
+            Some(n) => self.number(n, place, bounds).map(Some),
         }
     }
 
@@ -1285,26 +1608,11 @@ impl Validator<'_> {
         };
         let mut cells = vec![still; n_cells];
         let mut spans = vec![BoundSpans::default(); n_cells];
-        let mut seen_selections: Vec<String> = Vec::new();
         let mut ok = true;
         for rule in &rules {
             let rule = rule.get_ref();
-            // Inline distributions of a rule are keyed by what the rule selects, not by its
-            // position, so inserting a rule elsewhere keeps their random numbers.
-            let selection = [&rule.actors, &rule.targets, &rule.channels]
-                .map(|s| {
-                    s.as_ref()
-                        .map_or("all".to_string(), |s| selection_key(s.get_ref()))
-                })
-                .join(";");
-            let repeats = seen_selections.iter().filter(|s| **s == selection).count();
-            seen_selections.push(selection.clone());
-            let suffix = if repeats > 0 {
-                format!("#{}", repeats + 1)
-            } else {
-                String::new()
-            };
-            let path = |key: &str| format!("dynamics[{selection}]{suffix}.{key}");
+            let selection = selection_key(&rule.actors, &rule.targets, &rule.channels);
+            let path = |key: &str| Place::selecting("dynamics", &selection, key);
             let selected = self.cells(&rule.actors, &rule.targets, &rule.channels, declared);
             let drift = self.optional_number(&rule.drift, &path("drift"), RATE);
             let volatility = self.optional_number(
@@ -1525,6 +1833,17 @@ impl Validator<'_> {
                     None
                 }
             };
+            // A driver with a mistake is still declared: a stand-in keeps its name and states
+            // known, so that its uses (conditions, forced states, metrics) are not each reported
+            // as unknown on top of the real mistake. Its mistake is reported, so the scenario
+            // holding a stand-in is never returned.
+            let kind = match kind {
+                Some(kind) => Some(kind),
+                None => {
+                    self.stand_ins = true;
+                    stand_in(&driver)
+                }
+            };
             if let Some(kind) = kind {
                 out.push(Driver {
                     name: name.into_inner(),
@@ -1624,7 +1943,7 @@ impl Validator<'_> {
         let transitions = self.transitions(name, &names, driver, span);
         let mut shifts = vec![Vec::new(); names.len()];
         let mut ok = true;
-        for (i, effect) in driver.effects.iter().enumerate() {
+        for effect in &driver.effects {
             let effect_span = effect.span();
             let effect = effect.get_ref();
             let state = match &effect.state {
@@ -1654,11 +1973,13 @@ impl Validator<'_> {
                 }
             };
             let cells = self.cells(&effect.actors, &effect.targets, &effect.channels, declared);
-            let drift = self.effect_drift(
-                &effect.drift,
-                &format!("drivers.{name}.effects[{i}].drift"),
-                effect_span,
+            let in_state = effect.state.as_ref().map_or("", |s| s.get_ref().as_str());
+            let place = Place::selecting(
+                &format!("drivers.{name}.effects.{in_state}"),
+                &selection_key(&effect.actors, &effect.targets, &effect.channels),
+                "drift",
             );
+            let drift = self.effect_drift(&effect.drift, &place, effect_span);
             match (state, cells, drift) {
                 (Some(state), Some(cells), Some(amount)) => {
                     shifts[state].extend(cells.into_iter().map(|cell| CellShift { cell, amount }));
@@ -1678,11 +1999,11 @@ impl Validator<'_> {
     fn effect_drift(
         &mut self,
         drift: &Option<Number>,
-        path: &str,
+        place: &Place,
         span: Range<usize>,
     ) -> Option<Value> {
         match drift {
-            Some(d) => self.number(d, path, RATE),
+            Some(d) => self.number(d, place, RATE),
             None => {
                 self.error_hint(
                     span,
@@ -1767,6 +2088,31 @@ impl Validator<'_> {
                 .map(|(s, _)| s.as_str())
                 .collect();
             if !missing.is_empty() {
+                // A row from a layer above the regime's (`extends`, `--set`) replaced the
+                // inherited row whole; say so, or the missing states are a riddle.
+                let replaced = driver
+                    .states
+                    .as_ref()
+                    .is_some_and(|states| self.outranks(&row.span(), &states.span()));
+                let hint = if replaced {
+                    let entries: Vec<String> = states
+                        .iter()
+                        .map(|to| {
+                            let given = row.get_ref().iter().find(|(n, _)| n.get_ref() == to);
+                            match given {
+                                Some((_, p)) => format!("{to} = {}", p.get_ref()),
+                                None => format!("{to} = …"),
+                            }
+                        })
+                        .collect();
+                    format!(
+                        "a row given by an extending file or --set replaces the inherited row whole: give all of it, drivers.{name}.transitions.{} = {{ {} }}",
+                        from_name.get_ref(),
+                        entries.join(", ")
+                    )
+                } else {
+                    "name every state in every row (0 where the move is impossible)".to_string()
+                };
                 self.error_hint(
                     row.span(),
                     format!(
@@ -1774,7 +2120,7 @@ impl Validator<'_> {
                         from_name.get_ref(),
                         quote_list(&missing)
                     ),
-                    "name every state in every row (0 where the move is impossible)",
+                    hint,
                 );
                 row_ok = false;
             } else if row_ok && (sum - 1.0).abs() > 1e-9 {
@@ -1827,7 +2173,11 @@ impl Validator<'_> {
             }
         }
         let persistence = match &driver.persistence {
-            Some(p) => self.number(p, &format!("drivers.{name}.persistence"), PERSISTENCE),
+            Some(p) => self.number(
+                p,
+                &Place::at(&format!("drivers.{name}"), "persistence"),
+                PERSISTENCE,
+            ),
             None => {
                 self.error_hint(
                     span,
@@ -1837,7 +2187,11 @@ impl Validator<'_> {
                 None
             }
         };
-        let sd = self.optional_number(&driver.sd, &format!("drivers.{name}.sd"), FACTOR_SD);
+        let sd = self.optional_number(
+            &driver.sd,
+            &Place::at(&format!("drivers.{name}"), "sd"),
+            FACTOR_SD,
+        );
         let initial = match &driver.initial {
             None => Some(0.0),
             Some(init) => match init.get_ref() {
@@ -1854,7 +2208,7 @@ impl Validator<'_> {
         };
         let mut shifts = Vec::new();
         let mut ok = true;
-        for (i, effect) in driver.effects.iter().enumerate() {
+        for effect in &driver.effects {
             let effect_span = effect.span();
             let effect = effect.get_ref();
             if let Some(s) = &effect.state {
@@ -1866,11 +2220,12 @@ impl Validator<'_> {
                 ok = false;
             }
             let cells = self.cells(&effect.actors, &effect.targets, &effect.channels, declared);
-            let drift = self.effect_drift(
-                &effect.drift,
-                &format!("drivers.{name}.effects[{i}].drift"),
-                effect_span,
+            let place = Place::selecting(
+                &format!("drivers.{name}.effects"),
+                &selection_key(&effect.actors, &effect.targets, &effect.channels),
+                "drift",
             );
+            let drift = self.effect_drift(&effect.drift, &place, effect_span);
             match (cells, drift) {
                 (Some(cells), Some(amount)) => {
                     shifts.extend(cells.into_iter().map(|cell| CellShift { cell, amount }))
@@ -1906,7 +2261,7 @@ impl Validator<'_> {
             // infinite rate.
             let bounds = if repeat { REPEAT_HAZARD } else { PROBABILITY };
             let hazard = match &event.hazard {
-                Some(h) => self.number(h, &format!("events.{ename}.hazard"), bounds),
+                Some(h) => self.number(h, &Place::at(&format!("events.{ename}"), "hazard"), bounds),
                 None => {
                     self.error_hint(
                         span.clone(),
@@ -1983,10 +2338,12 @@ impl Validator<'_> {
                 );
                 ok = false;
             }
-            for (i, effect) in event.effects.iter().enumerate() {
+            let owner = format!("events.{ename}.effects");
+            for effect in &event.effects {
                 let effect_span = effect.span();
                 let effect = effect.get_ref();
-                let path = |key: &str| format!("events.{ename}.effects[{i}].{key}");
+                let selection = selection_key(&effect.actors, &effect.targets, &effect.channels);
+                let path = |key: &str| Place::selecting(&owner, &selection, key);
                 if effect.driver.is_some() || effect.state.is_some() {
                     let (Some(driver), Some(state)) = (&effect.driver, &effect.state) else {
                         self.error_hint(
@@ -2271,17 +2628,80 @@ impl Validator<'_> {
     }
 }
 
-/// A selection as a stable key: "all" or the names joined by commas.
-fn selection_key(selection: &RawSelection) -> String {
-    match selection {
-        RawSelection::All => "all".to_string(),
-        RawSelection::Other(s) => s.clone(),
-        RawSelection::Names(names) => names
-            .iter()
-            .map(|n| n.get_ref().as_str())
-            .collect::<Vec<_>>()
-            .join(","),
+/// The distribution of −X for X of `d`, when it is of the same family.
+fn negated_distribution(d: Distribution) -> Option<Distribution> {
+    // `0.0 - x`, not `-x`: a zero stays 0 rather than printing as -0.
+    let minus = |x: f64| 0.0 - x;
+    Some(match d {
+        Distribution::Fixed { value } => Distribution::Fixed {
+            value: minus(value),
+        },
+        Distribution::Normal { mean, sd } => Distribution::Normal {
+            mean: minus(mean),
+            sd,
+        },
+        Distribution::Uniform { low, high } => Distribution::Uniform {
+            low: minus(high),
+            high: minus(low),
+        },
+        Distribution::Triangular { low, mode, high } => Distribution::Triangular {
+            low: minus(high),
+            mode: minus(mode),
+            high: minus(low),
+        },
+        Distribution::Pert { low, mode, high } => Distribution::Pert {
+            low: minus(high),
+            mode: minus(mode),
+            high: minus(low),
+        },
+        Distribution::LogNormal { .. } | Distribution::Beta { .. } => return None,
+    })
+}
+
+/// What stands for a driver that has a mistake: a factor, or a regime with the states as
+/// written (`None` when they are not known), with no motion and no effects.
+fn stand_in(driver: &RawDriver) -> Option<DriverKind> {
+    if driver.kind.as_ref().map(|k| k.get_ref().as_str()) == Some("factor") {
+        return Some(DriverKind::Factor(Factor {
+            persistence: Value::Const(0.0),
+            sd: Value::Const(1.0),
+            initial: 0.0,
+            shifts: Vec::new(),
+        }));
     }
+    let mut states: Vec<String> = Vec::new();
+    for state in driver.states.as_ref()?.get_ref() {
+        if !states.contains(state.get_ref()) {
+            states.push(state.get_ref().clone());
+        }
+    }
+    Some(DriverKind::Regime(Regime {
+        shifts: vec![Vec::new(); states.len()],
+        transitions: Vec::new(),
+        initial: 0,
+        states,
+    }))
+}
+
+/// What a rule or an effect selects, as written: `ACTORS;TARGETS;CHANNELS`, each `all` or the
+/// names joined by commas (`russia;kazakhstan;security,energy`). Part of the names of inline
+/// distributions, so it depends on nothing but the selection.
+fn selection_key(
+    actors: &Option<Spanned<RawSelection>>,
+    targets: &Option<Spanned<RawSelection>>,
+    channels: &Option<Spanned<RawSelection>>,
+) -> String {
+    [actors, targets, channels]
+        .map(|selection| match selection.as_ref().map(Spanned::get_ref) {
+            None | Some(RawSelection::All) => "all".to_string(),
+            Some(RawSelection::Other(s)) => s.clone(),
+            Some(RawSelection::Names(names)) => names
+                .iter()
+                .map(|n| n.get_ref().as_str())
+                .collect::<Vec<_>>()
+                .join(","),
+        })
+        .join(";")
 }
 
 /// Where each cell's floor and ceiling were set, to point at the rule.
@@ -2329,4 +2749,18 @@ fn show(v: f64) -> String {
 fn path_key(path: &str) -> String {
     let key = path.rsplit('.').next().unwrap_or(path);
     format!("`{key}`")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn overrides_know_every_table_of_the_file() {
+        let error = toml::from_str::<RawScenario>("no_such_table = 1").unwrap_err();
+        // "unknown field `no_such_table`, expected one of `extends`, `scenario`, …"
+        let listed: Vec<&str> = error.message().split('`').skip(3).step_by(2).collect();
+        let expected: Vec<&str> = std::iter::once("extends").chain(TABLES).collect();
+        assert_eq!(listed, expected, "{}", error.message());
+    }
 }

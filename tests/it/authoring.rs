@@ -319,5 +319,23 @@ fn a_device_or_huge_file_is_refused_not_read_forever() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("larger than 4194304 bytes"));
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("/dev/zero is not a regular file"), "{said}");
+    // A regular file past 4 MiB is refused where it crosses the limit.
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("big.toml");
+    let mut text =
+        "# a comment line of 63 characters, then a newline: 64 bytes....\n".repeat(65_536);
+    text.push_str("[scenario]\n");
+    std::fs::write(&big, text).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_steppe"))
+        .args(["validate", &big.display().to_string()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains("big.toml:65537:1: the file goes on past 4194304 bytes"),
+        "{said}"
+    );
 }

@@ -355,7 +355,7 @@ fn set_overrides_any_key_and_is_recorded_in_the_result() {
 #[test]
 fn ctrl_c_stops_promptly_and_leaves_nothing_behind() {
     let dir = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_steppe"))
+    let child = Command::new(env!("CARGO_BIN_EXE_steppe"))
         .args([
             "run",
             &baseline(),
@@ -368,6 +368,7 @@ fn ctrl_c_stops_promptly_and_leaves_nothing_behind() {
             "--quiet",
         ])
         .current_dir(dir.path())
+        .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
     std::thread::sleep(std::time::Duration::from_millis(700));
@@ -379,13 +380,16 @@ fn ctrl_c_stops_promptly_and_leaves_nothing_behind() {
             .unwrap()
             .success()
     );
-    let status = child.wait().unwrap();
+    let output = child.wait_with_output().unwrap();
     // steppe dies of the signal (a shell shows 130), or exits with 130 as PID 1 of a container.
     use std::os::unix::process::ExitStatusExt;
     assert!(
-        status.signal() == Some(2) || status.code() == Some(130),
-        "{status:?}"
+        output.status.signal() == Some(2) || output.status.code() == Some(130),
+        "{:?}",
+        output.status
     );
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert!(said.contains("interrupted"), "{said}");
     assert!(
         started.elapsed().as_secs_f64() < 2.0,
         "took {:?} to stop",
@@ -567,4 +571,221 @@ fn a_failure_half_way_through_writing_leaves_the_previous_results_intact() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     assert_eq!(entries, ["r"], "temporary files left behind");
+}
+
+#[test]
+fn a_closed_stderr_changes_no_exit_code() {
+    // stderr is a pipe whose reader has gone before steppe writes its timing line (or its
+    // error): the write fails with EPIPE, which must not become a panic (exit 101).
+    use std::process::Stdio;
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "[scenario]\nname = 3\n").unwrap();
+    let cases: [(Vec<String>, i32); 2] = [
+        (
+            vec!["run".into(), baseline(), "--runs".into(), "300".into()],
+            0,
+        ),
+        (vec!["run".into(), bad.display().to_string()], 2),
+    ];
+    for (args, code) in cases {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_steppe"))
+            .args(&args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stderr.take());
+        let status = child.wait().unwrap();
+        assert_eq!(status.code(), Some(code), "{args:?}");
+    }
+}
+
+#[test]
+fn each_command_accepts_only_the_flags_it_uses() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("r.html").display().to_string();
+    let out = dir.path().join("o").display().to_string();
+    let b = baseline();
+    // Flags that used to be accepted and then ignored are usage errors now (exit 2).
+    for args in [
+        vec!["report", &b, "-o", &report, "--json"],
+        vec!["report", &b, "-o", &report, "--out", &out],
+        vec!["report", &b, "-o", &report, "--force-output"],
+        vec!["report", &b, "-o", &report, "--shard", "0/2"],
+        vec!["compare", &b, &b, "--precision", "0.01"],
+        vec![
+            "sweep",
+            &b,
+            "--vary",
+            "russia_trend=-0.1..0:2",
+            "--precision",
+            "0.01",
+        ],
+        vec!["sensitivity", &b, "--metric", "x", "--precision", "0.01"],
+        vec!["run", &b, "--no-runs-csv"],
+        vec!["run", &b, "--max-memory", "nan"],
+        vec!["run", &b, "--max-memory", "-1"],
+    ] {
+        let result = steppe(&args);
+        assert_eq!(
+            result.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            stderr(&result)
+        );
+        assert!(!Path::new(&report).exists() && !Path::new(&out).exists());
+    }
+    // report: -o FILE and --force (one spelling each).
+    std::fs::write(&report, "old").unwrap();
+    let again = steppe(&["report", &b, "-o", &report, "--runs", "50", "--quiet"]);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(stderr(&again).contains("--force"), "{}", stderr(&again));
+    let forced = steppe(&[
+        "report", &b, "-o", &report, "--runs", "50", "--quiet", "--force",
+    ]);
+    assert!(forced.status.success(), "{}", stderr(&forced));
+    assert!(std::fs::read_to_string(&report).unwrap().contains("<html"));
+}
+
+#[test]
+fn explain_and_validate_take_set_to_inspect_an_override() {
+    let b = baseline();
+    let explained = steppe(&["explain", &b, "--set", "params.russia_trend=-0.5"]);
+    assert!(explained.status.success(), "{}", stderr(&explained));
+    let text = stdout(&explained);
+    assert!(text.contains("as written"), "{text}");
+    assert!(text.contains("russia_trend"), "{text}");
+    assert!(text.contains("-0.5"), "{text}");
+    let valid = steppe(&["validate", &b, "--set", "params.russia_trend=-0.5"]);
+    assert!(valid.status.success(), "{}", stderr(&valid));
+    let invalid = steppe(&["validate", &b, "--set", "params.no_such=1"]);
+    assert_eq!(invalid.status.code(), Some(2));
+    assert!(stderr(&invalid).contains("no_such"), "{}", stderr(&invalid));
+}
+
+#[test]
+fn a_scenario_can_come_from_stdin_with_extends_from_the_working_directory() {
+    use std::io::Write as _;
+    use std::process::Stdio;
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let child_text = "extends = \"scenarios/baseline.toml\"\n[scenario]\nname = \"piped\"\n";
+    let piped = |args: &[&str], text: &str| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_steppe"))
+            .args(args)
+            .current_dir(root)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(text.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let out = piped(
+        &["run", "-", "--runs", "200", "--quiet", "--json"],
+        child_text,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["scenario"]["name"], "piped");
+    // The same numbers as the file it extends, run by run (only the name differs).
+    let file = steppe(&["run", &baseline(), "--runs", "200", "--quiet", "--json"]);
+    let file: serde_json::Value = serde_json::from_slice(&file.stdout).unwrap();
+    assert_eq!(json["metrics"], file["metrics"]);
+    // Problems are located in <stdin>.
+    let bad = piped(&["validate", "-"], "[scenario]\nname = 3\n");
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(stderr(&bad).contains("<stdin>:2:8"), "{}", stderr(&bad));
+}
+
+#[test]
+fn inputs_that_are_not_regular_files_or_not_utf8_are_refused_with_a_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("fifo.toml");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let fifo = fifo.display().to_string();
+    // A FIFO as the scenario, as the file a scenario extends, or as a partial: refused at once
+    // (opening it would wait for a writer forever).
+    let child = dir.path().join("child.toml");
+    std::fs::write(
+        &child,
+        format!("extends = \"{fifo}\"\n[scenario]\nname = \"c\"\n"),
+    )
+    .unwrap();
+    let part = dir.path().join("part");
+    std::fs::create_dir(&part).unwrap();
+    assert!(
+        Command::new("mkfifo")
+            .arg(part.join("partial.json"))
+            .status()
+            .unwrap()
+            .success()
+    );
+    let merged = dir.path().join("merged").display().to_string();
+    for args in [
+        vec!["run".to_string(), fifo.clone()],
+        vec!["validate".to_string(), child.display().to_string()],
+        vec![
+            "merge".to_string(),
+            part.display().to_string(),
+            "--out".into(),
+            merged.clone(),
+        ],
+    ] {
+        let started = std::time::Instant::now();
+        let out = steppe(&args.iter().map(String::as_str).collect::<Vec<_>>());
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("named pipe"),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+        assert!(started.elapsed().as_secs() < 5);
+    }
+    // Not UTF-8: the place of the bad byte.
+    let latin1 = dir.path().join("latin1.toml");
+    std::fs::write(&latin1, b"[scenario]\nname = \"caf\xe9\"\n").unwrap();
+    let out = steppe(&["validate", &latin1.display().to_string()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("latin1.toml:2:12: not UTF-8 text: the byte 0xe9"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn completions_and_manual_pages_are_printed() {
+    for (shell, needle) in [
+        ("bash", "complete -F _steppe"),
+        ("zsh", "#compdef steppe"),
+        ("fish", "complete -c steppe"),
+    ] {
+        let out = steppe(&["completions", shell]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let script = stdout(&out);
+        assert!(script.contains(needle), "{shell}: {script}");
+        assert!(script.contains("sensitivity"), "{shell}: no subcommands");
+    }
+    let page = steppe(&["man"]);
+    assert!(page.status.success());
+    assert!(stdout(&page).contains(".TH steppe 1"));
+    let run = steppe(&["man", "run"]);
+    assert!(stdout(&run).contains(".TH steppe-run 1"));
+    assert!(stdout(&run).contains("precision"));
+    let wrong = steppe(&["man", "rn"]);
+    assert_eq!(wrong.status.code(), Some(2));
+    assert!(stderr(&wrong).contains("did you mean `run`?"));
 }

@@ -221,3 +221,35 @@ fn impossible_bounds_and_reserved_names_are_refused() {
         );
     }
 }
+
+#[test]
+fn a_flat_chain_is_not_nesting_but_deep_brackets_are() {
+    // 300 terms in a row: one level, accepted (docs/reliability.md).
+    let chain = format!(
+        "share(\"kazakhstan\", \"russia\"){}",
+        " + 0.001".repeat(299)
+    );
+    let text = format!("{HEAD}[metrics.m]\nkind = \"at\"\nexpr = '{chain}'\n");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("ok.toml"), text).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_steppe"))
+        .args(["validate", "ok.toml"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // 257 brackets: too deep.
+    let deep = format!("{}1{}", "(".repeat(257), ")".repeat(257));
+    let text = format!("{HEAD}[metrics.m]\nkind = \"at\"\nexpr = '{deep}'\n");
+    let (code, stderr) = validate(&text);
+    assert_eq!(code, Some(2));
+    assert!(
+        stderr.starts_with("bad.toml:17:265: expression nested deeper than 256 levels\n"),
+        "{stderr}"
+    );
+}

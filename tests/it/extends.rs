@@ -272,3 +272,46 @@ fn merging_keeps_what_the_child_does_not_change_and_refuses_contradictions() {
     let child = "extends = \"parent.toml\"\n[scenario]\nname = \"c\"\n";
     assert!(load(&[("main.toml", child), ("parent.toml", &bom)]).is_ok());
 }
+
+#[test]
+fn an_extending_file_can_fix_change_and_remove_correlations() {
+    let parent = format!("{PARENT}[correlations]\ntrend = {{ other = 0.5 }}\n");
+    let child = |body: &str| format!("extends = \"parent.toml\"\n[scenario]\nname = \"c\"\n{body}");
+    let with = |body: &str| load(&[("main.toml", &child(body)), ("parent.toml", &parent)]);
+    let pair = |s: &Scenario| s.correlations.as_ref().map(|c| c.matrix[0][1]);
+    assert_eq!(pair(&with("").unwrap()), Some(0.5));
+    // Fixed by the child: the parameter leaves the matrix, and the warning points at the child.
+    let s = with("[params.trend]\ndist = -0.02\n").unwrap();
+    assert_eq!(pair(&s), None);
+    assert_eq!(
+        s.warnings,
+        ["main.toml:5:8: `trend` is fixed here, so its correlation with `other` is dropped"]
+    );
+    // Changed in either row, or removed.
+    assert_eq!(
+        pair(&with("[correlations]\nother = { trend = -0.2 }\n").unwrap()),
+        Some(-0.2)
+    );
+    assert_eq!(
+        pair(&with("[correlations]\ntrend = { other = \"remove\" }\n").unwrap()),
+        None
+    );
+    assert_eq!(
+        pair(&with("[correlations]\nother = { remove = true }\n").unwrap()),
+        None
+    );
+    // A correlation the child writes for a parameter fixed underneath is the child's mistake.
+    let fixed_parent = PARENT.replace("dist = \"uniform(0, 1)\"", "dist = 0.5");
+    let err = load(&[
+        (
+            "main.toml",
+            &child("[correlations]\ntrend = { other = 0.5 }\n"),
+        ),
+        ("parent.toml", &fixed_parent),
+    ])
+    .unwrap_err();
+    assert!(
+        err.starts_with("main.toml:5:11: parameter `other` is fixed, so it cannot be correlated\n"),
+        "{err}"
+    );
+}

@@ -1,12 +1,12 @@
-//! Beyond `EXACT_RUNS` runs, metric and parameter statistics come from a sketch and exact sums
-//! instead of every value: they must agree with the exact statistics of the same runs — means
-//! and standard deviations to rounding, quantiles within the sketch's relative error,
-//! probabilities and first-year counts exactly — and not depend on whether the runs' values
-//! were kept.
+//! Metric and parameter statistics come from a sketch and exact sums instead of every value:
+//! beyond `BINS` distinct values they must still agree with the exact statistics of the same
+//! runs — means and standard deviations to rounding, quantiles within a bin of the sketch (far
+//! below their Monte Carlo error), probabilities and first-year counts exactly — and not depend
+//! on whether the runs' values were kept.
 
 use std::path::Path;
 
-use steppe::engine::values::{EXACT_RUNS, RELATIVE_ERROR};
+use steppe::engine::values::BINS;
 use steppe::engine::{RunConfig, simulate};
 use steppe::summary::{Distribution, MetricResult, summarize};
 
@@ -16,7 +16,7 @@ fn baseline() -> steppe::scenario::Scenario {
 }
 
 /// Checks a sketched distribution against every value.
-fn agrees(name: &str, got: &Distribution, values: &[f64]) {
+fn agrees(name: &str, got: &Distribution, width: f64, values: &[f64]) {
     let mut sorted: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
     sorted.sort_by(f64::total_cmp);
     let exact = steppe::summary::distribution(values);
@@ -47,11 +47,15 @@ fn agrees(name: &str, got: &Distribution, values: &[f64]) {
         (0.75, got.p75, exact.p75),
         (0.95, got.p95, exact.p95),
     ] {
-        // Each of the two ranks interpolated between is read within the relative error.
-        let lo = ((n - 1) as f64 * q).floor() as usize;
-        let scale = sorted[lo].abs().max(sorted[(lo + 1).min(n - 1)].abs());
+        // Each of the two ranks interpolated between is read within its bin, and the bins
+        // are narrower than 2·(max − min)/BINS.
+        // (A width of 0: every distinct value has its own bin, and quantiles are exact.)
         assert!(
-            (value - reference).abs() <= RELATIVE_ERROR * scale * (1.0 + 1e-9),
+            width == 0.0 || width < 2.0 * (sorted[n - 1] - sorted[0]) / BINS as f64,
+            "{name}: bins {width} wide"
+        );
+        assert!(
+            (value - reference).abs() <= width,
             "{name}: q{q} {value} vs exact {reference}"
         );
     }
@@ -60,20 +64,20 @@ fn agrees(name: &str, got: &Distribution, values: &[f64]) {
 #[test]
 fn sketched_statistics_agree_with_the_exact_statistics_of_the_same_runs() {
     let scenario = baseline();
-    let runs = 2 * EXACT_RUNS + 1_000;
+    let runs = 2 * BINS as u64 + 1_000;
     let kept = RunConfig {
         runs,
         ..RunConfig::from_scenario(&scenario)
     };
     let outcome = simulate(&scenario, &kept);
     let summary = summarize(&scenario, "baseline.toml", &outcome);
-    assert!(outcome.metric_values.iter().all(|v| v.values().is_none()));
     let mut checked = [0; 3];
     for (m, metric) in summary.metrics.iter().enumerate() {
         let values = &outcome.metrics[m];
         match &metric.result {
             MetricResult::Number(d) => {
-                agrees(&metric.name, d, values);
+                let width = outcome.metric_values[m].sketch().resolution();
+                agrees(&metric.name, d, width, values);
                 checked[0] += 1;
             }
             MetricResult::Probability { probability, .. } => {
@@ -103,7 +107,13 @@ fn sketched_statistics_agree_with_the_exact_statistics_of_the_same_runs() {
         "every kind of metric: {checked:?}"
     );
     for (p, param) in summary.params.iter().enumerate() {
-        agrees(&param.name, &param.drawn, &outcome.params[p]);
+        let sketch = outcome.param_values[p].sketch();
+        agrees(
+            &param.name,
+            &param.drawn,
+            sketch.resolution(),
+            &outcome.params[p],
+        );
     }
     // Not keeping the runs' values changes no statistic.
     let flat = simulate(

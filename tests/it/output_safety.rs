@@ -473,7 +473,7 @@ fn init_and_report_interrupted_or_failing_leave_the_old_file_and_no_temporary() 
         "40",
         "-o",
         "r.html",
-        "--force-output",
+        "--force",
         "--quiet",
     ];
     let out = bench.interrupt_at(&report, "complete", SIGINT, false);

@@ -221,3 +221,127 @@ fn inline_distributions_keep_their_numbers_when_rules_are_inserted_before_them()
     };
     assert_eq!(oa.params[volatility(&a)], ob.params[volatility(&b)]);
 }
+
+/// The base scenario with an inline distribution in an effect of the event, of the regime and
+/// of the factor; `before` is inserted before each of those effects.
+fn with_inline_effects(before_event: &str, before_regime: &str, before_factor: &str) -> String {
+    SCENARIO
+        .replace(
+            "[[events.shock.effects]]\ntargets = [\"t1\"]\njump = \"normal(0, 0.2)\"",
+            &format!(
+                "{before_event}[[events.shock.effects]]\ntargets = [\"t1\"]\njump = \"normal(0, 0.2)\""
+            ),
+        )
+        .replace(
+            "[[drivers.war.effects]]\nstate = \"hot\"\nactors = [\"x\"]\ndrift = -0.1",
+            &format!(
+                "{before_regime}[[drivers.war.effects]]\nstate = \"hot\"\nactors = [\"x\"]\ndrift = \"normal(-0.1, 0.05)\""
+            ),
+        )
+        .replace(
+            "[[drivers.cycle.effects]]\nactors = [\"y\"]\ndrift = 0.05",
+            &format!(
+                "{before_factor}[[drivers.cycle.effects]]\nactors = [\"y\"]\ndrift = \"uniform(0, 0.1)\""
+            ),
+        )
+}
+
+#[test]
+fn inline_distributions_of_effects_keep_their_numbers_when_effects_are_inserted_before_them() {
+    // An effect's inline distribution is keyed by what holds it and what the effect selects,
+    // not by its position in the list.
+    let base = with_inline_effects("", "", "");
+    let inserted = with_inline_effects(
+        "[[events.shock.effects]]\nactors = [\"y\"]\njump = \"normal(0.1, 0.3)\"\n\n",
+        "[[drivers.war.effects]]\nstate = \"calm\"\nactors = [\"y\"]\ndrift = \"normal(0, 0.1)\"\n\n",
+        "[[drivers.cycle.effects]]\nactors = [\"x\"]\ndrift = \"normal(0, 0.02)\"\n\n",
+    );
+    let (a, b) = (load(&base), load(&inserted));
+    assert_eq!(
+        b.params.len(),
+        a.params.len() + 3,
+        "three inline effects added"
+    );
+    let config = RunConfig {
+        runs: 300,
+        seed: 4,
+        ..RunConfig::from_scenario(&a)
+    };
+    let (oa, ob) = (simulate(&a, &config), simulate(&b, &config));
+    // In each scenario, the last inline distribution of each list is the original effect's.
+    let last = |s: &steppe::Scenario, prefix: &str| {
+        s.params
+            .iter()
+            .rposition(|p| p.inline && p.name.starts_with(prefix))
+            .unwrap_or_else(|| panic!("no inline parameter under {prefix}"))
+    };
+    for (prefix, name) in [
+        (
+            "events.shock.effects",
+            "events.shock.effects[all;t1;all].jump",
+        ),
+        (
+            "drivers.war.effects",
+            "drivers.war.effects.hot[x;all;all].drift",
+        ),
+        (
+            "drivers.cycle.effects",
+            "drivers.cycle.effects[y;all;all].drift",
+        ),
+    ] {
+        let (i, j) = (last(&a, prefix), last(&b, prefix));
+        assert_eq!(a.params[i].name, name);
+        assert_eq!(b.params[j].name, name);
+        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&oa.params[i]), bits(&ob.params[j]), "{name} changed");
+        // Not vacuous: the inserted effect's draws are different numbers.
+        assert_ne!(oa.params[i], ob.params[j - 1], "{name}");
+    }
+}
+
+#[test]
+fn effects_with_the_same_selection_are_told_apart_by_their_rank_among_themselves() {
+    // Two jumps drawn for the same selection: the second is `#2`. An effect with the same
+    // selection but a constant jump, or a distribution for another key, takes no rank.
+    let names = |effects: &str| {
+        let text = SCENARIO.replace(
+            "[[events.shock.effects]]\ntargets = [\"t1\"]\njump = \"normal(0, 0.2)\"",
+            effects,
+        );
+        load(&text)
+            .params
+            .into_iter()
+            .filter(|p| p.inline && p.name.starts_with("events."))
+            .map(|p| p.name)
+            .collect::<Vec<_>>()
+    };
+    let effect = |key: &str, value: &str| {
+        format!("[[events.shock.effects]]\ntargets = [\"t1\"]\n{key} = {value}\n")
+    };
+    let two = format!(
+        "{}{}",
+        effect("jump", "\"normal(0, 0.2)\""),
+        effect("jump", "\"normal(0, 0.4)\"")
+    );
+    assert_eq!(
+        names(&two),
+        [
+            "events.shock.effects[all;t1;all].jump",
+            "events.shock.effects[all;t1;all]#2.jump"
+        ]
+    );
+    let with_others = format!(
+        "{}{}{}",
+        effect("jump", "0.3"),
+        effect("drift", "\"normal(0, 0.01)\""),
+        two
+    );
+    assert_eq!(
+        names(&with_others),
+        [
+            "events.shock.effects[all;t1;all].drift",
+            "events.shock.effects[all;t1;all].jump",
+            "events.shock.effects[all;t1;all]#2.jump"
+        ]
+    );
+}

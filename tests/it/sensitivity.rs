@@ -184,3 +184,29 @@ fn the_cli_analyses_shares_over_time_and_refuses_unknown_metrics() {
             .contains("has no metric `russia_kz_2036`; did you mean")
     );
 }
+
+#[test]
+fn the_tornado_gives_the_metrics_value_beside_its_base_at_the_medians() {
+    // y = x² with x standard normal: at the median y = 0, but E[y] = 1, and the mean of n draws
+    // has the standard error √(Var y / n) = √(2/n). Every run of the drawn block draws x from
+    // the parameter's own stream, exactly as `run` does: the same value as `run` reports.
+    let s = scenario("x = \"normal(0, 1)\"", "param(\"x\")^2");
+    let runs = 4000;
+    let t = tornado(&s, &Output::Metric(0), runs, 3).unwrap();
+    assert_eq!(t.base, 0.0);
+    let se = (2.0 / runs as f64).sqrt();
+    assert!(
+        (t.value - 1.0).abs() < 4.0 * se,
+        "value {} ± {}",
+        t.value,
+        t.value_se
+    );
+    assert!((t.value_se - se).abs() < 0.2 * se, "s.e. {}", t.value_se);
+    let config = steppe::engine::RunConfig {
+        runs,
+        seed: 3,
+        ..steppe::engine::RunConfig::from_scenario(&s)
+    };
+    let run = steppe::engine::simulate(&s, &config);
+    assert_eq!(t.value, steppe::stats::mean_and_se(&run.metrics[0]).0);
+}

@@ -195,7 +195,11 @@ fn every_command_merges_to_its_unsharded_result() {
         &["merge", "compare0", "sweep1", "sweep2", "--out", "bad"],
     );
     assert_eq!(mixed.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&mixed.stderr).contains("(sweep) does not belong with"));
+    let said = String::from_utf8_lossy(&mixed.stderr);
+    assert!(
+        said.contains("sweep1/partial.json (shard 1 of 3) does not belong with compare0/partial.json (shard 0 of 3): one is of `compare`, the other of `sweep`"),
+        "{said}"
+    );
     let tiny = steppe(
         dir.path(),
         &[
