@@ -44,12 +44,29 @@ use steppe::report;
 
 /// Parses the command line, runs the command, prints any error, and returns the exit code.
 pub fn main() -> ExitCode {
-    // Ctrl-C stops at once; a result being written is removed, so nothing half-written stays.
-    let _ = ctrlc::set_handler(|| {
-        output::remove_pending();
-        say!("\ninterrupted: nothing was written");
-        std::process::exit(130);
-    });
+    // SIGINT (Ctrl-C) and SIGTERM (`timeout`, SLURM, Kubernetes) stop steppe at once. They are
+    // handled on a thread of their own, not in a signal handler, so that `output::interrupted`
+    // can wait for the writer to finish its current step and then undo or finish the write.
+    #[cfg(unix)]
+    {
+        use signal_hook::consts::{SIGINT, SIGTERM};
+        if let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) {
+            std::thread::spawn(move || {
+                if let Some(signal) = signals.forever().next() {
+                    output::interrupted(signal);
+                }
+            });
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrlc::set_handler(|| output::interrupted(2));
+    let code = main_code();
+    // A signal from here on finds every result complete: the exit is left to us.
+    output::finish();
+    code
+}
+
+fn main_code() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
