@@ -27,7 +27,7 @@ use crate::design::Design;
 use crate::engine::{Outcome, Rows, RunConfig, SeriesAccumulator, Shard, ValuesAccumulator};
 use crate::scenario::Scenario;
 
-pub const SCHEMA: &str = "steppe.partial/4";
+pub const SCHEMA: &str = "steppe.partial/5";
 
 /// Parses `K/N` (0 ≤ K < N).
 pub fn parse(text: &str) -> Result<(u64, u64), String> {

@@ -5,9 +5,11 @@
 //! streams and every aggregate merges exactly, the outcome is the same bit for bit on any number
 //! of threads.
 
+mod exact_sum;
 mod plan;
 mod run;
 pub mod series;
+pub mod sketch;
 pub mod values;
 
 use std::sync::Mutex;
