@@ -100,7 +100,10 @@ pub fn prim(
     let mut bounds = full.clone();
     let mut inside = vec![true; n];
     let mut trajectory = vec![step(0, params, &full, &bounds, &inside, outcome, positives)];
-    loop {
+    // An outcome that holds in no run or in every run has no box to find: the trajectory is
+    // the whole space alone.
+    let decided = positives == 0 || positives == n;
+    while !decided {
         let in_box: Vec<usize> = (0..n).filter(|&r| inside[r]).collect();
         let count = in_box.len();
         let least = (min_support * n as f64).ceil() as usize;
@@ -176,7 +179,10 @@ pub fn prim(
         .iter()
         .copied()
         .filter(|&i| trajectory[i].density >= densest - 0.01)
-        .max_by(|&a, &b| trajectory[a].coverage.total_cmp(&trajectory[b].coverage))
+        .max_by(|&a, &b| {
+            // Equal coverage (or none to measure): the larger box, the earlier step.
+            (trajectory[a].coverage.total_cmp(&trajectory[b].coverage)).then(b.cmp(&a))
+        })
         .unwrap_or(0);
     Discovery {
         schema: SCHEMA,
@@ -273,6 +279,16 @@ mod tests {
         (0..n)
             .map(|r| rng::uniform(&mut rng::stream(1, r as u64, key)))
             .collect()
+    }
+
+    #[test]
+    fn an_outcome_that_never_or_always_holds_has_no_box() {
+        let x = uniforms(500, "x");
+        for value in [false, true] {
+            let d = prim("constant", &[("x".into(), x.clone())], &[value; 500], 0.05, 0.05);
+            assert_eq!(d.trajectory.len(), 1, "{value}");
+            assert_eq!((d.chosen, d.trajectory[0].runs_in_box), (0, 500));
+        }
     }
 
     #[test]

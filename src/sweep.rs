@@ -142,9 +142,18 @@ pub fn headlines(summary: &Summary) -> Vec<Headline> {
             let (statistic, value, se) = match &m.result {
                 MetricResult::Number(d) => ("mean", d.mean, d.se),
                 MetricResult::Probability { probability, se } => ("probability", *probability, *se),
+                // The share of runs in which it happened by the horizon, as counted (1 − never
+                // would round: 0.43999999999999995 for 22 of 50).
                 MetricResult::FirstYear {
-                    never, never_se, ..
-                } => ("by_horizon", 1.0 - never, *never_se),
+                    never,
+                    never_se,
+                    by_year,
+                    ..
+                } => (
+                    "by_horizon",
+                    by_year.last().map_or(1.0 - never, |y| y.cumulative),
+                    *never_se,
+                ),
             };
             Headline {
                 name: m.name.clone(),

@@ -303,12 +303,12 @@ pub struct SensitivityArgs {
     #[arg(long, value_enum, default_value = "both")]
     pub method: Method,
     /// Base size N of the Sobol design (a power of two is best); the analysis runs N·(k + 3)
-    /// rows for k parameters.
-    #[arg(long, value_name = "N", default_value = "1024", value_parser = clap::value_parser!(u64).range(2..=65536))]
-    pub samples: u64,
-    /// Bootstrap resamples for the intervals of the Sobol indices.
-    #[arg(long, value_name = "B", default_value = "500", value_parser = clap::value_parser!(u64).range(10..=100000))]
-    pub bootstrap: u64,
+    /// rows for k parameters [default: 1024].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(2..=65536))]
+    pub samples: Option<u64>,
+    /// Bootstrap resamples for the intervals of the Sobol indices [default: 500].
+    #[arg(long, value_name = "B", value_parser = clap::value_parser!(u64).range(10..=100000))]
+    pub bootstrap: Option<u64>,
     /// For a composite share: indices for every year, not only the horizon.
     #[arg(long)]
     pub over_time: bool,

@@ -68,9 +68,14 @@ pub fn discover(
     let m = metric_index(&scenario, &name, "--metric")?;
     let kind = scenario.metrics[m].kind;
     if !(kind.is_probability() || kind == MetricKind::First) {
-        return Err(Error::Usage(format!(
-            "`{name}` is a number; discovery needs a condition (use --where with a comparison)"
-        )));
+        return Err(Error::Usage(match &request.question {
+            Question::Where { condition, .. } => format!(
+                "--where: `{condition}` is a number, not a condition: discovery needs a comparison, e.g. `{condition} > 0.3`"
+            ),
+            Question::Metric(_) => format!(
+                "`{name}` is a number; discovery needs a condition (use --where with a comparison)"
+            ),
+        }));
     }
     let config = request.simulation.config(&scenario);
     let Some(outcome) = env

@@ -82,14 +82,21 @@ fn regular_file(path: &Path, what: &str, missing: &str) -> Result<(), String> {
     if kind.is_file() {
         return Ok(());
     }
-    let is = if kind.is_dir() {
-        "a directory"
-    } else if is_fifo(&kind) {
-        "a named pipe (FIFO); to read a scenario from a pipe, give `-` and pipe it into stdin"
-    } else {
-        "not a regular file (a device or a socket)"
-    };
-    Err(format!("{shown} is {is}, not {what}"))
+    if kind.is_dir() {
+        return Err(format!("{shown} is a directory, not {what}"));
+    }
+    if is_fifo(&kind) {
+        // A scenario can come from a pipe as standard input; a partial cannot.
+        let hint = if what == "a scenario file" {
+            "; to read a scenario from a pipe, give `-` and pipe it into standard input"
+        } else {
+            ""
+        };
+        return Err(format!("{shown} is a named pipe (FIFO), not {what}{hint}"));
+    }
+    Err(format!(
+        "{shown} is not a regular file: a device or a socket cannot be {what}"
+    ))
 }
 
 #[cfg(unix)]

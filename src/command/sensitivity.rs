@@ -28,12 +28,41 @@ pub struct SensitivityRequest {
     /// A metric's name, or a composite share as `TARGET:ACTOR` (`region` for the region).
     pub output: String,
     pub method: Method,
-    /// Base size N of the Sobol design.
-    pub samples: u64,
-    /// Bootstrap resamples for the Sobol indices' intervals.
-    pub bootstrap: u64,
+    /// Base size N of the Sobol design [default: 1,024]; only with the Sobol method.
+    pub samples: Option<u64>,
+    /// Bootstrap resamples for the Sobol indices' intervals [default: 500]; only with the
+    /// Sobol method.
+    pub bootstrap: Option<u64>,
     /// For a composite share: indices for every year, not only the horizon.
     pub over_time: bool,
+}
+
+/// The Sobol design's base size N and its bootstrap resamples when the request gives none.
+pub const DEFAULT_SAMPLES: u64 = 1024;
+pub const DEFAULT_BOOTSTRAP: u64 = 500;
+
+/// Refuses choices the analysis would ignore: the analyses make their own designs (the
+/// tornado's rows, the Sobol sequence), the tornado's run count means nothing to Sobol, and
+/// the Sobol design's size and bootstrap nothing to the tornado.
+fn check(request: &SensitivityRequest) -> Result<(), Error> {
+    let refuse = |message: &str| Err(Error::Usage(message.to_string()));
+    if request.simulation.design != crate::design::Design::MonteCarlo {
+        return refuse(
+            "--design does not apply to sensitivity: the tornado puts every parameter at fixed \
+             percentiles over the same runs, and the Sobol indices use their own scrambled Sobol design",
+        );
+    }
+    match request.method {
+        Method::Sobol if request.simulation.runs.is_some() => refuse(
+            "--runs is the tornado's runs per bar end; the Sobol design's rows are set by --samples \
+             (N·(k + 3) rows for k parameters)",
+        ),
+        Method::Tornado if request.samples.is_some() || request.bootstrap.is_some() => refuse(
+            "--samples and --bootstrap set the Sobol design; with --method tornado give --runs \
+             (runs per bar end) instead",
+        ),
+        _ => Ok(()),
+    }
 }
 
 /// A sensitivity analysis's result.
@@ -48,6 +77,7 @@ pub fn sensitivity(
     request: &SensitivityRequest,
     env: &dyn Environment,
 ) -> Result<Option<SensitivityResult>, Error> {
+    check(request)?;
     let scenario = load(env, &request.file, &request.simulation.overrides, &[])?;
     let output = if request.output.contains(':') {
         let Some(series) = series_index(&scenario, &request.output) else {
@@ -80,7 +110,7 @@ pub fn sensitivity(
     let seed = request.simulation.seed.unwrap_or(scenario.seed);
     // The simulations first (a tornado's rows, the Sobol design's rows), then the analysis.
     let tornado_runs = request.simulation.runs.unwrap_or(1000);
-    let samples = request.samples as usize;
+    let samples = request.samples.unwrap_or(DEFAULT_SAMPLES) as usize;
     let with_tornado = request.method != Method::Sobol;
     let with_sobol = request.method != Method::Tornado;
     let mut jobs = Vec::new();
@@ -110,7 +140,7 @@ pub fn sensitivity(
     };
     let sobol = if with_sobol {
         let outcome = outcomes.next().expect("the Sobol design's simulation");
-        let bootstrap = request.bootstrap as usize;
+        let bootstrap = request.bootstrap.unwrap_or(DEFAULT_BOOTSTRAP) as usize;
         let mut indices = None;
         env.compute(&mut || {
             indices = Some(sensitivity::sobol_from(

@@ -38,7 +38,7 @@ pub fn sweep(request: &SweepRequest, env: &dyn Environment) -> Result<Option<Swe
                 .vary
                 .iter()
                 .zip(values)
-                .map(|(v, x)| format!("{}={x}", v.key())),
+                .map(|(v, x)| format!("{}={}", v.key(), toml_number(*x))),
         );
         scenarios.push(load(env, &request.file, &overrides, &[])?);
     }
@@ -70,6 +70,16 @@ pub fn sweep(request: &SweepRequest, env: &dyn Environment) -> Result<Option<Swe
         overrides: request.simulation.overrides.clone(),
         points,
     }))
+}
+
+/// `x` as a TOML number: an integer where it is one (a year, a count), otherwise a float in a
+/// form TOML reads back exactly (`1e21`, not an integer too large for TOML's 64 bits).
+fn toml_number(x: f64) -> String {
+    if x.fract() == 0.0 && x.abs() < 9.0e15 {
+        format!("{x}")
+    } else {
+        format!("{x:?}")
+    }
 }
 
 impl Rendered for Sweep {
