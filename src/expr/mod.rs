@@ -1,10 +1,12 @@
 //! The expression language of metrics and event conditions.
 //!
-//! `parse` turns text into an [`parse::Ast`] with spans; `compile` resolves every name to an
-//! index and checks types, giving an [`Expr`] that evaluates against any [`Context`] without
-//! looking anything up by name. Text is parsed once, when a scenario is loaded.
+//! `parse` turns text into an [`parse::Ast`] with spans (from the tokens of `lex`); `compile`
+//! resolves every name to an index and checks types, giving an [`Expr`] that evaluates against
+//! any [`Context`] without looking anything up by name. Text is parsed once, when a scenario
+//! is loaded.
 
 mod compile;
+mod lex;
 pub mod parse;
 
 pub use compile::{CompileError, Names, Type, compile};

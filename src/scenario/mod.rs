@@ -5,6 +5,7 @@
 //! to the step). `load` turns TOML text into a `Scenario` or into the list of everything wrong
 //! with it; it does no I/O, the caller reads the file.
 
+mod loader;
 mod merge;
 mod raw;
 pub mod schema;
@@ -14,7 +15,7 @@ mod validate;
 use crate::distribution::Distribution;
 use crate::expr::Expr;
 
-pub use validate::{ReadFile, load, load_with, load_with_layers, load_with_overrides};
+pub use loader::{ReadFile, load, load_with, load_with_layers, load_with_overrides};
 
 /// A new, commented scenario called `name` (what `steppe init` writes). It validates and runs
 /// as written; a test keeps it so.

@@ -2,7 +2,8 @@
 //! Better TOML): key completion, hover text, and marks on unknown keys and wrong types.
 //!
 //! It describes the shape only; meaning (names that exist, ranges, sums) is checked by
-//! `steppe validate`. `docs/steppe.schema.json` is this output, kept equal by a test.
+//! `steppe validate`. `docs/steppe.schema.json` is this output, kept equal by a test; the
+//! tests below keep its keys those of `raw.rs`, table by table, both ways.
 
 use serde_json::{Value, json};
 
@@ -241,4 +242,211 @@ fn metric() -> Value {
             "remove": remove()
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    //! The schema is written by hand, for what it tells an editor (a description on every key,
+    //! the forms a number or a selection may take, which ranges are open), which a schema
+    //! generated from the raw types would not say. These tests keep it from drifting from
+    //! `raw.rs`: every key serde accepts is in the schema, in the right table, and every key
+    //! of the schema is one serde accepts.
+
+    use serde_json::Value;
+
+    use super::schema;
+    use crate::scenario::raw::{
+        RawDriver, RawDriverEffect, RawEntity, RawEvent, RawEventEffect, RawHeader, RawMetric,
+        RawParamTable, RawReversion, RawRule, RawScenario,
+    };
+    use crate::scenario::shape::keys_of;
+
+    /// A table of the file and where the schema describes it.
+    struct Place {
+        /// The raw type it is read into, or what reads its keys.
+        table: &'static str,
+        /// Its keys, as serde lists them.
+        keys: Vec<String>,
+        /// The JSON pointer of its description in the schema.
+        pointer: &'static str,
+        /// Keys serde takes that the schema leaves out on purpose.
+        left_out: &'static [&'static str],
+    }
+
+    fn place<T: serde::de::DeserializeOwned>(table: &'static str, pointer: &'static str) -> Place {
+        Place {
+            table,
+            keys: keys_of::<T>(),
+            pointer,
+            left_out: &[],
+        }
+    }
+
+    /// Every table of `raw.rs`, where the schema describes it.
+    fn raw_tables() -> Vec<Place> {
+        vec![
+            place::<RawScenario>("RawScenario", ""),
+            place::<RawHeader>("RawHeader", "/properties/scenario"),
+            Place {
+                // An actor takes no weight (validation says so); the schema marks it at once.
+                left_out: &["weight"],
+                ..place::<RawEntity>("RawEntity", "/properties/actors/additionalProperties")
+            },
+            place::<RawEntity>("RawEntity", "/properties/targets/additionalProperties"),
+            place::<RawEntity>("RawEntity", "/properties/channels/additionalProperties"),
+            place::<RawParamTable>(
+                "RawParamTable",
+                "/properties/params/additionalProperties/anyOf/2",
+            ),
+            place::<RawRule>("RawRule", "/properties/dynamics/items"),
+            place::<RawReversion>(
+                "RawReversion",
+                "/properties/dynamics/items/properties/reversion",
+            ),
+            place::<RawDriver>("RawDriver", "/properties/drivers/additionalProperties"),
+            place::<RawDriverEffect>(
+                "RawDriverEffect",
+                "/properties/drivers/additionalProperties/properties/effects/items",
+            ),
+            place::<RawEvent>("RawEvent", "/properties/events/additionalProperties"),
+            place::<RawEventEffect>(
+                "RawEventEffect",
+                "/properties/events/additionalProperties/properties/effects/items",
+            ),
+            place::<RawMetric>("RawMetric", "/properties/metrics/additionalProperties"),
+        ]
+    }
+
+    /// Tables whose other keys are names (of actors, of parameters), with a few fixed keys
+    /// that the validator and merge read by name rather than serde as fields.
+    fn named_keys() -> Vec<Place> {
+        let fixed = |table, keys: &[&str], pointer| Place {
+            table,
+            keys: keys.iter().map(|k| k.to_string()).collect(),
+            pointer,
+            left_out: &[],
+        };
+        vec![
+            fixed(
+                "[initial.T.C] (validate/initial.rs)",
+                &["source"],
+                "/properties/initial/additionalProperties/additionalProperties",
+            ),
+            fixed(
+                "[correlations] (validate/correlations.rs)",
+                &["repair"],
+                "/properties/correlations",
+            ),
+            fixed(
+                "a row of [correlations] (merge.rs)",
+                &["remove"],
+                "/properties/correlations/additionalProperties",
+            ),
+        ]
+    }
+
+    fn described_keys(schema: &Value, place: &Place) -> Vec<String> {
+        let table = schema.pointer(place.pointer).unwrap_or_else(|| {
+            panic!(
+                "{}: nothing at {} in the schema",
+                place.table, place.pointer
+            )
+        });
+        let mut keys: Vec<String> = table["properties"]
+            .as_object()
+            .unwrap_or_else(|| panic!("{}: no properties at {}", place.table, place.pointer))
+            .keys()
+            .cloned()
+            .collect();
+        keys.sort();
+        keys
+    }
+
+    #[test]
+    fn the_schema_has_every_key_of_raw_rs_and_no_other() {
+        let schema = schema();
+        for place in raw_tables().iter().chain(&named_keys()) {
+            let mut expected: Vec<String> = place
+                .keys
+                .iter()
+                .filter(|k| !place.left_out.contains(&k.as_str()))
+                .cloned()
+                .collect();
+            expected.sort();
+            assert!(!expected.is_empty(), "{}: no keys found", place.table);
+            assert_eq!(
+                described_keys(&schema, place),
+                expected,
+                "{} at {}: the schema's keys (left) against raw.rs's (right)",
+                place.table,
+                place.pointer
+            );
+        }
+        // serde refuses unknown keys of a raw table; the schema marks them too.
+        for place in raw_tables() {
+            let table = schema.pointer(place.pointer).expect("checked above");
+            assert_eq!(
+                table["additionalProperties"],
+                Value::Bool(false),
+                "{} at {}",
+                place.table,
+                place.pointer
+            );
+        }
+    }
+
+    #[test]
+    fn every_table_of_raw_rs_and_of_the_schema_is_compared() {
+        // Each `#[derive(Deserialize)]` struct of raw.rs has a place in the schema.
+        let source = include_str!("raw.rs");
+        let mut derived = false;
+        let compared: Vec<&str> = raw_tables().iter().map(|p| p.table).collect();
+        for line in source.lines() {
+            if line.starts_with("#[derive(") {
+                derived = line.contains("Deserialize");
+            } else if let Some(rest) = line.strip_prefix("pub struct ") {
+                let name = rest.split([' ', '<', '{']).next().unwrap();
+                assert!(
+                    !derived || compared.contains(&name),
+                    "{name} of raw.rs has no place in the schema's test"
+                );
+                derived = false;
+            }
+        }
+        // Each table the schema describes is one of them, or one whose keys are read by name.
+        let mut tables = Vec::new();
+        tables_of(&schema(), String::new(), &mut tables);
+        let places: Vec<&str> = raw_tables()
+            .iter()
+            .chain(&named_keys())
+            .map(|p| p.pointer)
+            .collect();
+        for pointer in &tables {
+            assert!(
+                places.contains(&pointer.as_str()),
+                "the schema describes keys at {pointer}, which no table of raw.rs is compared with"
+            );
+        }
+        assert_eq!(tables.len(), places.len(), "{tables:?}");
+    }
+
+    /// The JSON pointers of every object of `schema` that lists `properties`.
+    fn tables_of(schema: &Value, pointer: String, out: &mut Vec<String>) {
+        match schema {
+            Value::Object(object) => {
+                if object.contains_key("properties") {
+                    out.push(pointer.clone());
+                }
+                for (key, value) in object {
+                    tables_of(value, format!("{pointer}/{key}"), out);
+                }
+            }
+            Value::Array(items) => {
+                for (i, value) in items.iter().enumerate() {
+                    tables_of(value, format!("{pointer}/{i}"), out);
+                }
+            }
+            _ => {}
+        }
+    }
 }

@@ -298,7 +298,7 @@ fn keys_of_struct(name: &str) -> Option<Vec<String>> {
 }
 
 /// The keys a table deserialized as `T` takes: what serde lists for a key it does not know.
-fn keys_of<T: serde::de::DeserializeOwned>() -> Vec<String> {
+pub(super) fn keys_of<T: serde::de::DeserializeOwned>() -> Vec<String> {
     match toml::from_str::<T>("__no_such_key__ = 0") {
         Ok(_) => Vec::new(),
         Err(error) => error

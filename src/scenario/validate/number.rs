@@ -1,0 +1,420 @@
+//! A number slot of the file — `drift`, `hazard`, `floor` and the like — resolved to a
+//! [`Value`]: a constant, a named parameter, or a distribution written inline, which becomes an
+//! anonymous parameter named after where it is written ([`Validator::inline_name`], the one
+//! function that names them, and so keys their random streams). Each slot has its allowed
+//! range, a [`Bounds`], checked over the whole support of a distribution.
+
+use std::ops::Range;
+
+use super::{Validator, round, show};
+use crate::diagnostic::unknown_name_hint;
+use crate::distribution::Distribution;
+use crate::scenario::raw::{Number, RawNumber};
+use crate::scenario::{Param, Value};
+
+/// Allowed range of a number, and how messages say it.
+#[derive(Clone, Copy)]
+pub(super) struct Bounds {
+    pub(super) lo: f64,
+    pub(super) hi: f64,
+    pub(super) lo_open: bool,
+    pub(super) hi_open: bool,
+    pub(super) text: &'static str,
+}
+
+pub(super) const NON_NEGATIVE: Bounds = Bounds {
+    lo: 0.0,
+    hi: f64::INFINITY,
+    lo_open: false,
+    hi_open: true,
+    text: "must be ≥ 0",
+};
+pub(super) const POSITIVE: Bounds = Bounds {
+    lo: 0.0,
+    hi: f64::INFINITY,
+    lo_open: true,
+    hi_open: true,
+    text: "must be > 0",
+};
+pub(super) const PROBABILITY: Bounds = Bounds {
+    lo: 0.0,
+    hi: 1.0,
+    lo_open: false,
+    hi_open: false,
+    text: "must be a probability within [0, 1]",
+};
+pub(super) const REPEAT_HAZARD: Bounds = Bounds {
+    lo: 0.0,
+    hi: 1.0,
+    lo_open: false,
+    hi_open: true,
+    text: "of a repeatable event must be within [0, 1) (1 would mean it happens infinitely often)",
+};
+pub(super) const FLOOR: Bounds = Bounds {
+    lo: 0.0,
+    hi: 1.0,
+    lo_open: false,
+    hi_open: true,
+    text: "must be a share within [0, 1)",
+};
+pub(super) const CEILING: Bounds = Bounds {
+    lo: 0.0,
+    hi: 1.0,
+    lo_open: true,
+    hi_open: false,
+    text: "must be a share within (0, 1]",
+};
+pub(super) const PERSISTENCE: Bounds = Bounds {
+    lo: 0.0,
+    hi: 1.0,
+    lo_open: false,
+    hi_open: true,
+    text: "must be within [0, 1)",
+};
+/// Largest magnitude of a factor's initial value and standard deviation: far beyond any use,
+/// small enough that drift shifts times the factor stay finite.
+pub(super) const FACTOR_LIMIT: f64 = 1e6;
+pub(super) const FACTOR_SD: Bounds = Bounds {
+    lo: 0.0,
+    hi: FACTOR_LIMIT,
+    lo_open: false,
+    hi_open: false,
+    text: "must be within [0, 1000000]",
+};
+/// Guards against strengths overflowing: e^50 is already absurd for a yearly log-change.
+pub(super) const RATE: Bounds = Bounds {
+    lo: -50.0,
+    hi: 50.0,
+    lo_open: false,
+    hi_open: false,
+    text: "must be within [-50, 50] per year",
+};
+
+impl Bounds {
+    fn contains(&self, v: f64) -> bool {
+        let above = if self.lo_open {
+            v > self.lo
+        } else {
+            v >= self.lo
+        };
+        let below = if self.hi_open {
+            v < self.hi
+        } else {
+            v <= self.hi
+        };
+        v.is_finite() && above && below
+    }
+}
+
+/// Where a number is written. It names an inline distribution written there, whose random
+/// stream is keyed by that name, and the key in messages.
+pub(super) struct Place {
+    /// What holds the number: `events.coercion`, `dynamics`, `events.coercion.effects`,
+    /// `drivers.war.effects.setback` (a regime's effects in one state).
+    owner: String,
+    /// For a rule or an effect, which selects cells: its selection as written,
+    /// `ACTORS;TARGETS;CHANNELS`.
+    selection: Option<String>,
+    /// The key, e.g. `hazard`, `drift`, `reversion.level`.
+    key: String,
+}
+
+impl Place {
+    /// A number at a key path that names it alone, such as `events.coercion.hazard`.
+    pub(super) fn at(owner: &str, key: &str) -> Place {
+        Place {
+            owner: owner.to_string(),
+            selection: None,
+            key: key.to_string(),
+        }
+    }
+
+    /// A number in a rule or an effect that selects cells.
+    pub(super) fn selecting(owner: &str, selection: &str, key: &str) -> Place {
+        Place {
+            owner: owner.to_string(),
+            selection: Some(selection.to_string()),
+            key: key.to_string(),
+        }
+    }
+
+    /// The whole place, as in the names of inline distributions but without a rank:
+    /// `events.coercion.hazard`, `dynamics[russia;all;all].drift`.
+    fn path(&self) -> String {
+        match &self.selection {
+            None => format!("{}.{}", self.owner, self.key),
+            Some(selection) => format!("{}[{selection}].{}", self.owner, self.key),
+        }
+    }
+
+    /// The key as messages name it: its last part, in backticks.
+    fn key_in_messages(&self) -> String {
+        path_key(&self.key)
+    }
+}
+
+impl Validator<'_> {
+    /// Parses an inline distribution, reporting errors at their place inside the string.
+    pub(super) fn distribution(
+        &mut self,
+        written: &str,
+        span: Range<usize>,
+    ) -> Option<Distribution> {
+        match Distribution::parse(written) {
+            Ok(d) => Some(d),
+            Err((offset, message)) => {
+                // Cover the word at the offset (a misspelt name), or one character.
+                let word = written.get(offset..).map_or(0, |rest| {
+                    rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                        .unwrap_or(rest.len())
+                });
+                let at = self.inner_span(&span, written, offset..offset + word.max(1));
+                self.error_hint(at, message, "distributions: fixed(v), normal(mean, sd), lognormal(mu, sigma), uniform(low, high), triangular(low, mode, high), beta(alpha, beta), pert(low, mode, high)");
+                None
+            }
+        }
+    }
+
+    /// The name of an inline distribution written at `place` — the one rule that names them,
+    /// and so keys their random streams. A distribution is named by what holds it and, in a
+    /// rule or an effect, by what that selects, never by a position:
+    /// `events.coercion.hazard`, `dynamics[russia;all;all].drift`,
+    /// `events.coercion.effects[russia;kazakhstan;security].jump`,
+    /// `drivers.war.effects.setback[russia;all;all].drift`. When two rules (or two effects of one
+    /// item) with the same selection both write a distribution for the same key, the later ones
+    /// are told apart by their rank among those alone: `dynamics[russia;all;all]#2.drift`.
+    pub(super) fn inline_name(&mut self, place: &Place) -> String {
+        let Some(selection) = &place.selection else {
+            return format!("{}.{}", place.owner, place.key);
+        };
+        let holder = format!("{}[{selection}]", place.owner);
+        let count = self
+            .inline_names
+            .entry(format!("{holder}.{}", place.key))
+            .or_insert(0);
+        *count += 1;
+        if *count == 1 {
+            format!("{holder}.{}", place.key)
+        } else {
+            format!("{holder}#{count}.{}", place.key)
+        }
+    }
+
+    /// Resolves a number slot: constant, parameter name or inline distribution.
+    pub(super) fn number(
+        &mut self,
+        number: &Number,
+        place: &Place,
+        bounds: Bounds,
+    ) -> Option<Value> {
+        let span = number.span();
+        let (value, lo, hi) = match number.get_ref() {
+            RawNumber::Constant(v) => (Value::Const(*v), *v, *v),
+            RawNumber::Text(t) if Distribution::looks_like_call(t) => {
+                let distribution = self.distribution(t, span.clone())?;
+                let (lo, hi) = (distribution.quantile(0.0), distribution.quantile(1.0));
+                let name = self.inline_name(place);
+                self.params.push(Param {
+                    name,
+                    distribution,
+                    description: String::new(),
+                    source: String::new(),
+                    inline: true,
+                });
+                (Value::Param(self.params.len() - 1), lo, hi)
+            }
+            RawNumber::Text(t) => {
+                let found = self.params.iter().position(|p| !p.inline && p.name == *t);
+                let Some(index) = found else {
+                    if self.number_in_words(t, place, &span) {
+                        return None;
+                    }
+                    if let Some(percent) = t
+                        .trim()
+                        .strip_suffix('%')
+                        .and_then(|n| n.trim().parse::<f64>().ok())
+                    {
+                        self.error_hint(
+                            span,
+                            format!("`{t}` is not a number, a parameter or a distribution"),
+                            format!("write {} for {percent} %", percent / 100.0),
+                        );
+                        return None;
+                    }
+                    let names: Vec<&str> = self
+                        .params
+                        .iter()
+                        .filter(|p| !p.inline)
+                        .map(|p| p.name.as_str())
+                        .collect();
+                    let hint = unknown_name_hint(t, "declared parameters", names);
+                    self.error_hint(span, format!("unknown parameter `{t}`"), hint);
+                    return None;
+                };
+                let d = self.params[index].distribution;
+                (Value::Param(index), d.quantile(0.0), d.quantile(1.0))
+            }
+        };
+        if bounds.text.is_empty() && lo.is_finite() && hi.is_finite() {
+            return Some(value);
+        }
+        if !(bounds.contains(lo) && bounds.contains(hi)) {
+            self.out_of_range(value, place, span, bounds, (lo, hi));
+            return None;
+        }
+        Some(value)
+    }
+
+    /// Reports a number outside its range. A named parameter's value written in another file
+    /// than its use — an extending file or `--set` that changed it — is reported where the
+    /// value is written, naming the use: that is the file to correct.
+    fn out_of_range(
+        &mut self,
+        value: Value,
+        place: &Place,
+        span: Range<usize>,
+        bounds: Bounds,
+        (lo, hi): (f64, f64),
+    ) {
+        let p = match value {
+            Value::Const(v) => {
+                let message = format!(
+                    "{} {}, got {}",
+                    place.key_in_messages(),
+                    bounds.text,
+                    show(v)
+                );
+                self.error(span, message);
+                return;
+            }
+            Value::Param(p) => p,
+        };
+        let param = &self.params[p];
+        let reaches = format!("reaches {} to {}", round(lo), round(hi));
+        let hint = "choose a distribution whose support lies in the allowed range (e.g. beta or pert for a probability)";
+        if param.inline {
+            let message = format!(
+                "{} {}, but {} {reaches}",
+                place.key_in_messages(),
+                bounds.text,
+                param.distribution
+            );
+            self.error_hint(span, message, hint);
+            return;
+        }
+        // A fixed value is a number, not a range.
+        let described = match param.distribution {
+            Distribution::Fixed { value } => {
+                format!("parameter `{}` is {}", param.name, show(value))
+            }
+            d => format!("parameter `{}` = {d} {reaches}", param.name),
+        };
+        let fixed = matches!(param.distribution, Distribution::Fixed { .. });
+        let written = self.param_spans[p].clone();
+        let (at, message) =
+            if self.sources.file_index(written.start) == self.sources.file_index(span.start) {
+                let message = format!(
+                    "{} {}, but {described}",
+                    place.key_in_messages(),
+                    bounds.text
+                );
+                (span, message)
+            } else {
+                let message = format!(
+                    "{described}, but it is used as `{}` ({}), which {}",
+                    place.path(),
+                    self.place_of(span.start),
+                    bounds.text
+                );
+                (written, message)
+            };
+        if fixed {
+            self.error(at, message);
+        } else {
+            self.error_hint(at, message, hint);
+        }
+    }
+
+    /// Text that is not a parameter's name but shows what was meant: a number in quotes, or a
+    /// parameter with a minus sign. Reports it and returns true, or returns false.
+    fn number_in_words(&mut self, written: &str, place: &Place, span: &Range<usize>) -> bool {
+        let key = place.key.rsplit('.').next().unwrap_or(&place.key);
+        let trimmed = written.trim();
+        if trimmed.parse::<f64>().is_ok() {
+            self.error_hint(
+                span.clone(),
+                format!("`{key}` is given as the text \"{written}\", not as a number"),
+                format!("remove the quotes: {key} = {trimmed}"),
+            );
+            return true;
+        }
+        let Some(negated) = trimmed.strip_prefix('-').map(str::trim) else {
+            return false;
+        };
+        let Some(param) = self.params.iter().find(|p| !p.inline && p.name == negated) else {
+            return false;
+        };
+        let example = match negated_distribution(param.distribution) {
+            Some(d) => format!(
+                ", e.g. [params.{negated}_negated] dist = \"{d}\" (it draws numbers of its own, not the negation of `{negated}`'s)"
+            ),
+            None => " with a distribution of its own".to_string(),
+        };
+        self.error_hint(
+            span.clone(),
+            format!("a parameter cannot be negated here: \"{written}\""),
+            format!(
+                "`{key}` takes a number, a parameter's name or a distribution; for the opposite sign, declare a parameter{example}"
+            ),
+        );
+        true
+    }
+
+    pub(super) fn optional_number(
+        &mut self,
+        number: &Option<Number>,
+        place: &Place,
+        bounds: Bounds,
+    ) -> Option<Option<Value>> {
+        match number {
+            None => Some(None),
+            Some(n) => self.number(n, place, bounds).map(Some),
+        }
+    }
+}
+
+/// The distribution of −X for X of `d`, when it is of the same family.
+fn negated_distribution(d: Distribution) -> Option<Distribution> {
+    // `0.0 - x`, not `-x`: a zero stays 0 rather than printing as -0.
+    let minus = |x: f64| 0.0 - x;
+    Some(match d {
+        Distribution::Fixed { value } => Distribution::Fixed {
+            value: minus(value),
+        },
+        Distribution::Normal { mean, sd } => Distribution::Normal {
+            mean: minus(mean),
+            sd,
+        },
+        Distribution::Uniform { low, high } => Distribution::Uniform {
+            low: minus(high),
+            high: minus(low),
+        },
+        Distribution::Triangular { low, mode, high } => Distribution::Triangular {
+            low: minus(high),
+            mode: minus(mode),
+            high: minus(low),
+        },
+        Distribution::Pert { low, mode, high } => Distribution::Pert {
+            low: minus(high),
+            mode: minus(mode),
+            high: minus(low),
+        },
+        Distribution::LogNormal { .. } | Distribution::Beta { .. } => return None,
+    })
+}
+
+/// The last key of a path such as `events.x.hazard`, for messages.
+fn path_key(path: &str) -> String {
+    let key = path.rsplit('.').next().unwrap_or(path);
+    format!("`{key}`")
+}
