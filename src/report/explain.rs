@@ -4,6 +4,8 @@
 
 use std::fmt::Write as _;
 
+use crate::report::format::{exact, percent_trimmed as percent, thousands, trimmed as number};
+use crate::report::text::wrap;
 use crate::scenario::{DriverKind, Event, MetricKind, Scenario, Value};
 
 /// The full explanation; with `parent`, it opens with what the scenario changes.
@@ -21,7 +23,7 @@ pub fn render(scenario: &Scenario, parent: Option<(&Scenario, &str)>) -> String 
         scenario.start,
         scenario.end,
         scenario.step.name(),
-        crate::report::table::thousands(scenario.runs),
+        thousands(scenario.runs),
         scenario.seed
     );
     if let Some((parent, from)) = parent {
@@ -305,7 +307,7 @@ fn group_shifts(
         // One constant as written; a sum of several without float noise.
         match constants {
             0 => {}
-            1 => terms.push(format!("{constant}")),
+            1 => terms.push(exact(constant)),
             _ => terms.push(number(constant)),
         }
         let amount = terms.join(" + ");
@@ -453,7 +455,7 @@ fn names(indices: &[usize], count: usize, name: impl Fn(usize) -> String, all: &
 fn value(scenario: &Scenario, v: Value) -> String {
     match v {
         // As written (shortest form that round-trips), so that any change shows.
-        Value::Const(c) => format!("{c}"),
+        Value::Const(c) => exact(c),
         Value::Param(i) => {
             let p = &scenario.params[i];
             if p.inline {
@@ -477,33 +479,6 @@ fn quantiles(d: crate::distribution::Distribution) -> String {
         number(d.quantile(0.5)),
         number(d.quantile(0.95))
     )
-}
-
-/// Up to four significant digits, no float noise.
-fn number(v: f64) -> String {
-    if v == 0.0 || !v.is_finite() {
-        return format!("{v}");
-    }
-    let magnitude = v.abs().log10().floor() as i32;
-    let decimals = (3 - magnitude).clamp(0, 12) as usize;
-    let text = format!("{v:.decimals$}");
-    if text.contains('.') {
-        text.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        text
-    }
-}
-
-fn percent(p: f64) -> String {
-    // Up to two decimals, so that small changes of transition probabilities still show.
-    let text = format!("{:.2}", p * 100.0);
-    format!("{}%", text.trim_end_matches('0').trim_end_matches('.'))
-}
-
-/// Word-wraps `text` to `width` columns, each line starting with `indent`, continuation lines
-/// indented two more.
-fn wrap(text: &str, indent: &str, width: usize) -> String {
-    crate::report::table::wrap(text, indent, width)
 }
 
 /// Everything `child` assumes differently from `parent`, one line each.
