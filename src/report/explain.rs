@@ -1,21 +1,29 @@
 //! `steppe explain`: a scenario's assumptions in plain words — every parameter with its
 //! distribution and its 5/50/95 % values, every rule, driver, event and metric — and, for a
 //! scenario that extends another, exactly what it changes.
+//!
+//! Only words live here: what a scenario changes relative to another is computed by
+//! [`crate::diff`], and the items of one scenario are put into words through the same
+//! by-name descriptions ([`diff::Term`], [`diff::Cells`], [`diff::Shift`], clauses).
 
 use std::fmt::Write as _;
 
-use crate::report::format::{exact, percent_trimmed as percent, thousands, trimmed as number};
-use crate::report::text::wrap;
-use crate::scenario::{DriverKind, Event, MetricKind, Scenario, Value};
+use crate::diff::{
+    self, Amount, CellGroup, Cells, Change, Correlations, DriverClause, EventClause, ItemChange,
+    MetricClause, Names, Term,
+};
+use crate::report::format::{exact, percent_trimmed, thousands, trimmed};
+use crate::report::text::{WIDTH, wrap};
+use crate::scenario::{DriverKind, MetricKind, Scenario};
 
 /// The full explanation; with `parent`, it opens with what the scenario changes.
 /// `parent`, when given, is what the scenario is explained against and how to name it (the
 /// file it extends, or the file as written when `--set` overrides it).
 pub fn render(scenario: &Scenario, parent: Option<(&Scenario, &str)>) -> String {
     let mut out = String::new();
-    out.push_str(&wrap(&scenario.heading(), "", 80));
+    out.push_str(&wrap(&scenario.heading(), "", WIDTH));
     if !scenario.description.is_empty() {
-        out.push_str(&wrap(&scenario.description, "", 80));
+        out.push_str(&wrap(&scenario.description, "", WIDTH));
     }
     let _ = writeln!(
         out,
@@ -34,18 +42,41 @@ pub fn render(scenario: &Scenario, parent: Option<(&Scenario, &str)>) -> String 
                 scenario.name, parent.name
             ),
             "",
-            80,
+            WIDTH,
         ));
         let changes = changes(parent, scenario);
         if changes.is_empty() {
             let _ = writeln!(out, "  nothing: it makes the same assumptions");
         }
         for change in changes {
-            out.push_str(&wrap(&format!("- {change}"), "  ", 80));
+            out.push_str(&wrap(&format!("- {change}"), "  ", WIDTH));
         }
     }
+    who_where(&mut out, scenario);
+    parameters(&mut out, scenario);
+    if let Some(c) = &scenario.correlations {
+        section(
+            &mut out,
+            "Rank correlations between parameters (Iman–Conover)",
+        );
+        for text in correlation_lines(&diff::correlations(scenario, c)) {
+            out.push_str(&wrap(&text, "  ", WIDTH));
+        }
+    }
+    rules(&mut out, scenario);
+    drivers(&mut out, scenario);
+    events(&mut out, scenario);
+    metrics(&mut out, scenario);
+    out
+}
 
-    section(&mut out, "Who, where, through what");
+/// Everything `child` assumes differently from `parent` ([`diff::changes`]), a sentence each.
+pub fn changes(parent: &Scenario, child: &Scenario) -> Vec<String> {
+    diff::changes(parent, child).iter().map(change).collect()
+}
+
+fn who_where(out: &mut String, scenario: &Scenario) {
+    section(out, "Who, where, through what");
     let actors: Vec<String> = scenario.actors.iter().map(|a| a.label.clone()).collect();
     out.push_str(&wrap(
         &format!(
@@ -53,182 +84,190 @@ pub fn render(scenario: &Scenario, parent: Option<(&Scenario, &str)>) -> String 
             actors.join(", ")
         ),
         "  ",
-        80,
+        WIDTH,
     ));
-    let targets: Vec<String> = scenario
-        .targets
-        .iter()
-        .map(|t| format!("{} {}", t.label, percent(t.weight)))
-        .collect();
+    let weighted = |entities: &[crate::scenario::Entity]| -> String {
+        entities
+            .iter()
+            .map(|e| format!("{} {}", e.label, percent_trimmed(e.weight)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     out.push_str(&wrap(
-        &format!("Targets (weight in the region): {}", targets.join(", ")),
+        &format!(
+            "Targets (weight in the region): {}",
+            weighted(&scenario.targets)
+        ),
         "  ",
-        80,
+        WIDTH,
     ));
-    let channels: Vec<String> = scenario
-        .channels
-        .iter()
-        .map(|c| format!("{} {}", c.label, percent(c.weight)))
-        .collect();
     out.push_str(&wrap(
-        &format!("Channels (weight in a composite): {}", channels.join(", ")),
+        &format!(
+            "Channels (weight in a composite): {}",
+            weighted(&scenario.channels)
+        ),
         "  ",
-        80,
+        WIDTH,
     ));
+}
 
+fn parameters(out: &mut String, scenario: &Scenario) {
     let named: Vec<_> = scenario.params.iter().filter(|p| !p.inline).collect();
-    if !named.is_empty() {
-        section(&mut out, "Assumptions: parameters, each drawn once per run");
-        for p in named {
-            let _ = writeln!(out, "  {} = {}", p.name, p.distribution);
-            let _ = writeln!(out, "      {}", quantiles(p.distribution));
-            note(&mut out, &p.description, &p.source);
-        }
+    if named.is_empty() {
+        return;
     }
-
-    if let Some(c) = &scenario.correlations {
-        section(
-            &mut out,
-            "Rank correlations between parameters (Iman–Conover)",
+    section(out, "Assumptions: parameters, each drawn once per run");
+    for p in named {
+        let d = p.distribution;
+        let _ = writeln!(out, "  {} = {d}", p.name);
+        let _ = writeln!(
+            out,
+            "      5 %: {}   50 %: {}   95 %: {}",
+            trimmed(d.quantile(0.05)),
+            trimmed(d.quantile(0.5)),
+            trimmed(d.quantile(0.95))
         );
-        for text in correlation_lines(scenario, c) {
-            out.push_str(&wrap(&text, "  ", 80));
-        }
+        note(out, &p.description, &p.source);
     }
+}
 
-    if !scenario.rules.is_empty() {
-        section(&mut out, "How strengths move (per year, in log-strength)");
-        for (i, rule) in scenario.rules.iter().enumerate() {
-            let mut parts = Vec::new();
-            if let Some(d) = rule.drift {
-                parts.push(format!("drift {}", value(scenario, d)));
-            }
-            if let Some(v) = rule.volatility {
-                parts.push(format!("volatility {}", value(scenario, v)));
-            }
-            if let Some(r) = rule.reversion {
-                parts.push(format!(
-                    "reverts to strength {} at speed {}",
-                    value(scenario, r.level),
-                    value(scenario, r.speed)
-                ));
-            }
-            if let Some(f) = rule.floor {
-                parts.push(format!("share at least {}", value(scenario, f)));
-            }
-            if let Some(c) = rule.ceiling {
-                parts.push(format!("share at most {}", value(scenario, c)));
-            }
-            let what = if parts.is_empty() {
-                "nothing set".to_string()
-            } else {
-                parts.join("; ")
-            };
-            out.push_str(&wrap(
-                &format!("{}. {}: {what}", i + 1, cells(scenario, &rule.cells)),
-                "  ",
-                80,
+fn rules(out: &mut String, scenario: &Scenario) {
+    if scenario.rules.is_empty() {
+        return;
+    }
+    section(out, "How strengths move (per year, in log-strength)");
+    for (i, r) in scenario.rules.iter().enumerate() {
+        let rule = diff::rule(scenario, r);
+        let mut parts = Vec::new();
+        if let Some(d) = &rule.drift {
+            parts.push(format!("drift {}", term(d)));
+        }
+        if let Some(v) = &rule.volatility {
+            parts.push(format!("volatility {}", term(v)));
+        }
+        if let Some((level, speed)) = &rule.reversion {
+            parts.push(format!(
+                "reverts to strength {} at speed {}",
+                term(level),
+                term(speed)
             ));
-            note(&mut out, &rule.note.description, &rule.note.source);
         }
+        if let Some(f) = &rule.floor {
+            parts.push(format!("share at least {}", term(f)));
+        }
+        if let Some(c) = &rule.ceiling {
+            parts.push(format!("share at most {}", term(c)));
+        }
+        let what = if parts.is_empty() {
+            "nothing set".to_string()
+        } else {
+            parts.join("; ")
+        };
+        out.push_str(&wrap(
+            &format!("{}. {}: {what}", i + 1, cells(&rule.cells)),
+            "  ",
+            WIDTH,
+        ));
+        note(out, &r.note.description, &r.note.source);
     }
+}
 
-    if !scenario.drivers.is_empty() {
-        section(&mut out, "Drivers");
-        for driver in &scenario.drivers {
-            match &driver.kind {
-                DriverKind::Regime(regime) => {
-                    let _ = writeln!(
-                        out,
-                        "  {} (regime; starts in {})",
-                        driver.name, regime.states[regime.initial]
-                    );
-                    note(&mut out, &driver.description, &driver.source);
-                    for (from, row) in regime.states.iter().zip(&regime.transitions) {
-                        let moves: Vec<String> = regime
-                            .states
-                            .iter()
-                            .zip(row)
-                            .filter(|(_, p)| **p > 0.0)
-                            .map(|(to, p)| format!("{to} {}", percent(*p)))
-                            .collect();
-                        out.push_str(&wrap(
-                            &format!("from {from}, a year later: {}", moves.join(", ")),
-                            "      ",
-                            80,
-                        ));
-                    }
-                    for (state, shifts) in regime.states.iter().zip(&regime.shifts) {
-                        for (amount, targets) in group_shifts(scenario, shifts) {
-                            out.push_str(&wrap(
-                                &format!("while {state}: drift {amount} for {targets}"),
-                                "      ",
-                                80,
-                            ));
-                        }
-                    }
-                }
-                DriverKind::Factor(factor) => {
-                    let _ = writeln!(
-                        out,
-                        "  {} (factor; AR(1) with persistence {} and sd {}, starts at {})",
-                        driver.name,
-                        value(scenario, factor.persistence),
-                        value(scenario, factor.sd),
-                        number(factor.initial)
-                    );
-                    note(&mut out, &driver.description, &driver.source);
-                    for (amount, targets) in group_shifts(scenario, &factor.shifts) {
-                        out.push_str(&wrap(
-                            &format!("drift {amount} per unit of the factor for {targets}"),
-                            "      ",
-                            80,
-                        ));
-                    }
-                }
+fn drivers(out: &mut String, scenario: &Scenario) {
+    if scenario.drivers.is_empty() {
+        return;
+    }
+    section(out, "Drivers");
+    for driver in &scenario.drivers {
+        let clauses = diff::driver_clauses(scenario, driver);
+        let heading = match &driver.kind {
+            DriverKind::Regime(regime) => {
+                format!("regime; starts in {}", regime.states[regime.initial])
             }
-        }
-    }
-
-    if !scenario.events.is_empty() {
-        section(&mut out, "Events");
-        for event in &scenario.events {
-            let _ = writeln!(out, "  {}", event.name);
-            note(&mut out, &event.description, &event.source);
-            let lines = event_lines(scenario, event);
-            let (head, effects) =
-                lines.split_at(if event.condition_text.is_some() { 4 } else { 3 });
-            out.push_str(&wrap(&head.join(", "), "      ", 80));
-            for line in effects {
-                out.push_str(&wrap(line, "      ", 80));
-            }
-        }
-    }
-
-    if !scenario.metrics.is_empty() {
-        section(&mut out, "Questions (metrics)");
-        for metric in &scenario.metrics {
-            let kind = match metric.kind {
-                MetricKind::At {
-                    year,
-                    condition: true,
-                    ..
-                } => format!("probability in {year} that"),
-                MetricKind::At { year, .. } => format!("value in {year} of"),
-                MetricKind::First => "first year that".to_string(),
-                MetricKind::Ever => "probability that at some point".to_string(),
-                MetricKind::Min => "lowest value of".to_string(),
-                MetricKind::Max => "highest value of".to_string(),
+            DriverKind::Factor(factor) => format!(
+                "factor; AR(1) with persistence {} and sd {}, starts at {}",
+                term(&diff::term(scenario, factor.persistence)),
+                term(&diff::term(scenario, factor.sd)),
+                trimmed(factor.initial)
+            ),
+        };
+        let _ = writeln!(out, "  {} ({heading})", driver.name);
+        note(out, &driver.description, &driver.source);
+        for clause in &clauses {
+            let line = match clause {
+                DriverClause::Moves { from, to } => {
+                    let moves: Vec<String> = to
+                        .iter()
+                        .filter(|(_, p)| *p > 0.0)
+                        .map(|(to, p)| format!("{to} {}", percent_trimmed(*p)))
+                        .collect();
+                    format!("from {from}, a year later: {}", moves.join(", "))
+                }
+                DriverClause::DriftWhile { state, shift } => format!(
+                    "while {state}: drift {} for {}",
+                    amount(&shift.amount),
+                    cells(&shift.cells)
+                ),
+                DriverClause::DriftPerUnit(shift) => format!(
+                    "drift {} per unit of the factor for {}",
+                    amount(&shift.amount),
+                    cells(&shift.cells)
+                ),
+                // In the heading.
+                DriverClause::StartsIn(_)
+                | DriverClause::Persistence(_)
+                | DriverClause::Sd(_)
+                | DriverClause::StartsAt(_) => continue,
             };
-            out.push_str(&wrap(
-                &format!("{}: {kind} {}", metric.name, metric.expr_text),
-                "  ",
-                80,
-            ));
-            note(&mut out, &metric.description, &metric.source);
+            out.push_str(&wrap(&line, "      ", WIDTH));
         }
     }
-    out
+}
+
+fn events(out: &mut String, scenario: &Scenario) {
+    if scenario.events.is_empty() {
+        return;
+    }
+    section(out, "Events");
+    for event in &scenario.events {
+        let _ = writeln!(out, "  {}", event.name);
+        note(out, &event.description, &event.source);
+        let (effects, when): (Vec<EventClause>, Vec<EventClause>) =
+            diff::event_clauses(scenario, event)
+                .into_iter()
+                .partition(EventClause::is_effect);
+        let when: Vec<String> = when.iter().map(event_clause).collect();
+        out.push_str(&wrap(&when.join(", "), "      ", WIDTH));
+        for effect in &effects {
+            out.push_str(&wrap(&event_clause(effect), "      ", WIDTH));
+        }
+    }
+}
+
+fn metrics(out: &mut String, scenario: &Scenario) {
+    if scenario.metrics.is_empty() {
+        return;
+    }
+    section(out, "Questions (metrics)");
+    for metric in &scenario.metrics {
+        let kind = match metric.kind {
+            MetricKind::At {
+                year,
+                condition: true,
+                ..
+            } => format!("probability in {year} that"),
+            MetricKind::At { year, .. } => format!("value in {year} of"),
+            MetricKind::First => "first year that".to_string(),
+            MetricKind::Ever => "probability that at some point".to_string(),
+            MetricKind::Min => "lowest value of".to_string(),
+            MetricKind::Max => "highest value of".to_string(),
+        };
+        out.push_str(&wrap(
+            &format!("{}: {kind} {}", metric.name, metric.expr_text),
+            "  ",
+            WIDTH,
+        ));
+        note(out, &metric.description, &metric.source);
+    }
 }
 
 fn section(out: &mut String, title: &str) {
@@ -236,6 +275,7 @@ fn section(out: &mut String, title: &str) {
     let _ = writeln!(out, "{title}");
 }
 
+/// Why an item is as it is, under it.
 fn note(out: &mut String, description: &str, source: &str) {
     let text = match (description.is_empty(), source.is_empty()) {
         (true, true) => return,
@@ -243,470 +283,251 @@ fn note(out: &mut String, description: &str, source: &str) {
         (true, false) => format!("[source: {source}]"),
         (false, false) => format!("{description} [source: {source}]"),
     };
-    out.push_str(&wrap(&text, "      ", 80));
+    out.push_str(&wrap(&text, "      ", WIDTH));
 }
 
-fn event_lines(scenario: &Scenario, event: &Event) -> Vec<String> {
-    let mut lines = vec![
-        format!("probability {} per year", value(scenario, event.hazard)),
-        format!("in {}–{}", event.window.0, event.window.1),
-        (if event.repeat {
-            "may repeat"
-        } else {
-            "at most once"
-        })
-        .to_string(),
-    ];
-    if let Some(when) = &event.condition_text {
-        lines.push(format!("when {when}"));
-    }
-    for (amount, targets) in group_shifts(scenario, &event.jumps) {
-        lines.push(format!("jump {amount} in log-strength for {targets}"));
-    }
-    for (amount, targets) in group_shifts(scenario, &event.drifts) {
-        lines.push(format!("drift {amount} from then on for {targets}"));
-    }
-    for &(driver, state) in &event.regime_changes {
-        if let DriverKind::Regime(regime) = &scenario.drivers[driver].kind {
-            lines.push(format!(
-                "forces {} into {}",
-                scenario.drivers[driver].name, regime.states[state]
-            ));
+/// One change as a sentence.
+fn change(change: &Change) -> String {
+    match change {
+        Change::Horizon { was, now } => format!(
+            "horizon and runs: {}–{} by {}, {} runs, seed {} (was {}–{} by {}, {} runs, seed {})",
+            now.start,
+            now.end,
+            now.step.name(),
+            now.runs,
+            now.seed,
+            was.start,
+            was.end,
+            was.step.name(),
+            was.runs,
+            was.seed
+        ),
+        Change::Added { kind, name } => format!("adds {} {name}", kind.name()),
+        Change::Removed { kind, name } => format!("removes {} {name}", kind.name()),
+        Change::Weight {
+            kind,
+            name,
+            was,
+            now,
+        } => format!(
+            "{} {name}: weight {} (was {})",
+            kind.name(),
+            percent_trimmed(*now),
+            percent_trimmed(*was)
+        ),
+        Change::InitialShare {
+            actor,
+            target,
+            channel,
+            was,
+            now,
+        } => format!(
+            "initial share of {actor} in {target}/{channel}: {} (was {})",
+            trimmed(*now),
+            trimmed(*was)
+        ),
+        Change::Param(item) => item_change("parameter", item, |d| d.to_string()),
+        Change::Correlations(c) => {
+            format!("rank correlations: {}", correlation_lines(c).join("; "))
         }
-    }
-    lines
-}
-
-/// Shifts grouped by amount: (amount as text, the cells it applies to in words).
-fn group_shifts(
-    scenario: &Scenario,
-    shifts: &[crate::scenario::CellShift],
-) -> Vec<(String, String)> {
-    // The engine adds every shift of a cell: total them per cell first (constants as a sum,
-    // parameters as a sum of names), then group the cells with the same total.
-    let mut per_cell: Vec<(usize, f64, usize, Vec<String>)> = Vec::new();
-    for shift in shifts {
-        let index = match per_cell.iter().position(|(c, ..)| *c == shift.cell) {
-            Some(i) => i,
-            None => {
-                per_cell.push((shift.cell, 0.0, 0, Vec::new()));
-                per_cell.len() - 1
+        Change::RuleAdded(rule) => {
+            let mut what = Vec::new();
+            if let Some(d) = &rule.drift {
+                what.push(format!("drift {}", term(d)));
             }
-        };
-        match shift.amount {
-            crate::scenario::Value::Const(v) => {
-                per_cell[index].1 += v;
-                per_cell[index].2 += 1;
+            if let Some(v) = &rule.volatility {
+                what.push(format!("volatility {}", term(v)));
             }
-            other => per_cell[index].3.push(value(scenario, other)),
-        }
-    }
-    let mut groups: Vec<(String, Vec<usize>)> = Vec::new();
-    for (cell, constant, constants, named) in per_cell {
-        let mut terms = named;
-        // One constant as written; a sum of several without float noise.
-        match constants {
-            0 => {}
-            1 => terms.push(exact(constant)),
-            _ => terms.push(number(constant)),
-        }
-        let amount = terms.join(" + ");
-        match groups.iter_mut().find(|(a, _)| *a == amount) {
-            Some((_, cells)) => cells.push(cell),
-            None => groups.push((amount, vec![cell])),
-        }
-    }
-    groups
-        .into_iter()
-        .map(|(amount, c)| (amount, cells(scenario, &c)))
-        .collect()
-}
-
-/// The (channel, slot) pairs of one target that a set of cells covers.
-type Pattern = Vec<(usize, usize)>;
-
-fn correlation_lines(scenario: &Scenario, c: &crate::scenario::Correlations) -> Vec<String> {
-    let mut lines = Vec::new();
-    // What Iman–Conover imposes can differ from the (repaired) matrix: see `correlation::imposed`.
-    let (_, imposed) = crate::correlation::imposed(&c.matrix);
-    let mut limited = false;
-    for (i, &a) in c.params.iter().enumerate() {
-        for (j, &b) in c.params.iter().enumerate().skip(i + 1) {
-            let (rho, used) = (c.matrix[i][j], imposed[i][j]);
-            if rho == 0.0 && used.abs() < 5e-5 {
-                continue;
+            if let Some((level, speed)) = &rule.reversion {
+                what.push(format!("reversion to {} at {}", term(level), term(speed)));
             }
-            let names = format!(
-                "{} and {}",
-                scenario.params[a].name, scenario.params[b].name
-            );
-            if (used - rho).abs() >= 5e-5 {
-                limited = true;
-                let how = if c.repaired.is_some() {
-                    "after repair"
-                } else {
-                    "asked"
-                };
-                lines.push(format!(
-                    "{names}: {} {how}, {} imposed",
-                    number(rho),
-                    number(used)
-                ));
+            if let Some(f) = &rule.floor {
+                what.push(format!("floor {}", term(f)));
+            }
+            if let Some(c) = &rule.ceiling {
+                what.push(format!("ceiling {}", term(c)));
+            }
+            let why = if rule.description.is_empty() {
+                String::new()
             } else {
-                lines.push(format!("{names}: {}", number(rho)));
-            }
+                format!(" — {}", rule.description)
+            };
+            format!(
+                "adds a rule for {}: {}{why}",
+                cells(&rule.cells),
+                what.join("; ")
+            )
         }
+        Change::Driver(item) => item_change("driver", item, driver_clause),
+        Change::Event(item) => item_change("event", item, event_clause),
+        Change::Metric(item) => item_change("metric", item, metric_clause),
     }
+}
+
+/// An added, changed or removed item; a changed one shows only the clauses that differ.
+fn item_change<C>(kind: &str, change: &ItemChange<C>, clause: impl Fn(&C) -> String) -> String {
+    let join = |clauses: &[C]| clauses.iter().map(&clause).collect::<Vec<_>>().join("; ");
+    match change {
+        ItemChange::Added { name, clauses } => format!("adds {kind} {name}: {}", join(clauses)),
+        ItemChange::Changed { name, now, was } => {
+            let mut line = format!("{kind} {name}:");
+            if !now.is_empty() {
+                let _ = write!(line, " now {}", join(now));
+            }
+            if !was.is_empty() {
+                let joiner = if now.is_empty() { "" } else { ";" };
+                let _ = write!(line, "{joiner} was {}", join(was));
+            }
+            line
+        }
+        ItemChange::Removed { name } => format!("removes {kind} {name}"),
+    }
+}
+
+/// A driver's clause as a change shows it.
+fn driver_clause(clause: &DriverClause) -> String {
+    match clause {
+        DriverClause::StartsIn(state) => format!("starts in {state}"),
+        DriverClause::Moves { from, to } => {
+            let moves: Vec<String> = to
+                .iter()
+                .map(|(to, p)| format!("{to} {}", percent_trimmed(*p)))
+                .collect();
+            format!("from {from} a year later: {}", moves.join(", "))
+        }
+        DriverClause::DriftWhile { state, shift } => format!(
+            "while {state} drift {} for {}",
+            amount(&shift.amount),
+            cells(&shift.cells)
+        ),
+        DriverClause::Persistence(t) => format!("persistence {}", term(t)),
+        DriverClause::Sd(t) => format!("sd {}", term(t)),
+        DriverClause::StartsAt(v) => format!("starts at {}", trimmed(*v)),
+        DriverClause::DriftPerUnit(shift) => format!(
+            "drift {} per unit for {}",
+            amount(&shift.amount),
+            cells(&shift.cells)
+        ),
+    }
+}
+
+fn event_clause(clause: &EventClause) -> String {
+    match clause {
+        EventClause::Hazard(t) => format!("probability {} per year", term(t)),
+        EventClause::Window(from, to) => format!("in {from}–{to}"),
+        EventClause::Repeats(true) => "may repeat".to_string(),
+        EventClause::Repeats(false) => "at most once".to_string(),
+        EventClause::When(condition) => format!("when {condition}"),
+        EventClause::Jump(s) => format!(
+            "jump {} in log-strength for {}",
+            amount(&s.amount),
+            cells(&s.cells)
+        ),
+        EventClause::Drift(s) => format!(
+            "drift {} from then on for {}",
+            amount(&s.amount),
+            cells(&s.cells)
+        ),
+        EventClause::Forces { driver, state } => format!("forces {driver} into {state}"),
+    }
+}
+
+fn metric_clause(m: &MetricClause) -> String {
+    let year = m.year.map_or(String::new(), |y| format!(" {y}"));
+    format!("{}{year}: {}", m.kind, m.expr)
+}
+
+/// The correlations, a pair a line, with notes on repair and on what could not be imposed.
+fn correlation_lines(c: &Correlations) -> Vec<String> {
+    let how = if c.repaired.is_some() {
+        "after repair"
+    } else {
+        "asked"
+    };
+    let mut lines: Vec<String> = c
+        .pairs
+        .iter()
+        .map(|p| {
+            if p.is_limited() {
+                format!(
+                    "{} and {}: {} {how}, {} imposed",
+                    p.a,
+                    p.b,
+                    trimmed(p.asked),
+                    trimmed(p.imposed)
+                )
+            } else {
+                format!("{} and {}: {}", p.a, p.b, trimmed(p.asked))
+            }
+        })
+        .collect();
     if let Some(change) = c.repaired {
-        lines.push(format!("(the matrix as written was not positive definite; `repair = true` replaced it with the nearest correlation matrix in the Frobenius norm (Higham 2002), changing an entry by at most {}: the values above are the repaired ones)", number(change)));
+        lines.push(format!("(the matrix as written was not positive definite; `repair = true` replaced it with the nearest correlation matrix in the Frobenius norm (Higham 2002), changing an entry by at most {}: the values above are the repaired ones)", trimmed(change)));
     }
-    if limited {
+    if c.pairs.iter().any(diff::Correlation::is_limited) {
         lines.push("(Iman–Conover correlates normal scores, whose Pearson correlations 2·sin(π·ρ/6) were not positive definite for these ranks; their nearest correlation matrix is used, and the rank correlations it imposes are those marked \"imposed\")".to_string());
     }
     lines
 }
 
-/// A set of cells in words: "russia in all targets, all channels", or per target when the
-/// set is not one block.
-fn cells(scenario: &Scenario, cells: &[usize]) -> String {
-    let n_slots = scenario.n_slots();
-    let n_channels = scenario.channels.len();
-    let mut by_target: Vec<Vec<(usize, usize)>> = vec![Vec::new(); scenario.targets.len()];
-    for &cell in cells {
-        let slot = cell % n_slots;
-        let pair = cell / n_slots;
-        by_target[pair / n_channels].push((pair % n_channels, slot));
+/// A number of the scenario in words: a constant as written, a parameter's name, or an inline
+/// distribution with its 5–95 % range.
+fn term(t: &Term) -> String {
+    match t {
+        Term::Const(c) => exact(*c),
+        Term::Param(name) => name.clone(),
+        Term::Inline(d) => format!(
+            "{d} (5–95 %: {} to {})",
+            trimmed(d.quantile(0.05)),
+            trimmed(d.quantile(0.95))
+        ),
     }
-    // Group targets that have the same (channel, slot) pattern.
-    // (the (channel, slot) pairs, the targets that have exactly those)
-    let mut groups: Vec<(Pattern, Vec<usize>)> = Vec::new();
-    for (t, mut pattern) in by_target.into_iter().enumerate() {
-        if pattern.is_empty() {
-            continue;
-        }
-        pattern.sort_unstable();
-        pattern.dedup();
-        match groups.iter_mut().find(|(p, _)| *p == pattern) {
-            Some((_, targets)) => targets.push(t),
-            None => groups.push((pattern, vec![t])),
-        }
+}
+
+/// A cell's total shift: its parameters, then its constants — one as written, a sum of
+/// several without float noise.
+fn amount(a: &Amount) -> String {
+    let mut terms: Vec<String> = a.terms.iter().map(term).collect();
+    match a.constant {
+        None => {}
+        Some(c) if c.count == 1 => terms.push(exact(c.total)),
+        Some(c) => terms.push(trimmed(c.total)),
     }
-    if groups.is_empty() {
+    terms.join(" + ")
+}
+
+/// A set of cells in words: "russia in all targets (all channels)", or per group of targets
+/// when the set is not one block.
+fn cells(cells: &Cells) -> String {
+    if cells.0.is_empty() {
         return "no cells".to_string();
     }
-    let parts: Vec<String> = groups
-        .into_iter()
-        .map(|(pattern, targets)| {
-            let target_words = names(
-                &targets,
-                scenario.targets.len(),
-                |t| scenario.targets[t].name.clone(),
-                "all targets",
-            );
-            let mut slots: Vec<usize> = pattern.iter().map(|(_, s)| *s).collect();
-            slots.sort_unstable();
-            slots.dedup();
-            let mut channels: Vec<usize> = pattern.iter().map(|(c, _)| *c).collect();
-            channels.sort_unstable();
-            channels.dedup();
-            if slots.len() * channels.len() == pattern.len() {
-                let who = names(
-                    &slots,
-                    scenario.actors.len(),
-                    |s| scenario.slot_name(s).to_string(),
-                    "all actors",
-                );
-                let through = names(
-                    &channels,
-                    n_channels,
-                    |c| scenario.channels[c].name.clone(),
-                    "all channels",
-                );
-                format!("{who} in {target_words} ({through})")
-            } else {
-                let pairs: Vec<String> = pattern
-                    .iter()
-                    .map(|(c, s)| {
-                        format!("{}/{}", scenario.slot_name(*s), scenario.channels[*c].name)
-                    })
-                    .collect();
-                format!("{} in {target_words}", pairs.join(", "))
+    let parts: Vec<String> = cells
+        .0
+        .iter()
+        .map(|group| match group {
+            CellGroup::Block {
+                slots,
+                targets,
+                channels,
+            } => format!(
+                "{} in {} ({})",
+                names(slots, "all actors"),
+                names(targets, "all targets"),
+                names(channels, "all channels")
+            ),
+            CellGroup::Pairs { pairs, targets } => {
+                let pairs: Vec<String> = pairs.iter().map(|(s, c)| format!("{s}/{c}")).collect();
+                format!("{} in {}", pairs.join(", "), names(targets, "all targets"))
             }
         })
         .collect();
     parts.join("; ")
 }
 
-/// Names of `indices`, or `all` when they are every one of `count` (in order).
-fn names(indices: &[usize], count: usize, name: impl Fn(usize) -> String, all: &str) -> String {
-    if indices.len() == count && indices.iter().enumerate().all(|(i, j)| i == *j) {
-        all.to_string()
-    } else {
-        indices
-            .iter()
-            .map(|&i| name(i))
-            .collect::<Vec<_>>()
-            .join(", ")
-    }
-}
-
-/// A number of the scenario in words: a constant, a parameter's name, or an inline
-/// distribution with its 5–95 % range.
-fn value(scenario: &Scenario, v: Value) -> String {
-    match v {
-        // As written (shortest form that round-trips), so that any change shows.
-        Value::Const(c) => exact(c),
-        Value::Param(i) => {
-            let p = &scenario.params[i];
-            if p.inline {
-                let d = p.distribution;
-                format!(
-                    "{d} (5–95 %: {} to {})",
-                    number(d.quantile(0.05)),
-                    number(d.quantile(0.95))
-                )
-            } else {
-                p.name.clone()
-            }
-        }
-    }
-}
-
-fn quantiles(d: crate::distribution::Distribution) -> String {
-    format!(
-        "5 %: {}   50 %: {}   95 %: {}",
-        number(d.quantile(0.05)),
-        number(d.quantile(0.5)),
-        number(d.quantile(0.95))
-    )
-}
-
-/// Everything `child` assumes differently from `parent`, one line each.
-pub fn changes(parent: &Scenario, child: &Scenario) -> Vec<String> {
-    let mut out = Vec::new();
-    let header = |s: &Scenario| (s.start, s.end, s.step, s.runs, s.seed);
-    if header(parent) != header(child) {
-        out.push(format!(
-            "horizon and runs: {}–{} by {}, {} runs, seed {} (was {}–{} by {}, {} runs, seed {})",
-            child.start,
-            child.end,
-            child.step.name(),
-            child.runs,
-            child.seed,
-            parent.start,
-            parent.end,
-            parent.step.name(),
-            parent.runs,
-            parent.seed
-        ));
-    }
-    for (kind, a, b) in [
-        ("actor", &parent.actors, &child.actors),
-        ("target", &parent.targets, &child.targets),
-        ("channel", &parent.channels, &child.channels),
-    ] {
-        for e in b.iter().filter(|e| !a.iter().any(|x| x.name == e.name)) {
-            out.push(format!("adds {kind} {}", e.name));
-        }
-        for e in a.iter().filter(|e| !b.iter().any(|x| x.name == e.name)) {
-            out.push(format!("removes {kind} {}", e.name));
-        }
-        for e in b {
-            if let Some(old) = a.iter().find(|x| x.name == e.name)
-                && (old.weight - e.weight).abs() > 1e-12
-            {
-                out.push(format!(
-                    "{kind} {}: weight {} (was {})",
-                    e.name,
-                    percent(e.weight),
-                    percent(old.weight)
-                ));
-            }
-        }
-    }
-    // Initial shares, compared by names so that added entities do not shift the comparison.
-    for (t, target) in child.targets.iter().enumerate() {
-        let Some(pt) = parent.targets.iter().position(|x| x.name == target.name) else {
-            continue;
-        };
-        for (c, channel) in child.channels.iter().enumerate() {
-            let Some(pc) = parent.channels.iter().position(|x| x.name == channel.name) else {
-                continue;
-            };
-            for (s, actor) in child.actors.iter().enumerate() {
-                let Some(ps) = parent.actors.iter().position(|x| x.name == actor.name) else {
-                    continue;
-                };
-                let new = child.initial_shares[child.cell(t, c, s)];
-                let old = parent.initial_shares[parent.cell(pt, pc, ps)];
-                if (new - old).abs() > 1e-12 {
-                    out.push(format!(
-                        "initial share of {} in {}/{}: {} (was {})",
-                        actor.name,
-                        target.name,
-                        channel.name,
-                        number(new),
-                        number(old)
-                    ));
-                }
-            }
-        }
-    }
-    let params = |s: &Scenario| {
-        s.params
-            .iter()
-            .filter(|p| !p.inline)
-            .map(|p| (p.name.clone(), vec![p.distribution.to_string()]))
-            .collect()
-    };
-    diff_named(&mut out, "parameter", params(parent), params(child));
-    let correlations = |s: &Scenario| {
-        s.correlations
-            .as_ref()
-            .map_or_else(Vec::new, |c| correlation_lines(s, c))
-    };
-    if correlations(parent) != correlations(child) {
-        out.push(format!(
-            "rank correlations: {}",
-            correlations(child).join("; ")
-        ));
-    }
-    for rule in child.rules.iter().skip(parent.rules.len()) {
-        let mut what = Vec::new();
-        if let Some(d) = rule.drift {
-            what.push(format!("drift {}", value(child, d)));
-        }
-        if let Some(v) = rule.volatility {
-            what.push(format!("volatility {}", value(child, v)));
-        }
-        if let Some(r) = rule.reversion {
-            what.push(format!(
-                "reversion to {} at {}",
-                value(child, r.level),
-                value(child, r.speed)
-            ));
-        }
-        if let Some(f) = rule.floor {
-            what.push(format!("floor {}", value(child, f)));
-        }
-        if let Some(c) = rule.ceiling {
-            what.push(format!("ceiling {}", value(child, c)));
-        }
-        let why = if rule.note.description.is_empty() {
-            String::new()
-        } else {
-            format!(" — {}", rule.note.description)
-        };
-        out.push(format!(
-            "adds a rule for {}: {}{why}",
-            cells(child, &rule.cells),
-            what.join("; ")
-        ));
-    }
-    let drivers = |s: &Scenario| {
-        s.drivers
-            .iter()
-            .map(|d| (d.name.clone(), driver_parts(s, d)))
-            .collect()
-    };
-    diff_named(&mut out, "driver", drivers(parent), drivers(child));
-    let events = |s: &Scenario| {
-        s.events
-            .iter()
-            .map(|e| (e.name.clone(), event_lines(s, e)))
-            .collect()
-    };
-    diff_named(&mut out, "event", events(parent), events(child));
-    let metrics = |s: &Scenario| {
-        s.metrics
-            .iter()
-            .map(|m| {
-                let year = match m.kind {
-                    MetricKind::At { year, .. } => format!(" {year}"),
-                    _ => String::new(),
-                };
-                (
-                    m.name.clone(),
-                    vec![format!("{}{year}: {}", m.kind.name(), m.expr_text)],
-                )
-            })
-            .collect()
-    };
-    diff_named(&mut out, "metric", metrics(parent), metrics(child));
-    out
-}
-
-/// A driver as clauses, for comparing two versions of it.
-fn driver_parts(scenario: &Scenario, driver: &crate::scenario::Driver) -> Vec<String> {
-    match &driver.kind {
-        DriverKind::Regime(r) => {
-            let mut parts = vec![format!("starts in {}", r.states[r.initial])];
-            for (from, row) in r.states.iter().zip(&r.transitions) {
-                let moves: Vec<String> = r
-                    .states
-                    .iter()
-                    .zip(row)
-                    .map(|(to, p)| format!("{to} {}", percent(*p)))
-                    .collect();
-                parts.push(format!("from {from} a year later: {}", moves.join(", ")));
-            }
-            for (state, shifts) in r.states.iter().zip(&r.shifts) {
-                for (amount, targets) in group_shifts(scenario, shifts) {
-                    parts.push(format!("while {state} drift {amount} for {targets}"));
-                }
-            }
-            parts
-        }
-        DriverKind::Factor(f) => {
-            let mut parts = vec![
-                format!("persistence {}", value(scenario, f.persistence)),
-                format!("sd {}", value(scenario, f.sd)),
-                format!("starts at {}", number(f.initial)),
-            ];
-            for (amount, targets) in group_shifts(scenario, &f.shifts) {
-                parts.push(format!("drift {amount} per unit for {targets}"));
-            }
-            parts
-        }
-    }
-}
-
-/// Added, removed and changed items given as (name, clauses), compared by name; a changed
-/// item shows only the clauses that differ.
-fn diff_named(
-    out: &mut Vec<String>,
-    kind: &str,
-    old: Vec<(String, Vec<String>)>,
-    new: Vec<(String, Vec<String>)>,
-) {
-    for (name, parts) in &new {
-        match old.iter().find(|(o, _)| o == name) {
-            None => out.push(format!("adds {kind} {name}: {}", parts.join("; "))),
-            Some((_, was)) if was != parts => {
-                let now: Vec<&str> = parts
-                    .iter()
-                    .filter(|p| !was.contains(p))
-                    .map(String::as_str)
-                    .collect();
-                let gone: Vec<&str> = was
-                    .iter()
-                    .filter(|p| !parts.contains(p))
-                    .map(String::as_str)
-                    .collect();
-                let mut line = format!("{kind} {name}:");
-                if !now.is_empty() {
-                    line.push_str(&format!(" now {}", now.join("; ")));
-                }
-                if !gone.is_empty() {
-                    let joiner = if now.is_empty() { "" } else { ";" };
-                    line.push_str(&format!("{joiner} was {}", gone.join("; ")));
-                }
-                out.push(line);
-            }
-            Some(_) => {}
-        }
-    }
-    for (name, _) in old.iter().filter(|(o, _)| !new.iter().any(|(n, _)| n == o)) {
-        out.push(format!("removes {kind} {name}"));
+fn names(names: &Names, all: &str) -> String {
+    match names {
+        Names::All => all.to_string(),
+        Names::Some(names) => names.join(", "),
     }
 }

@@ -1,9 +1,10 @@
 //! Renderers: pure functions from results to text. They return strings; writing them anywhere
 //! is the caller's business.
 //!
-//! What they share has one home each: numbers as text in [`format`], words in columns in
+//! What they share has one home each: numbers as text in [`format`](mod@format), words in columns in
 //! [`text`], and the pieces of every chart in `charts/svg.rs` and `charts/palette.rs`. Which
-//! years a result reports is not a renderer's decision ([`crate::summary::report_points`]).
+//! years a result reports is not a renderer's decision ([`crate::summary::report_points`]),
+//! nor what a scenario changes relative to another ([`crate::diff`]).
 
 pub mod charts;
 pub mod compare;
