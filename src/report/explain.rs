@@ -294,12 +294,12 @@ fn change(change: &Change) -> String {
             now.start,
             now.end,
             now.step.name(),
-            now.runs,
+            thousands(now.runs),
             now.seed,
             was.start,
             was.end,
             was.step.name(),
-            was.runs,
+            thousands(was.runs),
             was.seed
         ),
         Change::Added { kind, name } => format!("adds {} {name}", kind.name()),
@@ -529,5 +529,41 @@ fn names(names: &Names, all: &str) -> String {
     match names {
         Names::All => all.to_string(),
         Names::Some(names) => names.join(", "),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SCENARIO: &str = r#"
+[scenario]
+name = "s"
+start = 2022
+end = 2030
+runs = 20000
+[actors]
+a = {}
+[targets]
+t = {}
+[channels]
+c = {}
+[initial.t.c]
+a = 0.3
+"#;
+
+    #[test]
+    fn runs_read_the_same_in_the_heading_and_in_a_change() {
+        let parent = crate::scenario::load("p.toml", SCENARIO).unwrap_or_else(|e| panic!("{e}"));
+        let mut child = parent.clone();
+        child.runs = 30_000;
+        let text = render(&child, Some((&parent, "p.toml")));
+        assert!(text.contains("; 30,000 runs, seed 0"), "{text}");
+        assert_eq!(
+            changes(&parent, &child),
+            [
+                "horizon and runs: 2022–2030 by year, 30,000 runs, seed 0 (was 2022–2030 by year, 20,000 runs, seed 0)"
+            ]
+        );
     }
 }

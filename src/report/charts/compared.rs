@@ -82,7 +82,7 @@ pub fn compared(q: &Quantity) -> String {
                 r#"<circle cx="{:.1}" cy="{:.1}" r="5" fill="{fill}"><title>median {}</title></circle>"#,
                 x.at(d.p50),
                 y + 8.0,
-                format::fixed(d.p50, 4)
+                format::decimal(d.p50)
             );
         }
     }

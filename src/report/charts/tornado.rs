@@ -41,8 +41,8 @@ pub fn tornado(t: &Tornado) -> String {
             r#"<rect x="{a:.1}" y="{y:.1}" width="{:.1}" height="18" fill="{PRIMARY}"><title>{}: {} → {}</title></rect>"#,
             (c - a).max(0.5),
             escape(&b.param),
-            format::fixed(b.at_low, 4),
-            format::fixed(b.at_high, 4)
+            format::decimal(b.at_low),
+            format::decimal(b.at_high)
         );
     }
     let _ = writeln!(
@@ -57,8 +57,8 @@ pub fn tornado(t: &Tornado) -> String {
         r#"<text x="{:.1}" y="{:.1}" font-size="12" text-anchor="middle">all at medians: {} (the metric's value, every parameter drawn: {})</text>"#,
         x.at(t.base),
         height - BOTTOM + 28.0,
-        format::fixed(t.base, 4),
-        format::fixed(t.value, 4)
+        format::decimal(t.base),
+        format::decimal(t.value)
     );
     svg.finish()
 }
