@@ -6,13 +6,15 @@
 //! [`crate::diff`], and the items of one scenario are put into words through the same
 //! by-name descriptions ([`diff::Term`], [`diff::Cells`], [`diff::Shift`], clauses).
 
+mod changes;
+mod words;
+
 use std::fmt::Write as _;
 
-use crate::diff::{
-    self, Amount, CellGroup, Cells, Change, Correlations, DriverClause, EventClause, ItemChange,
-    MetricClause, Names, Term,
-};
-use crate::report::format::{exact, percent_trimmed, thousands, trimmed};
+use words::{amount, cells, correlation_lines, event_clause, term};
+
+use crate::diff::{self, DriverClause, EventClause};
+use crate::report::format::{percent_trimmed, thousands, trimmed};
 use crate::report::text::{WIDTH, wrap};
 use crate::scenario::{DriverKind, MetricKind, Scenario};
 
@@ -72,7 +74,10 @@ pub fn render(scenario: &Scenario, parent: Option<(&Scenario, &str)>) -> String 
 
 /// Everything `child` assumes differently from `parent` ([`diff::changes`]), a sentence each.
 pub fn changes(parent: &Scenario, child: &Scenario) -> Vec<String> {
-    diff::changes(parent, child).iter().map(change).collect()
+    diff::changes(parent, child)
+        .iter()
+        .map(changes::sentence)
+        .collect()
 }
 
 fn who_where(out: &mut String, scenario: &Scenario) {
@@ -284,252 +289,6 @@ fn note(out: &mut String, description: &str, source: &str) {
         (false, false) => format!("{description} [source: {source}]"),
     };
     out.push_str(&wrap(&text, "      ", WIDTH));
-}
-
-/// One change as a sentence.
-fn change(change: &Change) -> String {
-    match change {
-        Change::Horizon { was, now } => format!(
-            "horizon and runs: {}–{} by {}, {} runs, seed {} (was {}–{} by {}, {} runs, seed {})",
-            now.start,
-            now.end,
-            now.step.name(),
-            thousands(now.runs),
-            now.seed,
-            was.start,
-            was.end,
-            was.step.name(),
-            thousands(was.runs),
-            was.seed
-        ),
-        Change::Added { kind, name } => format!("adds {} {name}", kind.name()),
-        Change::Removed { kind, name } => format!("removes {} {name}", kind.name()),
-        Change::Weight {
-            kind,
-            name,
-            was,
-            now,
-        } => format!(
-            "{} {name}: weight {} (was {})",
-            kind.name(),
-            percent_trimmed(*now),
-            percent_trimmed(*was)
-        ),
-        Change::InitialShare {
-            actor,
-            target,
-            channel,
-            was,
-            now,
-        } => format!(
-            "initial share of {actor} in {target}/{channel}: {} (was {})",
-            trimmed(*now),
-            trimmed(*was)
-        ),
-        Change::Param(item) => item_change("parameter", item, |d| d.to_string()),
-        Change::Correlations(c) => {
-            format!("rank correlations: {}", correlation_lines(c).join("; "))
-        }
-        Change::RuleAdded(rule) => {
-            let mut what = Vec::new();
-            if let Some(d) = &rule.drift {
-                what.push(format!("drift {}", term(d)));
-            }
-            if let Some(v) = &rule.volatility {
-                what.push(format!("volatility {}", term(v)));
-            }
-            if let Some((level, speed)) = &rule.reversion {
-                what.push(format!("reversion to {} at {}", term(level), term(speed)));
-            }
-            if let Some(f) = &rule.floor {
-                what.push(format!("floor {}", term(f)));
-            }
-            if let Some(c) = &rule.ceiling {
-                what.push(format!("ceiling {}", term(c)));
-            }
-            let why = if rule.description.is_empty() {
-                String::new()
-            } else {
-                format!(" — {}", rule.description)
-            };
-            format!(
-                "adds a rule for {}: {}{why}",
-                cells(&rule.cells),
-                what.join("; ")
-            )
-        }
-        Change::Driver(item) => item_change("driver", item, driver_clause),
-        Change::Event(item) => item_change("event", item, event_clause),
-        Change::Metric(item) => item_change("metric", item, metric_clause),
-    }
-}
-
-/// An added, changed or removed item; a changed one shows only the clauses that differ.
-fn item_change<C>(kind: &str, change: &ItemChange<C>, clause: impl Fn(&C) -> String) -> String {
-    let join = |clauses: &[C]| clauses.iter().map(&clause).collect::<Vec<_>>().join("; ");
-    match change {
-        ItemChange::Added { name, clauses } => format!("adds {kind} {name}: {}", join(clauses)),
-        ItemChange::Changed { name, now, was } => {
-            let mut line = format!("{kind} {name}:");
-            if !now.is_empty() {
-                let _ = write!(line, " now {}", join(now));
-            }
-            if !was.is_empty() {
-                let joiner = if now.is_empty() { "" } else { ";" };
-                let _ = write!(line, "{joiner} was {}", join(was));
-            }
-            line
-        }
-        ItemChange::Removed { name } => format!("removes {kind} {name}"),
-    }
-}
-
-/// A driver's clause as a change shows it.
-fn driver_clause(clause: &DriverClause) -> String {
-    match clause {
-        DriverClause::StartsIn(state) => format!("starts in {state}"),
-        DriverClause::Moves { from, to } => {
-            let moves: Vec<String> = to
-                .iter()
-                .map(|(to, p)| format!("{to} {}", percent_trimmed(*p)))
-                .collect();
-            format!("from {from} a year later: {}", moves.join(", "))
-        }
-        DriverClause::DriftWhile { state, shift } => format!(
-            "while {state} drift {} for {}",
-            amount(&shift.amount),
-            cells(&shift.cells)
-        ),
-        DriverClause::Persistence(t) => format!("persistence {}", term(t)),
-        DriverClause::Sd(t) => format!("sd {}", term(t)),
-        DriverClause::StartsAt(v) => format!("starts at {}", trimmed(*v)),
-        DriverClause::DriftPerUnit(shift) => format!(
-            "drift {} per unit for {}",
-            amount(&shift.amount),
-            cells(&shift.cells)
-        ),
-    }
-}
-
-fn event_clause(clause: &EventClause) -> String {
-    match clause {
-        EventClause::Hazard(t) => format!("probability {} per year", term(t)),
-        EventClause::Window(from, to) => format!("in {from}–{to}"),
-        EventClause::Repeats(true) => "may repeat".to_string(),
-        EventClause::Repeats(false) => "at most once".to_string(),
-        EventClause::When(condition) => format!("when {condition}"),
-        EventClause::Jump(s) => format!(
-            "jump {} in log-strength for {}",
-            amount(&s.amount),
-            cells(&s.cells)
-        ),
-        EventClause::Drift(s) => format!(
-            "drift {} from then on for {}",
-            amount(&s.amount),
-            cells(&s.cells)
-        ),
-        EventClause::Forces { driver, state } => format!("forces {driver} into {state}"),
-    }
-}
-
-fn metric_clause(m: &MetricClause) -> String {
-    let year = m.year.map_or(String::new(), |y| format!(" {y}"));
-    format!("{}{year}: {}", m.kind, m.expr)
-}
-
-/// The correlations, a pair a line, with notes on repair and on what could not be imposed.
-fn correlation_lines(c: &Correlations) -> Vec<String> {
-    let how = if c.repaired.is_some() {
-        "after repair"
-    } else {
-        "asked"
-    };
-    let mut lines: Vec<String> = c
-        .pairs
-        .iter()
-        .map(|p| {
-            if p.is_limited() {
-                format!(
-                    "{} and {}: {} {how}, {} imposed",
-                    p.a,
-                    p.b,
-                    trimmed(p.asked),
-                    trimmed(p.imposed)
-                )
-            } else {
-                format!("{} and {}: {}", p.a, p.b, trimmed(p.asked))
-            }
-        })
-        .collect();
-    if let Some(change) = c.repaired {
-        lines.push(format!("(the matrix as written was not positive definite; `repair = true` replaced it with the nearest correlation matrix in the Frobenius norm (Higham 2002), changing an entry by at most {}: the values above are the repaired ones)", trimmed(change)));
-    }
-    if c.pairs.iter().any(diff::Correlation::is_limited) {
-        lines.push("(Iman–Conover correlates normal scores, whose Pearson correlations 2·sin(π·ρ/6) were not positive definite for these ranks; their nearest correlation matrix is used, and the rank correlations it imposes are those marked \"imposed\")".to_string());
-    }
-    lines
-}
-
-/// A number of the scenario in words: a constant as written, a parameter's name, or an inline
-/// distribution with its 5–95 % range.
-fn term(t: &Term) -> String {
-    match t {
-        Term::Const(c) => exact(*c),
-        Term::Param(name) => name.clone(),
-        Term::Inline(d) => format!(
-            "{d} (5–95 %: {} to {})",
-            trimmed(d.quantile(0.05)),
-            trimmed(d.quantile(0.95))
-        ),
-    }
-}
-
-/// A cell's total shift: its parameters, then its constants — one as written, a sum of
-/// several without float noise.
-fn amount(a: &Amount) -> String {
-    let mut terms: Vec<String> = a.terms.iter().map(term).collect();
-    match a.constant {
-        None => {}
-        Some(c) if c.count == 1 => terms.push(exact(c.total)),
-        Some(c) => terms.push(trimmed(c.total)),
-    }
-    terms.join(" + ")
-}
-
-/// A set of cells in words: "russia in all targets (all channels)", or per group of targets
-/// when the set is not one block.
-fn cells(cells: &Cells) -> String {
-    if cells.0.is_empty() {
-        return "no cells".to_string();
-    }
-    let parts: Vec<String> = cells
-        .0
-        .iter()
-        .map(|group| match group {
-            CellGroup::Block {
-                slots,
-                targets,
-                channels,
-            } => format!(
-                "{} in {} ({})",
-                names(slots, "all actors"),
-                names(targets, "all targets"),
-                names(channels, "all channels")
-            ),
-            CellGroup::Pairs { pairs, targets } => {
-                let pairs: Vec<String> = pairs.iter().map(|(s, c)| format!("{s}/{c}")).collect();
-                format!("{} in {}", pairs.join(", "), names(targets, "all targets"))
-            }
-        })
-        .collect();
-    parts.join("; ")
-}
-
-fn names(names: &Names, all: &str) -> String {
-    match names {
-        Names::All => all.to_string(),
-        Names::Some(names) => names.join(", "),
-    }
 }
 
 #[cfg(test)]
