@@ -47,6 +47,7 @@ pub mod compare;
 pub mod correlation;
 pub mod design;
 pub mod diagnostic;
+pub mod diff;
 pub mod discover;
 pub mod distribution;
 pub mod engine;

@@ -232,6 +232,30 @@ pub fn summarize(scenario: &Scenario, file: &str, outcome: &Outcome) -> Summary 
     }
 }
 
+/// The years a result is reported at, with their steps: the start, then up to three horizon
+/// years — the multiples of five after the start and the end, thinned evenly (always keeping
+/// the end) when there are more. What the terminal table shows, and what `compare` and
+/// `report` compare by default.
+pub fn report_points(scenario: &Scenario) -> Vec<(usize, i32)> {
+    let per_year = scenario.step.per_year() as usize;
+    std::iter::once(scenario.start)
+        .chain(report_years(scenario))
+        .map(|y| ((y - scenario.start) as usize * per_year, y))
+        .collect()
+}
+
+/// The horizon years of [`report_points`], without the start.
+pub fn report_years(scenario: &Scenario) -> Vec<i32> {
+    let mut years: Vec<i32> = ((scenario.start + 1)..=scenario.end)
+        .filter(|y| y % 5 == 0 || *y == scenario.end)
+        .collect();
+    while years.len() > 3 {
+        // Thin evenly, always keeping the end.
+        years = years.iter().rev().step_by(2).rev().copied().collect();
+    }
+    years
+}
+
 fn metric_result(
     scenario: &Scenario,
     kind: MetricKind,

@@ -3,7 +3,13 @@
 use std::fmt::Write as _;
 
 use crate::compare::{Comparison, Quantity};
+use crate::report::format::{
+    MISSING, decimal, fixed, percent, signed_decimal, signed_points, thousands,
+};
+use crate::report::text::{WIDTH, truncate, wrap};
 
+/// The comparison as the terminal shows it: per quantity, each scenario's distribution, then
+/// each paired difference from the reference with its interval and tests.
 pub fn table(comparison: &Comparison) -> String {
     let mut out = String::new();
     let names: Vec<&str> = comparison
@@ -17,14 +23,14 @@ pub fn table(comparison: &Comparison) -> String {
         names[1..].join(", "),
         comparison.reference
     );
-    out.push_str(&crate::report::table::wrap(
+    out.push_str(&wrap(
         &format!(
             "{} paired runs, seed {}: run i of every scenario shares its random numbers",
-            crate::report::table::thousands(comparison.runs),
+            thousands(comparison.runs),
             comparison.seed
         ),
         "",
-        80,
+        WIDTH,
     ));
     let _ = writeln!(
         out,
@@ -58,7 +64,7 @@ pub fn table(comparison: &Comparison) -> String {
                     out,
                     "  {:<width$}{:>9}{:>14}",
                     fit(&d.scenario, width),
-                    pct(d.never.unwrap_or(f64::NAN)),
+                    percent(d.never.unwrap_or(f64::NAN), 1),
                     median
                 );
             }
@@ -69,7 +75,7 @@ pub fn table(comparison: &Comparison) -> String {
                     out,
                     "  {:<width$}{:>12}",
                     fit(&d.scenario, width),
-                    pct(d.mean)
+                    percent(d.mean, 1)
                 );
             }
         } else {
@@ -79,13 +85,13 @@ pub fn table(comparison: &Comparison) -> String {
                 "", "mean", "median", "5–95 %"
             );
             for d in &q.per_scenario {
-                let range = format!("{} – {}", num(d.p05), num(d.p95));
+                let range = format!("{} – {}", decimal(d.p05), decimal(d.p95));
                 let _ = writeln!(
                     out,
                     "  {:<width$}{:>9}{:>9}{range:>21}",
                     fit(&d.scenario, width),
-                    num(d.mean),
-                    num(d.p50)
+                    decimal(d.mean),
+                    decimal(d.p50)
                 );
             }
         }
@@ -93,16 +99,16 @@ pub fn table(comparison: &Comparison) -> String {
             let interval = if q.kind == "number" {
                 format!(
                     "{} [{}, {}]",
-                    signed(d.difference),
-                    signed(d.ci_low),
-                    signed(d.ci_high)
+                    signed_decimal(d.difference),
+                    signed_decimal(d.ci_low),
+                    signed_decimal(d.ci_high)
                 )
             } else {
                 format!(
                     "{} [{}, {}] points",
-                    points(d.difference),
-                    points(d.ci_low),
-                    points(d.ci_high)
+                    signed_points(d.difference),
+                    signed_points(d.ci_low),
+                    signed_points(d.ci_high)
                 )
             };
             let what = if q.kind == "first_year" {
@@ -111,20 +117,24 @@ pub fn table(comparison: &Comparison) -> String {
                 "Δ"
             };
             let _ = writeln!(out, "  {what} {}: {interval}", d.scenario);
-            let mut line = format!("      P(>) {}   KS {:.3}", pct(d.p_greater), d.ks);
+            let mut line = format!(
+                "      P(>) {}   KS {}",
+                percent(d.p_greater, 1),
+                fixed(d.ks, 3)
+            );
             if let Some(w1) = d.w1 {
-                let _ = write!(line, "   W1 {}", num(w1));
+                let _ = write!(line, "   W1 {}", decimal(w1));
             }
             if let Some(shift) = d.median_year_shift {
                 let _ = write!(
                     line,
                     "   median year {}",
-                    shift.map_or("–".to_string(), |s| format!("{s:+}"))
+                    shift.map_or(MISSING.to_string(), |s| format!("{s:+}"))
                 );
             }
             let gain = d
                 .pairing_gain
-                .map_or("–".to_string(), |g| format!("×{g:.1}"));
+                .map_or(MISSING.to_string(), |g| format!("×{}", fixed(g, 1)));
             let _ = write!(line, "   pairing {gain}");
             let _ = writeln!(out, "{line}");
         }
@@ -133,7 +143,7 @@ pub fn table(comparison: &Comparison) -> String {
         let _ = writeln!(out);
         let _ = writeln!(out, "Only in some scenarios (not compared):");
         for p in &comparison.only_in_some {
-            out.push_str(&crate::report::table::wrap(
+            out.push_str(&wrap(
                 &format!(
                     "{}: in {}",
                     p.quantity,
@@ -144,7 +154,7 @@ pub fn table(comparison: &Comparison) -> String {
                     }
                 ),
                 "  ",
-                80,
+                WIDTH,
             ));
         }
     }
@@ -160,50 +170,7 @@ fn heading(q: &Quantity) -> String {
     format!("{text}\n")
 }
 
+/// A scenario's name in a column of `width`, cut so that one space is left after it.
 fn fit(name: &str, width: usize) -> String {
-    if name.chars().count() < width {
-        name.to_string()
-    } else {
-        let cut: String = name.chars().take(width - 2).collect();
-        format!("{cut}…")
-    }
-}
-
-fn pct(p: f64) -> String {
-    if p.is_finite() {
-        format!("{:.1}%", p * 100.0)
-    } else {
-        "–".to_string()
-    }
-}
-
-/// A difference of probabilities in percentage points.
-fn points(p: f64) -> String {
-    if p.is_finite() {
-        format!("{:+.1}", p * 100.0)
-    } else {
-        "–".to_string()
-    }
-}
-
-fn num(v: f64) -> String {
-    if !v.is_finite() {
-        return "–".to_string();
-    }
-    if v != 0.0 && (v.abs() >= 1000.0 || v.abs() < 0.001) {
-        format!("{v:.3e}")
-    } else {
-        format!("{v:.4}")
-    }
-}
-
-fn signed(v: f64) -> String {
-    if !v.is_finite() {
-        return "–".to_string();
-    }
-    if v != 0.0 && (v.abs() >= 1000.0 || v.abs() < 0.0001) {
-        format!("{v:+.3e}")
-    } else {
-        format!("{v:+.4}")
-    }
+    truncate(name, width - 1)
 }

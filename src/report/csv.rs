@@ -5,6 +5,8 @@
 
 use crate::compare::Comparison;
 use crate::engine::Outcome;
+// A numeric field: the exact number, or empty when there is none.
+use crate::report::format::exact_or_empty as number;
 use crate::scenario::{MetricKind, Scenario};
 use crate::sensitivity::{Indices, Tornado};
 use crate::summary::{MetricResult, Summary};
@@ -294,15 +296,6 @@ impl Table {
             .into_inner()
             .expect("flushing a CSV written into memory");
         String::from_utf8(bytes).expect("CSV of UTF-8 fields is UTF-8")
-    }
-}
-
-/// Shortest round-tripping form; non-finite values as an empty field (missing).
-fn number(v: f64) -> String {
-    if v.is_finite() {
-        v.to_string()
-    } else {
-        String::new()
     }
 }
 

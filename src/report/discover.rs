@@ -3,17 +3,20 @@
 use std::fmt::Write as _;
 
 use crate::discover::Discovery;
+use crate::report::format::{decimal, p_value, percent};
+use crate::report::text::{WIDTH, wrap};
 
+/// The discovery as the terminal shows it: the peeling trajectory, then the chosen box.
 pub fn table(d: &Discovery) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "Scenario discovery (PRIM): {}", d.outcome);
     let base = d.positives as f64 / d.runs.max(1) as f64;
     let _ = writeln!(
         out,
-        "holds in {} of {} runs ({:.1}%)",
+        "holds in {} of {} runs ({})",
         d.positives,
         d.runs,
-        base * 100.0
+        percent(base, 1)
     );
     let _ = writeln!(out);
     let _ = writeln!(out, "  step  coverage  density  runs in box  narrowed");
@@ -25,30 +28,26 @@ pub fn table(d: &Discovery) -> String {
             .map(|l| l.param.as_str())
             .collect();
         let mark = if s.step == d.chosen { "*" } else { " " };
-        let narrowed = crate::report::table::wrap(&narrowed.join(", "), "", 34);
+        let narrowed = wrap(&narrowed.join(", "), "", 34);
         let _ = write!(
             out,
-            "{mark} {:>4}  {:>7.1}%  {:>6.1}%  {:>11}  {}",
+            "{mark} {:>4}  {:>8}  {:>7}  {:>11}  {}",
             s.step,
-            s.coverage * 100.0,
-            s.density * 100.0,
+            percent(s.coverage, 1),
+            percent(s.density, 1),
             s.runs_in_box,
             narrowed
         );
     }
     let chosen = &d.trajectory[d.chosen];
     let _ = writeln!(out);
-    out.push_str(&crate::report::table::wrap(
-        &format!("* chosen box: {}", d.rule),
-        "",
-        80,
-    ));
+    out.push_str(&wrap(&format!("* chosen box: {}", d.rule), "", WIDTH));
     let _ = writeln!(
         out,
-        "  coverage {:.1}%, density {:.1}% (against {:.1}% overall), {} runs",
-        chosen.coverage * 100.0,
-        chosen.density * 100.0,
-        base * 100.0,
+        "  coverage {}, density {} (against {} overall), {} runs",
+        percent(chosen.coverage, 1),
+        percent(chosen.density, 1),
+        percent(base, 1),
         chosen.runs_in_box
     );
     for l in chosen.limits.iter().filter(|l| l.restricted) {
@@ -59,28 +58,28 @@ pub fn table(d: &Discovery) -> String {
             out,
             "  {:<24} {} … {}{quasi}",
             l.param,
-            num(l.low),
-            num(l.high)
+            decimal(l.low),
+            decimal(l.high)
         );
     }
     if chosen.limits.iter().any(|l| l.restricted) {
-        out.push_str(&crate::report::table::wrap(
+        out.push_str(&wrap(
             "(quasi-p: one-sided binomial test of the box against the box without that restriction; small means the restriction matters)",
             "  ",
-            80,
+            WIDTH,
         ));
     }
     if chosen.p_value > crate::discover::CHANCE_LEVEL {
-        out.push_str(&crate::report::table::wrap(
+        out.push_str(&wrap(
             &format!(
-                "warning: the box is no better than chance: {} of its {} runs against {:.1}% overall could well be luck (one-sided binomial p = {}, and PRIM picked the box for its density, which flatters it); the outcome may not hang on these assumptions",
+                "warning: the box is no better than chance: {} of its {} runs against {} overall could well be luck (one-sided binomial p = {}, and PRIM picked the box for its density, which flatters it); the outcome may not hang on these assumptions",
                 (chosen.density * chosen.runs_in_box as f64).round(),
                 chosen.runs_in_box,
-                base * 100.0,
+                percent(base, 1),
                 p_value(chosen.p_value)
             ),
             "  ",
-            80,
+            WIDTH,
         ));
     }
     if chosen.limits.iter().all(|l| !l.restricted) {
@@ -90,20 +89,4 @@ pub fn table(d: &Discovery) -> String {
         );
     }
     out
-}
-
-fn p_value(p: f64) -> String {
-    if p < 1e-3 {
-        format!("{p:.1e}")
-    } else {
-        format!("{p:.3}")
-    }
-}
-
-fn num(v: f64) -> String {
-    if v != 0.0 && (v.abs() >= 1000.0 || v.abs() < 0.001) {
-        format!("{v:.3e}")
-    } else {
-        format!("{v:.4}")
-    }
 }

@@ -3,29 +3,37 @@
 
 use std::fmt::Write as _;
 
+use crate::report::format::{decimal, fixed, thousands};
+use crate::report::text::{WIDTH, truncate, wrap};
 use crate::sensitivity::{Indices, Tornado};
 
+/// The analysis as the terminal shows it: the tornado (if run), then the Sobol indices of
+/// one output, or of a share over time as a matrix of total indices by year.
 pub fn table(tornado: Option<&Tornado>, sobol: &[Indices]) -> String {
     let mut out = String::new();
     if let Some(t) = tornado {
-        out.push_str(&crate::report::table::wrap(
+        out.push_str(&wrap(
             &format!(
                 "Tornado: {} — each parameter at its 10th and 90th percentile, the others at their medians ({} runs per bar end, the same runs for every bar)",
                 t.output,
-                crate::report::table::thousands(t.runs)
+                thousands(t.runs)
             ),
             "",
-            80,
+            WIDTH,
         ));
-        let _ = writeln!(out, "  with every parameter at its median: {}", num(t.base));
-        out.push_str(&crate::report::table::wrap(
+        let _ = writeln!(
+            out,
+            "  with every parameter at its median: {}",
+            decimal(t.base)
+        );
+        out.push_str(&wrap(
             &format!(
                 "the metric's value, every parameter drawn (same runs): {} ± {}",
-                num(t.value),
-                num(t.value_se)
+                decimal(t.value),
+                decimal(t.value_se)
             ),
             "  ",
-            80,
+            WIDTH,
         ));
         let _ = writeln!(out);
         let largest = t.bars.first().map_or(0.0, |b| b.swing);
@@ -38,11 +46,11 @@ pub fn table(tornado: Option<&Tornado>, sobol: &[Indices]) -> String {
             let _ = writeln!(
                 out,
                 "  {:<22} {:>9} → {:<9} {:<14} {}",
-                fit(&bar.param, 22),
-                num(bar.at_low),
-                num(bar.at_high),
+                truncate(&bar.param, 22),
+                decimal(bar.at_low),
+                decimal(bar.at_high),
                 "█".repeat(width),
-                num(bar.swing)
+                decimal(bar.swing)
             );
         }
         if !sobol.is_empty() {
@@ -56,7 +64,7 @@ pub fn table(tornado: Option<&Tornado>, sobol: &[Indices]) -> String {
             "Sobol indices: {} (N = {}, {} runs; 95 % bootstrap intervals)",
             r.output,
             r.n,
-            crate::report::table::thousands(r.rows)
+            thousands(r.rows)
         );
         let _ = writeln!(out, "  {:<22}{:>24}{:>24}", "input", "first-order", "total");
         let mut rows: Vec<_> = r.inputs.iter().collect();
@@ -64,38 +72,42 @@ pub fn table(tornado: Option<&Tornado>, sobol: &[Indices]) -> String {
         for i in rows {
             let first = format!(
                 "{} [{}, {}]",
-                idx(i.first),
-                idx(i.first_low),
-                idx(i.first_high)
+                index(i.first),
+                index(i.first_low),
+                index(i.first_high)
             );
             let total = format!(
                 "{} [{}, {}]",
-                idx(i.total),
-                idx(i.total_low),
-                idx(i.total_high)
+                index(i.total),
+                index(i.total_low),
+                index(i.total_high)
             );
-            let _ = writeln!(out, "  {:<22}{first:>24}{total:>24}", fit(&i.input, 22));
+            let _ = writeln!(
+                out,
+                "  {:<22}{first:>24}{total:>24}",
+                truncate(&i.input, 22)
+            );
         }
         let sum: f64 = r.inputs.iter().map(|i| i.first).sum();
         let note = if sum <= 1.0 {
             format!(
                 "first-order indices sum to {}: the other {} of the variance comes from interactions",
-                idx(sum),
-                idx(1.0 - sum)
+                index(sum),
+                index(1.0 - sum)
             )
         } else {
             format!(
                 "first-order indices sum to {} (above 1 only through the sampling noise of their estimates)",
-                idx(sum)
+                index(sum)
             )
         };
-        out.push_str(&crate::report::table::wrap(&note, "  ", 80));
+        out.push_str(&wrap(&note, "  ", WIDTH));
     } else if sobol.len() > 1 {
         let _ = writeln!(
             out,
             "Total Sobol indices over time (N = {}, {} runs per year's analysis)",
             sobol[0].n,
-            crate::report::table::thousands(sobol[0].rows)
+            thousands(sobol[0].rows)
         );
         let years: Vec<String> = sobol
             .iter()
@@ -116,9 +128,9 @@ pub fn table(tornado: Option<&Tornado>, sobol: &[Indices]) -> String {
         }
         let _ = writeln!(out, "{header}");
         for (i, input) in sobol[0].inputs.iter().enumerate() {
-            let mut line = format!("  {:<18}", fit(&input.input, 18));
+            let mut line = format!("  {:<18}", truncate(&input.input, 18));
             for &y in &shown {
-                let _ = write!(line, "{:>7}", idx(sobol[y].inputs[i].total));
+                let _ = write!(line, "{:>7}", index(sobol[y].inputs[i].total));
             }
             let _ = writeln!(out, "{line}");
         }
@@ -126,29 +138,7 @@ pub fn table(tornado: Option<&Tornado>, sobol: &[Indices]) -> String {
     out
 }
 
-/// `output,input,statistic,value`: tornado ends and swings, Sobol indices with intervals.
-fn fit(name: &str, width: usize) -> String {
-    if name.chars().count() <= width {
-        name.to_string()
-    } else {
-        format!("{}…", name.chars().take(width - 1).collect::<String>())
-    }
-}
-
-fn idx(v: f64) -> String {
-    if v.is_finite() {
-        format!("{v:.3}")
-    } else {
-        "–".to_string()
-    }
-}
-
-fn num(v: f64) -> String {
-    if !v.is_finite() {
-        "–".to_string()
-    } else if v != 0.0 && (v.abs() >= 1000.0 || v.abs() < 0.001) {
-        format!("{v:.3e}")
-    } else {
-        format!("{v:.4}")
-    }
+/// A Sobol index (or a sum of them): three decimals.
+fn index(v: f64) -> String {
+    fixed(v, 3)
 }

@@ -3,26 +3,30 @@
 
 use std::fmt::Write as _;
 
+use crate::report::format::{compact, thousands};
+use crate::report::text::{WIDTH, wrap};
 use crate::sweep::Sweep;
 
+/// The sweep as the terminal shows it: per metric, a column (one varied assumption) or a
+/// matrix (two) of its headline.
 pub fn table(sweep: &Sweep) -> String {
     let mut out = String::new();
     let names: Vec<&str> = sweep.vary.iter().map(|v| v.name.as_str()).collect();
     let _ = writeln!(out, "{}: sweep of {}", sweep.scenario, names.join(" × "));
-    out.push_str(&crate::report::table::wrap(
+    out.push_str(&wrap(
         &format!(
             "{} runs per point, seed {}; every point shares the random numbers of the others",
-            crate::report::table::thousands(sweep.runs),
+            thousands(sweep.runs),
             sweep.seed
         ),
         "",
-        80,
+        WIDTH,
     ));
     if !sweep.overrides.is_empty() {
-        out.push_str(&crate::report::table::wrap(
+        out.push_str(&wrap(
             &format!("with --set {}", sweep.overrides.join(", ")),
             "",
-            80,
+            WIDTH,
         ));
     }
     let Some(first) = sweep.points.first() else {
@@ -49,9 +53,9 @@ pub fn table(sweep: &Sweep) -> String {
                 let _ = writeln!(
                     out,
                     "  {:<width$}{:>10} ± {}",
-                    number(p.values[0]),
-                    number(h.value),
-                    number(h.se)
+                    compact(p.values[0]),
+                    compact(h.value),
+                    compact(h.se)
                 );
             }
         } else {
@@ -62,43 +66,29 @@ pub fn table(sweep: &Sweep) -> String {
                 format!("{}↓ {}→", short(&rows.name), short(&columns.name))
             );
             for c in &columns.values {
-                let _ = write!(header, "{:>width$}", number(*c));
+                let _ = write!(header, "{:>width$}", compact(*c));
             }
             let _ = writeln!(out, "{header}");
             for (r, row_value) in rows.values.iter().enumerate() {
-                let mut line = format!("  {:<12}", number(*row_value));
+                let mut line = format!("  {:<12}", compact(*row_value));
                 for c in 0..columns.values.len() {
                     let h = &sweep.points[r * columns.values.len() + c].metrics[m];
-                    let _ = write!(line, "{:>width$}", number(h.value));
+                    let _ = write!(line, "{:>width$}", compact(h.value));
                 }
                 let _ = writeln!(out, "{line}");
             }
-            let _ = writeln!(out, "  (standard errors up to {})", number(largest_se));
+            let _ = writeln!(out, "  (standard errors up to {})", compact(largest_se));
         }
     }
     out
 }
 
-/// `scenario,<varied names>,metric,statistic,value,se`.
+/// A varied assumption's name in a corner cell: its last key, at most five characters.
 fn short(name: &str) -> String {
     let last = name.rsplit('.').next().unwrap_or(name);
     if last.chars().count() > 5 {
         last.chars().take(5).collect()
     } else {
         last.to_string()
-    }
-}
-
-fn number(v: f64) -> String {
-    if !v.is_finite() {
-        return "–".to_string();
-    }
-    if v == 0.0 {
-        return "0".to_string();
-    }
-    if v.abs() >= 1000.0 || v.abs() < 0.0001 {
-        format!("{v:.2e}")
-    } else {
-        format!("{v:.4}")
     }
 }

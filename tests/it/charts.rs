@@ -233,3 +233,52 @@ fn the_report_is_one_self_contained_page() {
         png.len()
     );
 }
+
+#[test]
+fn a_chart_prints_a_number_as_the_table_beside_it_does() {
+    use steppe::report::format::decimal;
+    // Magnitudes where four fixed decimals and the tables' format part ways.
+    let tornado = steppe::sensitivity::Tornado {
+        output: "m".into(),
+        runs: 100,
+        base: 1234.5678,
+        value: 0.000_12,
+        value_se: 0.000_01,
+        bars: vec![steppe::sensitivity::Bar {
+            param: "x".into(),
+            low_value: 0.0,
+            high_value: 1.0,
+            at_low: 0.0005,
+            at_high: 2000.25,
+            swing: 1999.7495,
+        }],
+    };
+    let svg = charts::tornado(&tornado);
+    roxmltree::Document::parse(&svg).expect("valid SVG");
+    let table = steppe::report::sensitivity::table(Some(&tornado), &[]);
+    for v in [tornado.base, tornado.value, 0.0005, 2000.25] {
+        assert!(table.contains(&decimal(v)), "{table}");
+        assert!(svg.contains(&decimal(v)), "{} not in\n{svg}", decimal(v));
+    }
+    let quantity = steppe::compare::Quantity {
+        name: "m".into(),
+        kind: "number",
+        source: "at",
+        year: Some(2030),
+        target: None,
+        actor: None,
+        invalid_runs: 0,
+        per_scenario: vec![steppe::compare::Distribution {
+            scenario: "a".into(),
+            mean: 0.0004,
+            p05: 0.0001,
+            p50: 0.0004,
+            p95: 0.0009,
+            never: None,
+            median_year: None,
+        }],
+        differences: Vec::new(),
+    };
+    let svg = charts::compared(&quantity);
+    assert!(svg.contains("<title>median 4.000e-4</title>"), "{svg}");
+}

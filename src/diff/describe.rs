@@ -1,0 +1,445 @@
+//! A scenario's items described by name — numbers as [`Term`]s, sets of cells as [`Cells`],
+//! drift changes as [`Shift`]s, rules, correlations, and drivers, events and metrics as
+//! clauses — so that two scenarios, which index their actors, targets, parameters and cells
+//! independently, can be compared, and one can be put into words (`report::explain`).
+
+use crate::distribution::Distribution;
+use crate::scenario::{self, CellShift, DriverKind, MetricKind, Scenario, Value};
+
+/// A number of the scenario by name.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Term {
+    Const(f64),
+    /// A named parameter.
+    Param(String),
+    /// A distribution written inline (its own parameter, named by where it is written).
+    Inline(Distribution),
+}
+
+/// `v` by name.
+pub fn term(scenario: &Scenario, v: Value) -> Term {
+    match v {
+        Value::Const(c) => Term::Const(c),
+        Value::Param(i) => {
+            let p = &scenario.params[i];
+            if p.inline {
+                Term::Inline(p.distribution)
+            } else {
+                Term::Param(p.name.clone())
+            }
+        }
+    }
+}
+
+/// Some of a scenario's actors, targets or channels by name, or all of them.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Names {
+    /// Every one, in the scenario's order.
+    All,
+    Some(Vec<String>),
+}
+
+/// A set of cells by name: groups of targets that share the same (channel, slot) pattern, in
+/// the order of their first target. Empty when the set is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cells(pub Vec<CellGroup>);
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum CellGroup {
+    /// Every one of `slots` (actors, or autonomy) through every one of `channels`.
+    Block {
+        slots: Names,
+        targets: Names,
+        channels: Names,
+    },
+    /// (slot, channel) pairs that are not one block.
+    Pairs {
+        pairs: Vec<(String, String)>,
+        targets: Names,
+    },
+}
+
+/// `cells` (indices as in [`Scenario::cell`]) by name.
+pub fn cells(scenario: &Scenario, cells: &[usize]) -> Cells {
+    let n_slots = scenario.n_slots();
+    let n_channels = scenario.channels.len();
+    // The (channel, slot) pairs of each target.
+    let mut by_target: Vec<Vec<(usize, usize)>> = vec![Vec::new(); scenario.targets.len()];
+    for &cell in cells {
+        let slot = cell % n_slots;
+        let pair = cell / n_slots;
+        by_target[pair / n_channels].push((pair % n_channels, slot));
+    }
+    // (a pattern, the targets that have exactly it)
+    let mut groups: Vec<(Pattern, Vec<usize>)> = Vec::new();
+    for (t, mut pattern) in by_target.into_iter().enumerate() {
+        if pattern.is_empty() {
+            continue;
+        }
+        pattern.sort_unstable();
+        pattern.dedup();
+        match groups.iter_mut().find(|(p, _)| *p == pattern) {
+            Some((_, targets)) => targets.push(t),
+            None => groups.push((pattern, vec![t])),
+        }
+    }
+    let groups = groups
+        .into_iter()
+        .map(|(pattern, targets)| {
+            let targets = names(&targets, scenario.targets.len(), |t| {
+                scenario.targets[t].name.clone()
+            });
+            let mut slots: Vec<usize> = pattern.iter().map(|(_, s)| *s).collect();
+            slots.sort_unstable();
+            slots.dedup();
+            let mut channels: Vec<usize> = pattern.iter().map(|(c, _)| *c).collect();
+            channels.sort_unstable();
+            channels.dedup();
+            if slots.len() * channels.len() == pattern.len() {
+                CellGroup::Block {
+                    // "All" means every actor: autonomy, when there, is named.
+                    slots: names(&slots, scenario.actors.len(), |s| {
+                        scenario.slot_name(s).to_string()
+                    }),
+                    targets,
+                    channels: names(&channels, n_channels, |c| scenario.channels[c].name.clone()),
+                }
+            } else {
+                CellGroup::Pairs {
+                    pairs: pattern
+                        .iter()
+                        .map(|&(c, s)| {
+                            (
+                                scenario.slot_name(s).to_string(),
+                                scenario.channels[c].name.clone(),
+                            )
+                        })
+                        .collect(),
+                    targets,
+                }
+            }
+        })
+        .collect();
+    Cells(groups)
+}
+
+/// The (channel, slot) pairs of one target that a set of cells covers, sorted.
+type Pattern = Vec<(usize, usize)>;
+
+/// The names of `indices`, or [`Names::All`] when they are every one of `count`, in order.
+fn names(indices: &[usize], count: usize, name: impl Fn(usize) -> String) -> Names {
+    if indices.len() == count && indices.iter().enumerate().all(|(i, j)| i == *j) {
+        Names::All
+    } else {
+        Names::Some(indices.iter().map(|&i| name(i)).collect())
+    }
+}
+
+/// A change of drift (or a jump) and the cells it falls on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Shift {
+    pub amount: Amount,
+    pub cells: Cells,
+}
+
+/// What one cell gets in total from a list of shifts: the engine adds every shift of a cell,
+/// so its parameters and inline distributions are listed and its constants summed.
+#[derive(Debug, Clone)]
+pub struct Amount {
+    pub terms: Vec<Term>,
+    pub constant: Option<Constant>,
+}
+
+/// The sum of a cell's constant shifts.
+#[derive(Debug, Clone, Copy)]
+pub struct Constant {
+    pub total: f64,
+    /// How many constants make it (one is as written; a sum of several may carry float noise).
+    pub count: usize,
+}
+
+impl PartialEq for Amount {
+    fn eq(&self, other: &Amount) -> bool {
+        let total = |a: &Amount| a.constant.map(|c| without_noise(c.total));
+        self.terms == other.terms && total(self) == total(other)
+    }
+}
+
+/// `v` to twelve significant digits: a sum of constants without the noise of its additions.
+fn without_noise(v: f64) -> f64 {
+    format!("{v:.11e}").parse().unwrap_or(v)
+}
+
+/// `shifts` grouped: each cell's total, then the cells with the same total together, in the
+/// order of their first shift.
+pub fn shifts(scenario: &Scenario, shifts: &[CellShift]) -> Vec<Shift> {
+    let mut per_cell: Vec<(usize, Amount)> = Vec::new();
+    for shift in shifts {
+        let index = match per_cell.iter().position(|(c, _)| *c == shift.cell) {
+            Some(i) => i,
+            None => {
+                per_cell.push((
+                    shift.cell,
+                    Amount {
+                        terms: Vec::new(),
+                        constant: None,
+                    },
+                ));
+                per_cell.len() - 1
+            }
+        };
+        let amount = &mut per_cell[index].1;
+        match shift.amount {
+            Value::Const(v) => {
+                let c = amount.constant.get_or_insert(Constant {
+                    total: 0.0,
+                    count: 0,
+                });
+                c.total += v;
+                c.count += 1;
+            }
+            other => amount.terms.push(term(scenario, other)),
+        }
+    }
+    let mut groups: Vec<(Amount, Vec<usize>)> = Vec::new();
+    for (cell, amount) in per_cell {
+        match groups.iter_mut().find(|(a, _)| *a == amount) {
+            Some((_, cells)) => cells.push(cell),
+            None => groups.push((amount, vec![cell])),
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(amount, c)| Shift {
+            amount,
+            cells: cells(scenario, &c),
+        })
+        .collect()
+}
+
+/// A `[[dynamics]]` rule by name.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rule {
+    pub cells: Cells,
+    pub drift: Option<Term>,
+    pub volatility: Option<Term>,
+    /// (level, speed)
+    pub reversion: Option<(Term, Term)>,
+    pub floor: Option<Term>,
+    pub ceiling: Option<Term>,
+    /// Why, as the file says.
+    pub description: String,
+}
+
+/// Rule `r` of `scenario` by name.
+pub fn rule(scenario: &Scenario, r: &scenario::Rule) -> Rule {
+    let t = |v: Value| term(scenario, v);
+    Rule {
+        cells: cells(scenario, &r.cells),
+        drift: r.drift.map(t),
+        volatility: r.volatility.map(t),
+        reversion: r.reversion.map(|r| (t(r.level), t(r.speed))),
+        floor: r.floor.map(t),
+        ceiling: r.ceiling.map(t),
+        description: r.note.description.clone(),
+    }
+}
+
+/// Rank correlations as they are imposed.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Correlations {
+    /// Every pair that is asked to correlate or ends up correlated, in the matrix's order.
+    pub pairs: Vec<Correlation>,
+    /// When `repair = true` replaced the file's matrix: the largest change of an entry.
+    pub repaired: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Correlation {
+    pub a: String,
+    pub b: String,
+    /// The rank correlation asked for (after repair, when repaired).
+    pub asked: f64,
+    /// The one Iman–Conover imposes (see `correlation::imposed`).
+    pub imposed: f64,
+}
+
+/// Below this, an imposed correlation is the one asked for (the normal scores' repair is
+/// numerical; a difference this small does not show at four decimals).
+const IMPOSED_TOLERANCE: f64 = 5e-5;
+
+impl Correlation {
+    /// Whether Iman–Conover could not impose what was asked.
+    pub fn is_limited(&self) -> bool {
+        (self.imposed - self.asked).abs() >= IMPOSED_TOLERANCE
+    }
+}
+
+/// The correlations `c` of `scenario` by name, with what is imposed.
+pub fn correlations(scenario: &Scenario, c: &scenario::Correlations) -> Correlations {
+    // What Iman–Conover imposes can differ from the (repaired) matrix: see `correlation::imposed`.
+    let (_, imposed) = crate::correlation::imposed(&c.matrix);
+    let mut pairs = Vec::new();
+    for (i, &a) in c.params.iter().enumerate() {
+        for (j, &b) in c.params.iter().enumerate().skip(i + 1) {
+            let (asked, imposed) = (c.matrix[i][j], imposed[i][j]);
+            if asked == 0.0 && imposed.abs() < IMPOSED_TOLERANCE {
+                continue;
+            }
+            pairs.push(Correlation {
+                a: scenario.params[a].name.clone(),
+                b: scenario.params[b].name.clone(),
+                asked,
+                imposed,
+            });
+        }
+    }
+    Correlations {
+        pairs,
+        repaired: c.repaired,
+    }
+}
+
+/// What a driver is, clause by clause.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DriverClause {
+    /// A regime's initial state.
+    StartsIn(String),
+    /// A regime's transition probabilities from one state, to every state.
+    Moves {
+        from: String,
+        to: Vec<(String, f64)>,
+    },
+    /// A regime's drift changes while in a state.
+    DriftWhile { state: String, shift: Shift },
+    /// A factor's persistence (AR(1) over a year).
+    Persistence(Term),
+    /// A factor's stationary standard deviation.
+    Sd(Term),
+    /// A factor's initial value.
+    StartsAt(f64),
+    /// A factor's drift change per unit of the factor.
+    DriftPerUnit(Shift),
+}
+
+/// Driver `driver` of `scenario` as clauses.
+pub fn driver_clauses(scenario: &Scenario, driver: &scenario::Driver) -> Vec<DriverClause> {
+    match &driver.kind {
+        DriverKind::Regime(r) => {
+            let mut clauses = vec![DriverClause::StartsIn(r.states[r.initial].clone())];
+            for (from, row) in r.states.iter().zip(&r.transitions) {
+                clauses.push(DriverClause::Moves {
+                    from: from.clone(),
+                    to: r.states.iter().cloned().zip(row.iter().copied()).collect(),
+                });
+            }
+            for (state, state_shifts) in r.states.iter().zip(&r.shifts) {
+                for shift in shifts(scenario, state_shifts) {
+                    clauses.push(DriverClause::DriftWhile {
+                        state: state.clone(),
+                        shift,
+                    });
+                }
+            }
+            clauses
+        }
+        DriverKind::Factor(f) => {
+            let mut clauses = vec![
+                DriverClause::Persistence(term(scenario, f.persistence)),
+                DriverClause::Sd(term(scenario, f.sd)),
+                DriverClause::StartsAt(f.initial),
+            ];
+            clauses.extend(
+                shifts(scenario, &f.shifts)
+                    .into_iter()
+                    .map(DriverClause::DriftPerUnit),
+            );
+            clauses
+        }
+    }
+}
+
+/// What an event is, clause by clause: when it may fire, then what it does.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EventClause {
+    /// Probability per year.
+    Hazard(Term),
+    /// Calendar years, inclusive.
+    Window(i32, i32),
+    Repeats(bool),
+    /// The condition as written.
+    When(String),
+    Jump(Shift),
+    /// A drift change from the firing on.
+    Drift(Shift),
+    /// A regime driver forced into a state.
+    Forces {
+        driver: String,
+        state: String,
+    },
+}
+
+impl EventClause {
+    /// Whether the clause says what the event does (rather than when it may fire).
+    pub fn is_effect(&self) -> bool {
+        matches!(
+            self,
+            EventClause::Jump(_) | EventClause::Drift(_) | EventClause::Forces { .. }
+        )
+    }
+}
+
+/// Event `event` of `scenario` as clauses.
+pub fn event_clauses(scenario: &Scenario, event: &scenario::Event) -> Vec<EventClause> {
+    let mut clauses = vec![
+        EventClause::Hazard(term(scenario, event.hazard)),
+        EventClause::Window(event.window.0, event.window.1),
+        EventClause::Repeats(event.repeat),
+    ];
+    if let Some(when) = &event.condition_text {
+        clauses.push(EventClause::When(when.clone()));
+    }
+    clauses.extend(
+        shifts(scenario, &event.jumps)
+            .into_iter()
+            .map(EventClause::Jump),
+    );
+    clauses.extend(
+        shifts(scenario, &event.drifts)
+            .into_iter()
+            .map(EventClause::Drift),
+    );
+    for &(driver, state) in &event.regime_changes {
+        if let DriverKind::Regime(regime) = &scenario.drivers[driver].kind {
+            clauses.push(EventClause::Forces {
+                driver: scenario.drivers[driver].name.clone(),
+                state: regime.states[state].clone(),
+            });
+        }
+    }
+    clauses
+}
+
+/// What a metric asks.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MetricClause {
+    /// `at`, `first`, `ever`, `min`, `max`.
+    pub kind: &'static str,
+    /// The year of an `at` metric.
+    pub year: Option<i32>,
+    /// The expression as written.
+    pub expr: String,
+}
+
+impl MetricClause {
+    pub(super) fn of(m: &scenario::Metric) -> MetricClause {
+        MetricClause {
+            kind: m.kind.name(),
+            year: match m.kind {
+                MetricKind::At { year, .. } => Some(year),
+                _ => None,
+            },
+            expr: m.expr_text.clone(),
+        }
+    }
+}

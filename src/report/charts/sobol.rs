@@ -1,0 +1,139 @@
+//! Sobol indices: for one output, each input's first-order and total index as bars with their
+//! 95 % intervals as whiskers; over time, each input's total index as a line across the years.
+
+use std::fmt::Write as _;
+
+use super::palette::{NEUTRAL, PRIMARY, SECONDARY, series_colour};
+use super::svg::{
+    BOTTOM, HEIGHT, LEFT, Legend, RIGHT, Scale, Svg, TOP, WIDTH, key_row, polyline, row_label,
+    time_axes, x_label,
+};
+use crate::report::format;
+use crate::sensitivity::{CHANCE, Indices};
+
+/// Height of a row (two bars and the gap to the next).
+const ROW: f64 = 30.0;
+/// Where the bars start: the inputs' names take the room to the left.
+const BARS_LEFT: f64 = 200.0;
+/// Lines drawn over time: the inputs that matter most; the rest would only clutter.
+const MAX_LINES: usize = super::palette::PALETTE.len();
+
+/// First-order and total indices of one analysis, inputs by total index, largest first.
+pub fn sobol(r: &Indices) -> String {
+    let mut inputs: Vec<_> = r.inputs.iter().collect();
+    inputs.sort_by(|a, b| b.total.total_cmp(&a.total));
+    let rows = inputs.len().max(1) as f64;
+    let height = (TOP + BOTTOM + rows * ROW).max(160.0);
+    let (left, right) = (BARS_LEFT, WIDTH - 40.0);
+    let x = Scale::new(0.0, 1.0, left, right - left).clamped();
+    let mut svg = Svg::new(
+        &format!(
+            "Sobol indices: {} (first-order, total; 95 % intervals)",
+            r.output
+        ),
+        WIDTH,
+        height,
+    );
+    for v in [0.0, 0.25, 0.5, 0.75, 1.0] {
+        let _ = writeln!(
+            svg,
+            r##"<line x1="{:.1}" y1="{TOP}" x2="{:.1}" y2="{:.1}" stroke="#ddd"/>"##,
+            x.at(v),
+            x.at(v),
+            height - BOTTOM
+        );
+        x_label(&mut svg, x.at(v), height - BOTTOM + 16.0, &format::exact(v));
+    }
+    key_row(
+        &mut svg,
+        height,
+        &[("first-order", PRIMARY), ("total", SECONDARY)],
+    );
+    for (i, input) in inputs.iter().enumerate() {
+        let y = TOP + 6.0 + i as f64 * ROW;
+        row_label(&mut svg, left - 8.0, y + 15.0, &input.input);
+        for (offset, value, low, high, fill) in [
+            (0.0, input.first, input.first_low, input.first_high, PRIMARY),
+            (
+                11.0,
+                input.total,
+                input.total_low,
+                input.total_high,
+                SECONDARY,
+            ),
+        ] {
+            let _ = writeln!(
+                svg,
+                r#"<rect x="{left}" y="{:.1}" width="{:.1}" height="10" fill="{fill}"/>"#,
+                y + offset,
+                x.at(value) - left
+            );
+            let _ = writeln!(
+                svg,
+                r##"<line x1="{:.1}" y1="{:.1}" x2="{:.1}" y2="{:.1}" stroke="#222"/>"##,
+                x.at(low),
+                y + offset + 5.0,
+                x.at(high),
+                y + offset + 5.0
+            );
+        }
+    }
+    svg.finish()
+}
+
+/// Total indices over time: one line per input across the years of a series output (each
+/// analysis's output is `NAME@YEAR`), the inputs that matter most somewhere.
+pub fn sobol_over_time(results: &[Indices]) -> String {
+    let Some(first) = results.first() else {
+        return Svg::standard("no results").finish();
+    };
+    let years: Vec<f64> = results
+        .iter()
+        .map(|r| {
+            r.output
+                .rsplit('@')
+                .next()
+                .and_then(|y| y.parse().ok())
+                .unwrap_or(0.0)
+        })
+        .collect();
+    let (t0, t1) = (years[0], years[years.len() - 1].max(years[0] + 1.0));
+    let x = Scale::new(t0, t1 - t0, LEFT, WIDTH - LEFT - RIGHT);
+    let y = Scale::new(0.0, 1.0, TOP, HEIGHT - TOP - BOTTOM)
+        .flipped()
+        .clamped();
+    let label = first
+        .output
+        .rsplit_once('@')
+        .map_or(first.output.as_str(), |(l, _)| l);
+    let mut svg = Svg::standard(&format!("Total Sobol indices of {label} over time"));
+    time_axes(&mut svg, &x, &y, (t0, t1), 1.0);
+    // Each input's largest total index over the years, largest first.
+    let mut inputs: Vec<(usize, f64)> = (0..first.inputs.len())
+        .map(|i| {
+            (
+                i,
+                results
+                    .iter()
+                    .map(|r| r.inputs[i].total)
+                    .fold(0.0, f64::max),
+            )
+        })
+        .collect();
+    inputs.sort_by(|a, b| b.1.total_cmp(&a.1));
+    for (k, &(i, _)) in inputs.iter().take(MAX_LINES).enumerate() {
+        let name = &first.inputs[i].input;
+        let c = if name == CHANCE {
+            NEUTRAL
+        } else {
+            series_colour(k)
+        };
+        let points = results
+            .iter()
+            .zip(&years)
+            .map(|(r, t)| (x.at(*t), y.at(r.inputs[i].total)));
+        polyline(&mut svg, points, c, "2");
+        Legend::BESIDE_PLOT.entry(&mut svg, k, c, name);
+    }
+    svg.finish()
+}
