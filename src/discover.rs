@@ -103,7 +103,10 @@ pub fn prim(
     // An outcome that holds in no run or in every run has no box to find: the trajectory is
     // the whole space alone.
     let decided = positives == 0 || positives == n;
-    while !decided {
+    loop {
+        if decided {
+            break;
+        }
         let in_box: Vec<usize> = (0..n).filter(|&r| inside[r]).collect();
         let count = in_box.len();
         let least = (min_support * n as f64).ceil() as usize;

@@ -17,7 +17,7 @@ use super::output;
 use steppe::command::{Disk, Environment, Job, Request};
 use steppe::engine::{self, Outcome, RunConfig};
 use steppe::error::Error;
-use steppe::report::table::thousands;
+use steppe::report::format::thousands;
 use steppe::scenario::Scenario;
 use steppe::shard::{self, Partial, PartialOutcome};
 

@@ -292,7 +292,7 @@ fn merge_command(args: MergeArgs) -> Result<(), Error> {
             header.work.name(),
             n_simulations,
             if n_simulations == 1 { "" } else { "s" },
-            report::table::thousands(runs),
+            report::format::thousands(runs),
         );
     }
     Ok(())

@@ -93,11 +93,7 @@ pub fn simulate_compared(
         }
     }
     let mut years = if years.is_empty() {
-        report::table::report_points(reference)
-            .into_iter()
-            .skip(1)
-            .map(|(_, y)| y)
-            .collect()
+        crate::summary::report_years(reference)
     } else {
         years.to_vec()
     };

@@ -97,7 +97,7 @@ pub fn run(request: &RunRequest, env: &dyn Environment) -> Result<Option<RunResu
                     env.note(&format!(
                         "precision {} {verdict} with {} runs: largest standard error {binding}",
                         precision.target,
-                        report::table::thousands(config.runs)
+                        report::format::thousands(config.runs)
                     ));
                     break (outcome, summary);
                 }

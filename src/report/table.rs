@@ -5,14 +5,11 @@
 use std::fmt::Write as _;
 
 use crate::report::format::{error, percent, points, significant};
-use crate::report::text::{WIDTH, truncate};
+use crate::report::format::thousands;
+use crate::report::text::{WIDTH, truncate, wrap};
 use crate::scenario::Scenario;
 use crate::summary::{MetricResult, Summary};
 
-// Where these used to live; callers may use their new homes (`report::format`,
-// `report::text`, `summary::report_points`).
-pub use crate::report::format::thousands;
-pub use crate::report::text::wrap;
 
 /// The terminal summary of one result.
 pub fn render(scenario: &Scenario, summary: &Summary) -> String {
@@ -179,10 +176,6 @@ pub fn render(scenario: &Scenario, summary: &Summary) -> String {
     out
 }
 
-/// The start and up to three horizon years, with their steps ([`crate::summary::report_points`]).
-pub fn report_points(scenario: &Scenario) -> Vec<(usize, i32)> {
-    crate::summary::report_points(scenario)
-}
 
 /// Width of the start column (one number) and of the others (median and interval).
 const START_WIDTH: usize = 7;
