@@ -288,7 +288,13 @@ mod tests {
     fn an_outcome_that_never_or_always_holds_has_no_box() {
         let x = uniforms(500, "x");
         for value in [false, true] {
-            let d = prim("constant", &[("x".into(), x.clone())], &[value; 500], 0.05, 0.05);
+            let d = prim(
+                "constant",
+                &[("x".into(), x.clone())],
+                &[value; 500],
+                0.05,
+                0.05,
+            );
             assert_eq!(d.trajectory.len(), 1, "{value}");
             assert_eq!((d.chosen, d.trajectory[0].runs_in_box), (0, 500));
         }

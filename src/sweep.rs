@@ -32,11 +32,17 @@ impl Vary {
         }
         if let Some(setting) = ["seed", "runs"]
             .into_iter()
-            .find(|s| name == format!("scenario.{s}"))
+            .find(|s| name == format!("scenario.{s}") || name == *s)
         {
+            // A bare `seed` would name a parameter; far likelier, the run setting is meant.
+            let parameter = if name == setting {
+                format!(" (for a parameter named `{setting}`, write params.{setting})")
+            } else {
+                String::new()
+            };
             return Err(format!(
                 "`{name}` cannot be varied: every point of a sweep runs the same futures, so that \
-                 the points differ by the assumption alone; give --{setting} for the whole sweep"
+                 the points differ by the assumption alone; give --{setting} for the whole sweep{parameter}"
             ));
         }
         let number = |s: &str| {

@@ -156,6 +156,20 @@ pub fn load(
     overrides: &[String],
     extra_metrics: &[String],
 ) -> Result<Scenario, Error> {
+    let layers = scenario::Layers {
+        set: overrides,
+        vary: &[],
+        metrics: extra_metrics,
+    };
+    load_layers(env, path, layers)
+}
+
+/// Like [`load`], with every layer a command can put on the file (a sweep point's `--vary`).
+pub fn load_layers(
+    env: &dyn Environment,
+    path: &str,
+    layers: scenario::Layers,
+) -> Result<Scenario, Error> {
     let text = env.read(path)?;
     let mut read = |parent: &str| env.read_parent(parent);
     let shown = if path == input::STDIN {
@@ -163,7 +177,7 @@ pub fn load(
     } else {
         path
     };
-    let scenario = scenario::load_with_layers(shown, &text, &mut read, overrides, extra_metrics)?;
+    let scenario = scenario::load_with_layers(shown, &text, &mut read, layers)?;
     env.warn(&scenario.warnings);
     Ok(scenario)
 }

@@ -3,10 +3,11 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Environment, Rendered, Simulation, load};
+use super::{Environment, Rendered, Simulation, load_layers};
 use crate::engine::RunConfig;
 use crate::error::Error;
 use crate::report;
+use crate::scenario::Layers;
 use crate::scenario::Scenario;
 use crate::summary;
 use crate::sweep::{self, Sweep, Vary};
@@ -28,19 +29,30 @@ pub fn sweep(request: &SweepRequest, env: &dyn Environment) -> Result<Option<Swe
             "a sweep varies one or two assumptions; give --vary once or twice".into(),
         ));
     }
+    if let [a, b] = &request.vary[..]
+        && a.key() == b.key()
+    {
+        return Err(Error::Usage(format!(
+            "--vary {} is given twice; a sweep varies two different assumptions",
+            a.name
+        )));
+    }
     let grid = sweep::grid(&request.vary);
     // Load every point first: a bad name or value fails before any simulation.
     let mut scenarios = Vec::new();
     for values in &grid {
-        let mut overrides = request.simulation.overrides.clone();
-        overrides.extend(
-            request
-                .vary
-                .iter()
-                .zip(values)
-                .map(|(v, x)| format!("{}={}", v.key(), toml_number(*x))),
-        );
-        scenarios.push(load(env, &request.file, &overrides, &[])?);
+        let vary: Vec<String> = request
+            .vary
+            .iter()
+            .zip(values)
+            .map(|(v, x)| format!("{}={}", v.key(), toml_number(*x)))
+            .collect();
+        let layers = Layers {
+            set: &request.simulation.overrides,
+            vary: &vary,
+            metrics: &[],
+        };
+        scenarios.push(load_layers(env, &request.file, layers)?);
     }
     let config = RunConfig {
         keep_runs: false,

@@ -4,12 +4,11 @@
 
 use std::fmt::Write as _;
 
-use crate::report::format::{error, percent, points, significant};
 use crate::report::format::thousands;
+use crate::report::format::{error, percent, points, significant};
 use crate::report::text::{WIDTH, truncate, wrap};
 use crate::scenario::Scenario;
 use crate::summary::{MetricResult, Summary};
-
 
 /// The terminal summary of one result.
 pub fn render(scenario: &Scenario, summary: &Summary) -> String {
@@ -175,7 +174,6 @@ pub fn render(scenario: &Scenario, summary: &Summary) -> String {
     }
     out
 }
-
 
 /// Width of the start column (one number) and of the others (median and interval).
 const START_WIDTH: usize = 7;

@@ -46,18 +46,36 @@ pub fn load_with_overrides(
     read: ReadFile,
     overrides: &[String],
 ) -> Result<Scenario, Diagnostics> {
-    load_with_layers(path, text, read, overrides, &[])
+    let layers = Layers {
+        set: overrides,
+        ..Layers::default()
+    };
+    load_with_layers(path, text, read, layers)
 }
 
-/// Like [`load_with_overrides`], then adds the metrics given as TOML (`[metrics.NAME]` tables,
-/// shown as `--where` in problems): how a command asks its own question of a scenario.
+/// What a command puts on top of a scenario's files, in this order: `--set` overrides, the
+/// assumptions a sweep point sets (`--vary`, shown as such in problems), and the metrics it
+/// adds as TOML `[metrics.NAME]` tables (`--where`).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Layers<'a> {
+    pub set: &'a [String],
+    pub vary: &'a [String],
+    pub metrics: &'a [String],
+}
+
+/// Like [`load_with_overrides`], with every layer a command can add: how a command asks its
+/// own question of a scenario.
 pub fn load_with_layers(
     path: &str,
     text: &str,
     read: ReadFile,
-    overrides: &[String],
-    extra_metrics: &[String],
+    layers: Layers,
 ) -> Result<Scenario, Diagnostics> {
+    let Layers {
+        set,
+        vary,
+        metrics: extra_metrics,
+    } = layers;
     let mut sources = Sources::new(path, text);
     let mut chain = vec![normalize(path)];
     // The scenario's own files (the one named and those it extends), before the overrides.
@@ -67,10 +85,12 @@ pub fn load_with_layers(
         .and_then(|(raw, extends, problems)| {
             n_files = sources.files().len();
             let (mut raw, mut problems) = (raw, problems);
-            if !overrides.is_empty() {
-                let (merged, more) = apply_overrides(raw, overrides, &mut sources)?;
-                raw = merged;
-                problems.extend(more);
+            for (label, assignments) in [("--set", set), ("--vary", vary)] {
+                if !assignments.is_empty() {
+                    let (merged, more) = apply_overrides(raw, assignments, label, &mut sources)?;
+                    raw = merged;
+                    problems.extend(more);
+                }
             }
             if !extra_metrics.is_empty() {
                 let text = extra_metrics.join("\n");
@@ -95,7 +115,7 @@ pub fn load_with_layers(
     match validate::scenario(raw, &sources, precedence, problems) {
         Ok(mut scenario) => {
             scenario.extends = extends;
-            scenario.overrides = overrides.to_vec();
+            scenario.overrides = set.iter().chain(vary).cloned().collect();
             Ok(scenario)
         }
         Err(list) => Err(Diagnostics { sources, list }),
@@ -204,6 +224,7 @@ const TABLES: [&str; 11] = [
 fn apply_overrides(
     base: RawScenario,
     overrides: &[String],
+    label: &str,
     sources: &mut Sources,
 ) -> Result<(RawScenario, Vec<Diagnostic>), Vec<Diagnostic>> {
     let mut text = String::new();
@@ -231,7 +252,7 @@ fn apply_overrides(
         }
         text.push_str(&format!("{key} = {value}\n"));
     }
-    let start = sources.add("--set", &text);
+    let start = sources.add(label, &text);
     if !refused.is_empty() {
         let problems = refused
             .into_iter()

@@ -308,7 +308,7 @@ fn sweeping_a_correlated_parameter_works() {
     assert_eq!(
         warnings,
         [
-            "warning: --set:1:23: `russia_trend` is fixed here, so its correlation with `eu_pull` is dropped"
+            "warning: --vary:1:23: `russia_trend` is fixed here, so its correlation with `eu_pull` is dropped"
         ],
         "{said}"
     );
@@ -323,11 +323,11 @@ fn sweeping_one_transition_probability_reports_the_real_problem_only() {
             "--vary",
             "drivers.peace.transitions.negotiation.treaty=0.1..0.3:3",
         ],
-        "--set:1:27: the row of `negotiation` does not give `war`, `negotiation`
+        "--vary:1:27: the row of `negotiation` does not give `war`, `negotiation`
   |
 1 | drivers.peace.transitions.negotiation.treaty = 0.1
   |                           ^^^^^^^^^^^
-  = help: a row given by an extending file or --set replaces the inherited row whole: give all of it, drivers.peace.transitions.negotiation = { war = …, negotiation = …, treaty = 0.1 }
+  = help: a row given by an extending file, --set or --vary replaces the inherited row whole: give all of it, drivers.peace.transitions.negotiation = { war = …, negotiation = …, treaty = 0.1 }
 
 error: 1 problem found
 ",

@@ -167,7 +167,7 @@ fn replaced_row_hint(name: &str, states: &[String], from_name: &Name, row: &RawR
         })
         .collect();
     format!(
-        "a row given by an extending file or --set replaces the inherited row whole: give all of it, drivers.{name}.transitions.{} = {{ {} }}",
+        "a row given by an extending file, --set or --vary replaces the inherited row whole: give all of it, drivers.{name}.transitions.{} = {{ {} }}",
         from_name.get_ref(),
         entries.join(", ")
     )
