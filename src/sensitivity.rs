@@ -217,9 +217,20 @@ pub struct Indices {
     /// Base sample size N; the analysis ran N·(k + 3) rows for k parameters.
     pub n: usize,
     pub rows: u64,
+    /// Variance of the output over the A and B blocks; when it is zero (the output takes one
+    /// value in every run) every index is undefined: NaN here, `null` in JSON, empty in CSV.
     pub variance: f64,
     /// Every parameter, then `chance`.
     pub inputs: Vec<Index>,
+}
+
+impl Indices {
+    /// Whether the output took one value in every run, which leaves every index undefined.
+    pub fn undefined(&self) -> bool {
+        self.inputs
+            .iter()
+            .all(|i| i.first.is_nan() && i.total.is_nan())
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -359,10 +370,12 @@ pub fn sobol_from(
 }
 
 /// (first-order, total) for one input over the rows `sample` (indices into the blocks).
+/// Both are NaN when the output does not vary over the sample: there is no variance to
+/// apportion, and 0 would claim that no input matters.
 fn estimators(fa: &[f64], fb: &[f64], fab: &[f64], sample: &[usize]) -> (f64, f64) {
     let v = variance(fa, fb, sample);
-    if v <= 0.0 {
-        return (0.0, 0.0);
+    if !varies(v, fa, fb, sample) {
+        return (f64::NAN, f64::NAN);
     }
     let m = sample.len() as f64;
     let first = sample
@@ -380,6 +393,16 @@ fn estimators(fa: &[f64], fb: &[f64], fab: &[f64], sample: &[usize]) -> (f64, f6
     (first, total)
 }
 
+/// Whether a variance `v` of the A and B outputs over `sample` is more than rounding: a
+/// constant output computed in floating point can have a variance of order ε²·value².
+fn varies(v: f64, fa: &[f64], fb: &[f64], sample: &[usize]) -> bool {
+    let scale = sample
+        .iter()
+        .map(|&j| fa[j].abs().max(fb[j].abs()))
+        .fold(0.0, f64::max);
+    v.is_finite() && v > (16.0 * f64::EPSILON * scale).powi(2)
+}
+
 /// Variance of the A and B outputs together over `sample`.
 fn variance(fa: &[f64], fb: &[f64], sample: &[usize]) -> f64 {
     let values: Vec<f64> = sample.iter().flat_map(|&j| [fa[j], fb[j]]).collect();
@@ -387,8 +410,10 @@ fn variance(fa: &[f64], fb: &[f64], sample: &[usize]) -> f64 {
     values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (values.len() as f64 - 1.0).max(1.0)
 }
 
-/// The 2.5 % and 97.5 % percentiles.
-fn interval(values: &mut [f64]) -> (f64, f64) {
+/// The 2.5 % and 97.5 % percentiles of the defined values (a resample in which the output
+/// happens not to vary has none).
+fn interval(values: &mut Vec<f64>) -> (f64, f64) {
+    values.retain(|v| v.is_finite());
     if values.is_empty() {
         return (f64::NAN, f64::NAN);
     }

@@ -57,7 +57,19 @@ pub fn table(tornado: Option<&Tornado>, sobol: &[Indices]) -> String {
             let _ = writeln!(out);
         }
     }
-    if sobol.len() == 1 {
+    if sobol.len() == 1 && sobol[0].undefined() {
+        let r = &sobol[0];
+        out.push_str(&wrap(
+            &format!(
+                "Sobol indices: {} (N = {}, {} runs) — undefined: the output takes the same value in every run, so there is no variance to apportion among the inputs",
+                r.output,
+                r.n,
+                thousands(r.rows)
+            ),
+            "",
+            WIDTH,
+        ));
+    } else if sobol.len() == 1 {
         let r = &sobol[0];
         let _ = writeln!(
             out,
@@ -133,6 +145,16 @@ pub fn table(tornado: Option<&Tornado>, sobol: &[Indices]) -> String {
                 let _ = write!(line, "{:>7}", index(sobol[y].inputs[i].total));
             }
             let _ = writeln!(out, "{line}");
+        }
+        if shown.iter().any(|&y| sobol[y].undefined()) {
+            out.push_str(&wrap(
+                &format!(
+                    "{}: undefined — the output takes the same value in every run that year, so there is no variance to apportion",
+                    index(f64::NAN)
+                ),
+                "  ",
+                WIDTH,
+            ));
         }
     }
     out

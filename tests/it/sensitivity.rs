@@ -210,3 +210,84 @@ fn the_tornado_gives_the_metrics_value_beside_its_base_at_the_medians() {
     let run = steppe::engine::simulate(&s, &config);
     assert_eq!(t.value, steppe::stats::mean_and_se(&run.metrics[0]).0);
 }
+
+#[test]
+fn a_metric_that_never_varies_has_undefined_indices_not_zero_ones() {
+    // y = 0.3 + 0·x is 0.3 in every run: no input explains any of a variance of 0, so an index
+    // of 0 ("this input does not matter") would be as wrong as 1.
+    let s = scenario("x = \"uniform(0, 1)\"", "0.3 + 0 * param(\"x\")");
+    let r = &sobol(&s, &Output::Metric(0), 256, 1, 50).unwrap()[0];
+    assert!(r.undefined(), "{r:?}");
+    for i in &r.inputs {
+        assert!(
+            i.first.is_nan() && i.total.is_nan() && i.first_low.is_nan(),
+            "{i:?}"
+        );
+    }
+    // A varying metric is not undefined.
+    let s = scenario("x = \"uniform(0, 1)\"", "0.3 + 1e-9 * param(\"x\")");
+    let r = &sobol(&s, &Output::Metric(0), 256, 1, 50).unwrap()[0];
+    assert!(!r.undefined());
+    let x = r.inputs.iter().find(|i| i.input == "x").unwrap();
+    assert!((x.total - 1.0).abs() < 0.1, "{x:?}");
+
+    // Through the CLI: the table says so, JSON has null, CSV an empty field.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("constant.toml");
+    std::fs::write(
+        &file,
+        one_cell(
+            "start = 2020\nend = 2022",
+            "[params]\nx = \"uniform(0, 1)\"\n[metrics.y]\nkind = \"at\"\nexpr = '0.3 + 0 * param(\"x\")'\n",
+        ),
+    )
+    .unwrap();
+    let steppe = |extra: &[&str]| {
+        let mut args = vec![
+            "sensitivity",
+            file.to_str().unwrap(),
+            "--metric",
+            "y",
+            "--method",
+            "sobol",
+            "--samples",
+            "64",
+            "--bootstrap",
+            "10",
+            "--quiet",
+        ];
+        args.extend_from_slice(extra);
+        std::process::Command::new(env!("CARGO_BIN_EXE_steppe"))
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let table = steppe(&[]);
+    let text = String::from_utf8_lossy(&table.stdout)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        table.status.success(),
+        "{}",
+        String::from_utf8_lossy(&table.stderr)
+    );
+    assert!(
+        text.contains("undefined: the output takes the same value in every run"),
+        "{text}"
+    );
+    let json: serde_json::Value = serde_json::from_slice(&steppe(&["--json"]).stdout).unwrap();
+    assert!(json["sobol"][0]["inputs"][0]["total"].is_null(), "{json}");
+    let out = dir.path().join("out");
+    assert!(steppe(&["--out", out.to_str().unwrap()]).status.success());
+    let mut csv = csv::Reader::from_path(out.join("sensitivity.csv")).unwrap();
+    assert_eq!(
+        csv.headers().unwrap(),
+        vec!["output", "input", "statistic", "value"]
+    );
+    let rows: Vec<csv::StringRecord> = csv.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 2 * 6, "x and chance, six statistics each");
+    for row in &rows {
+        assert_eq!(&row[3], "", "{row:?}");
+    }
+}

@@ -5,11 +5,14 @@ use std::fmt::Write as _;
 
 use super::palette::{NEUTRAL, PRIMARY, SECONDARY, series_colour};
 use super::svg::{
-    BOTTOM, HEIGHT, LEFT, Legend, RIGHT, Scale, Svg, TOP, WIDTH, key_row, polyline, row_label,
-    time_axes, x_label,
+    BOTTOM, HEIGHT, LEFT, Legend, RIGHT, Scale, Svg, TOP, WIDTH, key_row, note, polyline,
+    row_label, time_axes, x_label,
 };
 use crate::report::format;
 use crate::sensitivity::{CHANCE, Indices};
+
+/// Why an output that never varies has no indices.
+const UNDEFINED: &str = "Undefined: the output takes the same value in every run,";
 
 /// Height of a row (two bars and the gap to the next).
 const ROW: f64 = 30.0;
@@ -20,6 +23,17 @@ const MAX_LINES: usize = super::palette::PALETTE.len();
 
 /// First-order and total indices of one analysis, inputs by total index, largest first.
 pub fn sobol(r: &Indices) -> String {
+    if r.undefined() {
+        let mut svg = Svg::new(&format!("Sobol indices: {}", r.output), WIDTH, 160.0);
+        note(&mut svg, LEFT, 70.0, UNDEFINED);
+        note(
+            &mut svg,
+            LEFT,
+            92.0,
+            "so there is no variance to apportion among the inputs",
+        );
+        return svg.finish();
+    }
     let mut inputs: Vec<_> = r.inputs.iter().collect();
     inputs.sort_by(|a, b| b.total.total_cmp(&a.total));
     let rows = inputs.len().max(1) as f64;
@@ -128,12 +142,27 @@ pub fn sobol_over_time(results: &[Indices]) -> String {
         } else {
             series_colour(k)
         };
-        let points = results
+        // A year whose output does not vary has no index: the line breaks there.
+        let points: Vec<Option<(f64, f64)>> = results
             .iter()
             .zip(&years)
-            .map(|(r, t)| (x.at(*t), y.at(r.inputs[i].total)));
-        polyline(&mut svg, points, c, "2");
+            .map(|(r, t)| {
+                let v = r.inputs[i].total;
+                v.is_finite().then(|| (x.at(*t), y.at(v)))
+            })
+            .collect();
+        for segment in points.split(Option::is_none) {
+            polyline(&mut svg, segment.iter().flatten().copied(), c, "2");
+        }
         Legend::BESIDE_PLOT.entry(&mut svg, k, c, name);
+    }
+    if results.iter().any(Indices::undefined) {
+        note(
+            &mut svg,
+            LEFT,
+            HEIGHT - 8.0,
+            "gaps: years in which the output takes the same value in every run (no index)",
+        );
     }
     svg.finish()
 }

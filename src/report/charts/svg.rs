@@ -260,6 +260,15 @@ impl Legend {
 
 /// A row of small legend entries (a 12-px swatch and its label) at the bottom of a chart
 /// `height` high, for the kinds of bar a chart draws.
+/// A line of explanatory text (a caption or the reason a chart is empty) at (`x`, `y`).
+pub(super) fn note(svg: &mut Svg, x: f64, y: f64, text: &str) {
+    let _ = writeln!(
+        svg,
+        r##"<text x="{x:.1}" y="{y:.1}" font-size="13" fill="#444">{}</text>"##,
+        escape(text)
+    );
+}
+
 pub(super) fn key_row(svg: &mut Svg, height: f64, entries: &[(&str, &str)]) {
     for (i, (label, colour)) in entries.iter().enumerate() {
         let x = 20.0 + i as f64 * 110.0;
