@@ -18,6 +18,18 @@ pub fn table(d: &Discovery) -> String {
         d.runs,
         percent(base, 1)
     );
+    if d.positives == 0 || d.positives == d.runs {
+        let _ = writeln!(out);
+        out.push_str(&wrap(
+            &format!(
+                "Nothing to discover: the outcome holds in {} run, so no box of assumptions can make it likelier or rarer. PRIM needs an outcome that holds in some runs and not in others: loosen or tighten the condition, or look further ahead.",
+                if d.positives == 0 { "no" } else { "every" }
+            ),
+            "",
+            WIDTH,
+        ));
+        return out;
+    }
     let _ = writeln!(out);
     let _ = writeln!(out, "  step  coverage  density  runs in box  narrowed");
     for s in &d.trajectory {

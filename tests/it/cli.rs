@@ -828,3 +828,37 @@ fn completions_and_manual_pages_are_printed() {
     assert_eq!(wrong.status.code(), Some(2));
     assert!(stderr(&wrong).contains("did you mean `run`?"));
 }
+
+#[test]
+fn discover_on_an_outcome_that_never_or_always_holds_says_there_is_nothing_to_discover() {
+    for (condition, word) in [
+        ("share(\"kazakhstan\", \"russia\") > 2", "no"),
+        ("share(\"kazakhstan\", \"russia\") >= 0", "every"),
+    ] {
+        let out = steppe(&[
+            "discover",
+            &baseline(),
+            "--where",
+            condition,
+            "--runs",
+            "300",
+            "--quiet",
+        ]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let text = stdout(&out)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(
+            text.contains(&format!(
+                "Nothing to discover: the outcome holds in {word} run"
+            )),
+            "{text}"
+        );
+        // No trajectory, no chosen box, no "no better than chance" warning about a box.
+        assert!(
+            !text.contains("chosen box") && !text.contains("warning"),
+            "{text}"
+        );
+    }
+}
