@@ -77,8 +77,9 @@ pub fn changes(parent: &Scenario, child: &Scenario) -> Vec<Change> {
             .as_ref()
             .map_or_else(Correlations::default, |c| correlations(s, c))
     };
-    if correlations(parent) != correlations(child) {
-        out.push(Change::Correlations(correlations(child)));
+    let (was, now) = (correlations(parent), correlations(child));
+    if was != now {
+        out.push(Change::Correlations { was, now });
     }
     // A child's rules come after its parent's: the ones past the parent's count are its own.
     for r in child.rules.iter().skip(parent.rules.len()) {
@@ -141,8 +142,11 @@ pub enum Change {
     },
     /// A named parameter's distribution.
     Param(ItemChange<Distribution>),
-    /// The rank correlations, as they are now (they differ in some way).
-    Correlations(Correlations),
+    /// The rank correlations, before and after (they differ in some way).
+    Correlations {
+        was: Correlations,
+        now: Correlations,
+    },
     /// A `[[dynamics]]` rule the child adds after its parent's.
     RuleAdded(Rule),
     Driver(ItemChange<DriverClause>),

@@ -347,3 +347,36 @@ error: 1 problem found
 ",
     );
 }
+
+#[test]
+fn explain_says_how_an_override_changes_each_correlation() {
+    let changes = |set: &str| {
+        let out = steppe(&["explain", "small.toml", "--set", set]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = String::from_utf8(out.stdout).unwrap();
+        text.lines()
+            .filter(|l| l.starts_with("  - rank correlations"))
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        changes("correlations.russia_trend.eu_pull=-0.1"),
+        ["  - rank correlations: russia_trend and eu_pull: -0.1 (was -0.4)"]
+    );
+    assert_eq!(
+        changes("correlations.russia_trend.eu_pull=\"remove\""),
+        ["  - rank correlations: russia_trend and eu_pull: independent (was -0.4)"]
+    );
+    assert_eq!(
+        changes("params.russia_trend=-0.02"),
+        ["  - rank correlations: russia_trend and eu_pull: independent (was -0.4)"]
+    );
+    assert_eq!(
+        changes("correlations.other.eu_pull=0.3"),
+        ["  - rank correlations: eu_pull and other: 0.3 (new)"]
+    );
+}

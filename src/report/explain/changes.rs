@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 
 use super::words::{amount, cells, correlation_lines, event_clause, term};
-use crate::diff::{Change, DriverClause, ItemChange, MetricClause};
+use crate::diff::{Change, Correlation, Correlations, DriverClause, ItemChange, MetricClause};
 use crate::report::format::{percent_trimmed, thousands, trimmed};
 
 /// One change as a sentence.
@@ -47,9 +47,7 @@ pub(super) fn sentence(change: &Change) -> String {
             trimmed(*was)
         ),
         Change::Param(item) => item_change("parameter", item, |d| d.to_string()),
-        Change::Correlations(c) => {
-            format!("rank correlations: {}", correlation_lines(c).join("; "))
-        }
+        Change::Correlations { was, now } => correlation_change(was, now),
         Change::RuleAdded(rule) => {
             let mut what = Vec::new();
             if let Some(d) = &rule.drift {
@@ -82,6 +80,63 @@ pub(super) fn sentence(change: &Change) -> String {
         Change::Event(item) => item_change("event", item, event_clause),
         Change::Metric(item) => item_change("metric", item, metric_clause),
     }
+}
+
+/// The pairs whose rank correlation differs, each with what it was; then the notes on repair
+/// and on what Iman–Conover could impose, as the scenario now stands.
+fn correlation_change(was: &Correlations, now: &Correlations) -> String {
+    let key = |p: &Correlation| {
+        if p.a <= p.b {
+            (p.a.clone(), p.b.clone())
+        } else {
+            (p.b.clone(), p.a.clone())
+        }
+    };
+    let find =
+        |c: &Correlations, k: &(String, String)| c.pairs.iter().find(|p| key(p) == *k).cloned();
+    let mut keys: Vec<(String, String)> = now.pairs.iter().chain(&was.pairs).map(key).collect();
+    // Order: as the pairs now stand, then those removed, each once.
+    let mut seen = std::collections::HashSet::new();
+    keys.retain(|k| seen.insert(k.clone()));
+    let mut parts = Vec::new();
+    for k in &keys {
+        let (before, after) = (find(was, k), find(now, k));
+        let named = |p: &Correlation| format!("{} and {}", p.a, p.b);
+        match (before, after) {
+            (Some(b), Some(a)) if b.asked == a.asked && b.imposed == a.imposed => {}
+            (Some(b), Some(a)) if b.asked == a.asked => parts.push(format!(
+                "{}: {} asked, {} imposed (was {} imposed)",
+                named(&a),
+                trimmed(a.asked),
+                trimmed(a.imposed),
+                trimmed(b.imposed)
+            )),
+            (Some(b), Some(a)) => parts.push(format!(
+                "{}: {} (was {})",
+                named(&a),
+                trimmed(a.asked),
+                trimmed(b.asked)
+            )),
+            (None, Some(a)) => parts.push(format!("{}: {} (new)", named(&a), trimmed(a.asked))),
+            (Some(b), None) => parts.push(format!(
+                "{}: independent (was {})",
+                named(&b),
+                trimmed(b.asked)
+            )),
+            (None, None) => {}
+        }
+    }
+    if parts.is_empty() {
+        // Only the notes differ (a repair, or what Iman–Conover imposes).
+        parts = correlation_lines(now);
+    } else {
+        parts.extend(
+            correlation_lines(now)
+                .into_iter()
+                .filter(|l| l.starts_with('(')),
+        );
+    }
+    format!("rank correlations: {}", parts.join("; "))
 }
 
 /// An added, changed or removed item; a changed one shows only the clauses that differ.
