@@ -64,15 +64,33 @@ impl Sources {
         sources
     }
 
-    /// Adds a file and returns its global start offset (one past the previous file's end).
+    /// Adds a file and returns its global start offset (one past the end of every file so far).
     pub fn add(&mut self, path: &str, text: &str) -> usize {
-        let start = self.files.last().map_or(0, |f| f.start + f.text.len() + 1);
+        let start = self
+            .files
+            .iter()
+            .map(|f| f.start + f.text.len() + 1)
+            .max()
+            .unwrap_or(0);
         self.files.push(SourceFile {
             path: path.to_string(),
             text: text.to_string(),
             start,
         });
         start
+    }
+
+    /// Names a piece of the file added last — text a command wrote around a user's words —
+    /// as a source of its own: `text` is the piece, at global offset `start` inside that
+    /// file, and a problem there is shown as `path:1:COLUMN` on the user's words alone.
+    /// Pieces are added in order of `start`.
+    pub fn add_piece(&mut self, path: &str, text: &str, start: usize) {
+        debug_assert!(self.files.last().is_some_and(|f| f.start <= start));
+        self.files.push(SourceFile {
+            path: path.to_string(),
+            text: text.to_string(),
+            start,
+        });
     }
 
     /// The file holding global `offset`, and the offset within it.

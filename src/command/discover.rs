@@ -8,7 +8,7 @@ use crate::discover::{self, Discovery};
 use crate::distribution::Distribution;
 use crate::error::Error;
 use crate::report;
-use crate::scenario::MetricKind;
+use crate::scenario::{self, MetricKind};
 
 /// The outcome whose likely ranges are sought.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -40,6 +40,36 @@ pub struct DiscoverRequest {
 /// The metric a `--where` condition becomes.
 const WHERE: &str = "discover_where";
 
+/// The metric `--where CONDITION [--year YEAR]` becomes, with the condition and the year as
+/// the pieces a problem is shown at.
+fn where_metric(condition: &str, year: Option<i32>) -> scenario::Added {
+    let mut text = format!("[metrics.{WHERE}]\nkind = \"at\"\n");
+    let mut pieces = Vec::new();
+    if let Some(y) = year {
+        text.push_str("year = ");
+        let y = y.to_string();
+        pieces.push(("--year".to_string(), text.len()..text.len() + y.len()));
+        text.push_str(&y);
+        text.push('\n');
+    }
+    text.push_str("expr = ");
+    let quoted = toml::Value::String(condition.to_string()).to_string();
+    // The condition is a piece of its own when TOML writes it unescaped between quotes.
+    if quoted.get(1..quoted.len() - 1) == Some(condition) {
+        pieces.push((
+            "--where".to_string(),
+            text.len() + 1..text.len() + 1 + condition.len(),
+        ));
+    }
+    text.push_str(&quoted);
+    text.push('\n');
+    scenario::Added {
+        label: "--where".to_string(),
+        text,
+        pieces,
+    }
+}
+
 /// Runs the scenario and PRIM on its runs; `None` for a shard.
 pub fn discover(
     request: &DiscoverRequest,
@@ -55,12 +85,12 @@ pub fn discover(
     let overrides = &request.simulation.overrides;
     let (scenario, name) = match &request.question {
         Question::Where { condition, year } => {
-            let year = year.map(|y| format!("year = {y}\n")).unwrap_or_default();
-            let metric = format!(
-                "[metrics.{WHERE}]\nkind = \"at\"\n{year}expr = {}\n",
-                toml::Value::String(condition.clone())
-            );
-            let scenario = load(env, &request.file, overrides, &[metric])?;
+            let scenario = load(
+                env,
+                &request.file,
+                overrides,
+                &[where_metric(condition, *year)],
+            )?;
             (scenario, WHERE.to_string())
         }
         Question::Metric(metric) => (load(env, &request.file, overrides, &[])?, metric.clone()),

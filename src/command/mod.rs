@@ -154,7 +154,7 @@ pub fn load(
     env: &dyn Environment,
     path: &str,
     overrides: &[String],
-    extra_metrics: &[String],
+    extra_metrics: &[scenario::Added],
 ) -> Result<Scenario, Error> {
     let layers = scenario::Layers {
         set: overrides,

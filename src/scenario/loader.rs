@@ -60,7 +60,18 @@ pub fn load_with_overrides(
 pub struct Layers<'a> {
     pub set: &'a [String],
     pub vary: &'a [String],
-    pub metrics: &'a [String],
+    pub metrics: &'a [Added],
+}
+
+/// TOML a command writes around a user's words (a `--where` condition becomes a metric).
+/// A problem inside one of `pieces` is shown at the flag that gave it, on the user's words
+/// (`--where:1:13`); anywhere else, at `label` and the written TOML.
+#[derive(Debug, Clone)]
+pub struct Added {
+    pub label: String,
+    pub text: String,
+    /// The flag each piece of `text` came from, and its byte range; in order, not overlapping.
+    pub pieces: Vec<(String, std::ops::Range<usize>)>,
 }
 
 /// Like [`load_with_overrides`], with every layer a command can add: how a command asks its
@@ -92,10 +103,12 @@ pub fn load_with_layers(
                     problems.extend(more);
                 }
             }
-            if !extra_metrics.is_empty() {
-                let text = extra_metrics.join("\n");
-                let start = sources.add("--where", &text);
-                let layer = parse_file(&text, start)?;
+            for added in extra_metrics {
+                let start = sources.add(&added.label, &added.text);
+                for (flag, range) in &added.pieces {
+                    sources.add_piece(flag, &added.text[range.clone()], start + range.start);
+                }
+                let layer = parse_file(&added.text, start)?;
                 let (merged, more) = merge::merge(layer, raw, merge::Layer::Override);
                 raw = merged;
                 problems.extend(more);

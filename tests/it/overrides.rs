@@ -380,3 +380,40 @@ fn explain_says_how_an_override_changes_each_correlation() {
         ["  - rank correlations: eu_pull and other: 0.3 (new)"]
     );
 }
+
+#[test]
+fn a_problem_in_a_where_condition_is_shown_on_the_condition_as_typed() {
+    refused(
+        &[
+            "discover",
+            "small.toml",
+            "--where",
+            "share(\"kz\", \"rusia\") > 0.3",
+        ],
+        "--where:1:13: unknown actor `rusia`
+  |
+1 | share(\"kz\", \"rusia\") > 0.3
+  |             ^^^^^^^
+  = help: did you mean `russia`? declared actors: `russia`, `eu`, `autonomy`
+
+error: 1 problem found
+",
+    );
+    refused(
+        &[
+            "discover",
+            "small.toml",
+            "--where",
+            "share(\"kz\", \"russia\") > 0.3",
+            "--year",
+            "1900",
+        ],
+        "--year:1:1: year 1900 is outside the scenario's years 2022–2026
+  |
+1 | 1900
+  | ^^^^
+
+error: 1 problem found
+",
+    );
+}
