@@ -20,8 +20,8 @@ pub const MAX_PARTIAL_BYTES: u64 = 16 * 1024 * 1024 * 1024;
 /// The file name that means standard input.
 pub const STDIN: &str = "-";
 
-/// How standard input is named in messages.
-pub const STDIN_NAME: &str = "<stdin>";
+/// How standard input is named in messages (the scenario loader names it so too).
+pub use crate::scenario::STDIN_NAME;
 
 /// Reads a scenario file, or standard input for `-`.
 pub fn scenario(path: &Path) -> Result<String, Error> {

@@ -15,6 +15,10 @@ use super::shape::parse_file;
 use super::validate;
 use crate::diagnostic::{Diagnostic, Diagnostics, Sources, nearest, unknown_name_hint};
 
+/// The name a scenario read from standard input goes by, in messages and as the folder
+/// `extends` is relative to (none: the working directory).
+pub const STDIN_NAME: &str = "<stdin>";
+
 /// Deepest chain of `extends` followed.
 const MAX_EXTENDS: usize = 16;
 
@@ -193,7 +197,11 @@ fn resolve(
                 span.clone(),
                 format!("cannot read the scenario this one extends: {why}"),
             )
-            .with_hint("the path is relative to the folder of the file that says `extends`"),
+            .with_hint(if path == STDIN_NAME {
+                "a scenario read from standard input extends a path relative to the working directory"
+            } else {
+                "the path is relative to the folder of the file that says `extends`"
+            }),
         ]
     })?;
     let start = sources.add(&parent_path, &text);

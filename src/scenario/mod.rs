@@ -15,7 +15,9 @@ mod validate;
 use crate::distribution::Distribution;
 use crate::expr::Expr;
 
-pub use loader::{Added, Layers, ReadFile, load, load_with, load_with_layers, load_with_overrides};
+pub use loader::{
+    Added, Layers, ReadFile, STDIN_NAME, load, load_with, load_with_layers, load_with_overrides,
+};
 
 /// A new, commented scenario called `name` (what `steppe init` writes). It validates and runs
 /// as written; a test keeps it so.

@@ -38,7 +38,7 @@ pub fn parse_file(text: &str, start: usize) -> Result<RawScenario, Vec<Diagnosti
         &padded
     };
     let mut tree = DeTable::parse(text).map_err(|error| vec![problem(&error, None)])?;
-    let mut problems = Vec::new();
+    let mut problems = lists_for_tables(tree.get_mut());
     // Keys taken out of the tree, with the span of the table that held them.
     let mut taken: Vec<(Range<usize>, String)> = Vec::new();
     while problems.len() < MAX_PROBLEMS {
@@ -74,6 +74,91 @@ pub fn parse_file(text: &str, start: usize) -> Result<RawScenario, Vec<Diagnosti
     }
     problems.sort_by_key(|p| p.span.start);
     Err(problems)
+}
+
+/// The tables of the format, by where they sit: `*` is any key, `[]` any element of a list.
+const TABLES: &[(&[&str], &str)] = &[
+    (&["scenario"], "RawHeader"),
+    (&["actors", "*"], "RawEntity"),
+    (&["targets", "*"], "RawEntity"),
+    (&["channels", "*"], "RawEntity"),
+    (&["dynamics", "[]"], "RawRule"),
+    (&["dynamics", "[]", "reversion"], "RawReversion"),
+    (&["drivers", "*"], "RawDriver"),
+    (&["drivers", "*", "effects", "[]"], "RawDriverEffect"),
+    (&["events", "*"], "RawEvent"),
+    (&["events", "*", "effects", "[]"], "RawEventEffect"),
+    (&["metrics", "*"], "RawMetric"),
+];
+
+/// A list where the format has a table (`e = []` for an event, `d = [1]` for a driver): serde
+/// would read the list as the table's fields in order and report the length or the first
+/// element. Each is reported as what it is and taken out of the tree.
+fn lists_for_tables(table: &mut DeTable) -> Vec<Diagnostic> {
+    let mut problems = Vec::new();
+    for (path, name) in TABLES {
+        take_lists(table, path, name, &mut problems);
+    }
+    problems
+}
+
+fn take_lists(table: &mut DeTable, path: &[&str], name: &str, out: &mut Vec<Diagnostic>) {
+    let Some((first, rest)) = path.split_first() else {
+        return;
+    };
+    let mut lists = Vec::new();
+    for (key, value) in table.iter_mut() {
+        if *first != "*" && key.get_ref() != first {
+            continue;
+        }
+        if rest.is_empty() {
+            if matches!(value.get_ref(), DeValue::Array(_)) {
+                lists.push(key.clone());
+                out.push(list_for_table(value.span(), name));
+            }
+        } else {
+            take_lists_in(value.get_mut(), rest, name, out);
+        }
+    }
+    for key in lists {
+        table.remove(&key);
+    }
+}
+
+fn take_lists_in(value: &mut DeValue, path: &[&str], name: &str, out: &mut Vec<Diagnostic>) {
+    match value {
+        DeValue::Table(table) => take_lists(table, path, name, out),
+        DeValue::Array(array) if path.first() == Some(&"[]") => {
+            let rest = &path[1..];
+            if rest.is_empty() {
+                let mut kept = toml::de::DeArray::new();
+                for element in std::mem::replace(array, toml::de::DeArray::new()) {
+                    if matches!(element.get_ref(), DeValue::Array(_)) {
+                        out.push(list_for_table(element.span(), name));
+                    } else {
+                        kept.push(element);
+                    }
+                }
+                *array = kept;
+            } else {
+                for element in array.iter_mut() {
+                    take_lists_in(element.get_mut(), rest, name, out);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+fn list_for_table(span: Range<usize>, name: &str) -> Diagnostic {
+    let keys = keys_of_struct(name).unwrap_or_default();
+    Diagnostic::new(
+        span,
+        format!(
+            "wrong type: found a list, expected a table of {} keys",
+            quoted_refs(&keys)
+        ),
+    )
 }
 
 /// One step into the tree: a key of a table or an index of an array.
@@ -362,6 +447,34 @@ mod tests {
                 "wrong type: found a list, expected a number, a parameter name or a distribution such as \"normal(0, 1)\"",
             ]
         );
+    }
+
+    #[test]
+    fn a_list_where_a_table_belongs_is_one_problem_in_words() {
+        // serde reads a list as a table's fields in order: `[]` was "invalid length 0, expected
+        // … with 8 elements", `[1]` a wrong type for the first field and then that again.
+        let text = "[actors]\na = []\n[events]\ne = [1]\n[drivers.d]\ntype = \"regime\"\n\
+                    effects = [[]]\n[[dynamics]]\nreversion = []\n[metrics]\nm = [\"at\"]\n";
+        let problems = parse_file(text, 0).unwrap_err();
+        let messages: Vec<&str> = problems.iter().map(|p| p.message.as_str()).collect();
+        let table = |name: &str| {
+            format!(
+                "wrong type: found a list, expected a table of {} keys",
+                quoted_refs(&keys_of_struct(name).unwrap())
+            )
+        };
+        assert_eq!(
+            messages,
+            [
+                table("RawEntity"),
+                table("RawEvent"),
+                table("RawDriverEffect"),
+                table("RawReversion"),
+                table("RawMetric"),
+            ]
+        );
+        assert_eq!(&text[problems[0].span.clone()], "[]");
+        assert_eq!(&text[problems[1].span.clone()], "[1]");
     }
 
     #[test]

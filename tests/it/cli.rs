@@ -741,6 +741,20 @@ fn a_scenario_can_come_from_stdin_with_extends_from_the_working_directory() {
     let bad = piped(&["validate", "-"], "[scenario]\nname = 3\n");
     assert_eq!(bad.status.code(), Some(2));
     assert!(stderr(&bad).contains("<stdin>:2:8"), "{}", stderr(&bad));
+    // A parent that is not there: the hint names the working directory, not "the folder of
+    // the file", which standard input does not have.
+    let missing = piped(
+        &["validate", "-"],
+        "extends = \"nothere.toml\"\n[scenario]\nname = \"x\"\n",
+    );
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(
+        stderr(&missing).contains(
+            "help: a scenario read from standard input extends a path relative to the working directory"
+        ),
+        "{}",
+        stderr(&missing)
+    );
 }
 
 #[test]
