@@ -31,6 +31,46 @@ pub fn percent(share: f64, decimals: usize) -> String {
     }
 }
 
+/// A probability estimated from `runs` runs, with its standard error — or, when it held in
+/// none or all of them (where the standard error is 0 and says nothing), the one-sided 95 %
+/// bound an observation of 0 in n allows: p < 1 − 0.05^(1/n), about 3/n (the "rule of three").
+pub fn probability(p: f64, se: f64, runs: u64) -> String {
+    let bound = if runs > 0 {
+        1.0 - 0.05f64.powf(1.0 / runs as f64)
+    } else {
+        f64::NAN
+    };
+    if p == 0.0 && runs > 0 {
+        format!(
+            "0% in {} runs (95 % upper bound {})",
+            thousands(runs),
+            percent_bound(bound)
+        )
+    } else if p == 1.0 && runs > 0 {
+        format!(
+            "100% in {} runs (95 % lower bound {})",
+            thousands(runs),
+            percent_bound(1.0 - bound)
+        )
+    } else {
+        format!("{} ± {}", percent(p, 2), percent(se, 2))
+    }
+}
+
+/// A bound as a percentage with two significant digits (0.15%, 0.0030%, 99.85%).
+fn percent_bound(share: f64) -> String {
+    let pct = share * 100.0;
+    if pct >= 99.0 {
+        // How close to 100 % matters: as many decimals as the gap needs.
+        let gap = 100.0 - pct;
+        let decimals = (-gap.log10().floor() as i32 + 1).clamp(2, 8) as usize;
+        format!("{pct:.decimals$}%")
+    } else {
+        let decimals = (-pct.log10().floor() as i32 + 1).clamp(0, 8) as usize;
+        format!("{pct:.decimals$}%")
+    }
+}
+
 /// A share as a percentage with up to two decimals and no trailing zeros (`75%`, `12.5%`,
 /// `0.25%`): for assumptions as written, where a small change must still show.
 pub fn percent_trimmed(share: f64) -> String {
@@ -181,6 +221,29 @@ pub fn exact_or_empty(v: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_probability_seen_in_no_run_or_every_run_gets_its_95_percent_bound() {
+        // 1 − 0.05^(1/n): the largest p for which P(no success in n runs) = (1 − p)^n ≥ 0.05.
+        // n = 2,000: 0.0014967… (3/n = 0.0015).
+        assert_eq!(
+            probability(0.0, 0.0, 2000),
+            "0% in 2,000 runs (95 % upper bound 0.15%)"
+        );
+        assert_eq!(
+            probability(1.0, 0.0, 2000),
+            "100% in 2,000 runs (95 % lower bound 99.85%)"
+        );
+        assert_eq!(
+            probability(0.0, 0.0, 10),
+            "0% in 10 runs (95 % upper bound 26%)"
+        );
+        assert_eq!(
+            probability(1.0, 0.0, 1_000_000),
+            "100% in 1,000,000 runs (95 % lower bound 99.99970%)"
+        );
+        assert_eq!(probability(0.25, 0.01, 2000), "25.00% ± 1.00%");
+    }
 
     #[test]
     fn counts_get_thousands_separators() {

@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 
 use crate::report::format::thousands;
-use crate::report::format::{error, percent, points, significant};
+use crate::report::format::{self, error, percent, points, significant};
 use crate::report::text::{WIDTH, truncate, wrap};
 use crate::scenario::Scenario;
 use crate::summary::{MetricResult, Summary};
@@ -141,9 +141,8 @@ pub fn render(scenario: &Scenario, summary: &Summary) -> String {
                 MetricResult::Probability { probability, se } => {
                     let _ = writeln!(
                         out,
-                        "  probability {} ± {}",
-                        percent(*probability, 2),
-                        percent(*se, 2)
+                        "  probability {}",
+                        format::probability(*probability, *se, summary.runs)
                     );
                 }
                 MetricResult::FirstYear {
@@ -162,9 +161,8 @@ pub fn render(scenario: &Scenario, summary: &Summary) -> String {
                     let median = median_year.map_or("never".to_string(), |y| y.to_string());
                     let _ = writeln!(
                         out,
-                        "  never {} ± {}   median year {median}",
-                        percent(*never, 2),
-                        percent(*never_se, 2)
+                        "  never {}   median year {median}",
+                        format::probability(*never, *never_se, summary.runs)
                     );
                     let bars = format!("first year:{}", first_year_bars(by_year));
                     out.push_str(&wrap(&bars, "  ", WIDTH));
