@@ -102,7 +102,7 @@ pub fn simulate_compared(
     check_years(reference, &years, "--years", "the scenarios'")?;
     let config = RunConfig {
         tracked_points: years.iter().map(|&y| step_of_year(reference, y)).collect(),
-        ..simulation.config(reference)
+        ..simulation.config(reference, env)
     };
     let jobs: Vec<(&Scenario, RunConfig)> = scenarios.iter().map(|s| (s, config.clone())).collect();
     let Some(outcomes) = env.outcomes(&jobs)? else {

@@ -107,7 +107,7 @@ pub fn discover(
             ),
         }));
     }
-    let config = request.simulation.config(&scenario);
+    let config = request.simulation.config(&scenario, env);
     let Some(outcome) = env
         .outcomes(&[(&scenario, config)])?
         .and_then(|o| o.into_iter().next())

@@ -121,8 +121,9 @@ pub struct Simulation {
 }
 
 impl Simulation {
-    /// The run configuration of `scenario` under these choices.
-    pub fn config(&self, scenario: &Scenario) -> RunConfig {
+    /// The run configuration of `scenario` under these choices; warns through `env` when a
+    /// design's runs are too few for its full set of replicates.
+    pub fn config(&self, scenario: &Scenario, env: &dyn Environment) -> RunConfig {
         let mut config = RunConfig::from_scenario(scenario);
         if let Some(runs) = self.runs {
             config.runs = runs;
@@ -131,8 +132,40 @@ impl Simulation {
             config.seed = seed;
         }
         config.design = self.design;
+        if let Some(warning) = few_replicates(self.design, config.runs) {
+            env.warn(&[warning]);
+        }
         config
     }
+}
+
+/// Why the standard errors of `runs` runs of `design` deserve little trust, if they do: a
+/// design's errors come from the spread of its R replicates, and with R − 1 degrees of freedom
+/// an estimated standard error is itself off by about 1/√(2(R − 1)).
+pub fn few_replicates(design: Design, runs: u64) -> Option<String> {
+    let r = design.replicates(runs);
+    if design == Design::MonteCarlo || r >= crate::design::REPLICATES {
+        return None;
+    }
+    let spread = if r > 1 {
+        format!(
+            "rest on {} degree{} of freedom and are themselves uncertain by about ±{:.0} %",
+            r - 1,
+            if r == 2 { "" } else { "s" },
+            100.0 / (2.0 * (r - 1) as f64).sqrt()
+        )
+    } else {
+        "cannot be estimated at all".to_string()
+    };
+    Some(format!(
+        "{runs} {} of --design {} {} only {r} replicate{}: the standard errors {spread}; {} runs or more give the full {}",
+        if runs == 1 { "run" } else { "runs" },
+        design.name(),
+        if runs == 1 { "forms" } else { "form" },
+        if r == 1 { "" } else { "s" },
+        2 * crate::design::REPLICATES,
+        crate::design::REPLICATES
+    ))
 }
 
 /// A finished command's result, in the forms users read.
@@ -274,4 +307,31 @@ pub fn pretty_json<T: Serialize>(value: &T) -> String {
         serde_json::to_string_pretty(value).expect("a result document always serialises");
     text.push('\n');
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn too_few_runs_for_a_designs_replicates_are_said_with_what_it_costs() {
+        assert_eq!(few_replicates(Design::MonteCarlo, 3), None);
+        assert_eq!(few_replicates(Design::LatinHypercube, 20), None);
+        // R = 2: one degree of freedom, 1/√2 = 71 %; R = 9 (18 runs): 1/√16 = 25 %.
+        assert_eq!(
+            few_replicates(Design::LatinHypercube, 5).unwrap(),
+            "5 runs of --design lhs form only 2 replicates: the standard errors rest on 1 degree of freedom and are themselves uncertain by about ±71 %; 20 runs or more give the full 10"
+        );
+        let nine = few_replicates(Design::Sobol, 18).unwrap();
+        assert!(
+            nine.contains("only 9 replicates")
+                && nine.contains("8 degrees of freedom")
+                && nine.contains("±25 %"),
+            "{nine}"
+        );
+        assert_eq!(
+            few_replicates(Design::Sobol, 1).unwrap(),
+            "1 run of --design sobol forms only 1 replicate: the standard errors cannot be estimated at all; 20 runs or more give the full 10"
+        );
+    }
 }

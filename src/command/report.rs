@@ -41,7 +41,7 @@ pub fn report(request: &ReportRequest, env: &dyn Environment) -> Result<Option<S
         let scenarios = load_all(env, files, &request.simulation.overrides)?;
         let config = RunConfig {
             keep_runs: false,
-            ..request.simulation.config(&scenarios[0])
+            ..request.simulation.config(&scenarios[0], env)
         };
         let Some(outcomes) = env.outcomes(&[(&scenarios[0], config)])? else {
             return Ok(None);

@@ -55,7 +55,7 @@ pub struct RunResult {
 /// Simulates the scenario (doubling the runs until precise, if asked); `None` for a shard.
 pub fn run(request: &RunRequest, env: &dyn Environment) -> Result<Option<RunResult>, Error> {
     let scenario = load(env, &request.file, &request.simulation.overrides, &[])?;
-    let mut config = request.simulation.config(&scenario);
+    let mut config = request.simulation.config(&scenario, env);
     config.keep_runs = request.keep_runs;
     let (outcome, summary) = match &request.precision {
         None => {

@@ -56,7 +56,7 @@ pub fn sweep(request: &SweepRequest, env: &dyn Environment) -> Result<Option<Swe
     }
     let config = RunConfig {
         keep_runs: false,
-        ..request.simulation.config(&scenarios[0])
+        ..request.simulation.config(&scenarios[0], env)
     };
     let mut points = Vec::new();
     // One point at a time: each outcome is summarised and dropped.
