@@ -39,14 +39,15 @@ pub fn explain(env: &dyn Environment, file: &str, overrides: &[String]) -> Resul
 /// Checks one file (with `overrides`): a line saying what it holds, or its problems.
 pub fn validate(env: &dyn Environment, file: &str, overrides: &[String]) -> Result<String, Error> {
     let scenario = load(env, file, overrides, &[])?;
-    Ok(format!(
-        "{file}: ok ({} actors, {} targets, {} channels, {} parameters, {} drivers, {} events, {} metrics)",
-        scenario.actors.len(),
-        scenario.targets.len(),
-        scenario.channels.len(),
-        scenario.n_named_params(),
-        scenario.drivers.len(),
-        scenario.events.len(),
-        scenario.metrics.len()
-    ))
+    let counts = [
+        (scenario.actors.len(), "actor"),
+        (scenario.targets.len(), "target"),
+        (scenario.channels.len(), "channel"),
+        (scenario.n_named_params(), "parameter"),
+        (scenario.drivers.len(), "driver"),
+        (scenario.events.len(), "event"),
+        (scenario.metrics.len(), "metric"),
+    ]
+    .map(|(n, noun)| format!("{n} {noun}{}", if n == 1 { "" } else { "s" }));
+    Ok(format!("{file}: ok ({})", counts.join(", ")))
 }

@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use crate::report::format::{compact, thousands};
+use crate::report::format::{compact, exact, thousands};
 use crate::report::text::{WIDTH, wrap};
 use crate::sweep::Sweep;
 
@@ -53,7 +53,7 @@ pub fn table(sweep: &Sweep) -> String {
                 let _ = writeln!(
                     out,
                     "  {:<width$}{:>10} ± {}",
-                    compact(p.values[0]),
+                    exact(p.values[0]),
                     compact(h.value),
                     compact(h.se)
                 );
@@ -66,11 +66,11 @@ pub fn table(sweep: &Sweep) -> String {
                 format!("{}↓ {}→", short(&rows.name), short(&columns.name))
             );
             for c in &columns.values {
-                let _ = write!(header, "{:>width$}", compact(*c));
+                let _ = write!(header, "{:>width$}", exact(*c));
             }
             let _ = writeln!(out, "{header}");
             for (r, row_value) in rows.values.iter().enumerate() {
-                let mut line = format!("  {:<12}", compact(*row_value));
+                let mut line = format!("  {:<12}", exact(*row_value));
                 for c in 0..columns.values.len() {
                     let h = &sweep.points[r * columns.values.len() + c].metrics[m];
                     let _ = write!(line, "{:>width$}", compact(h.value));

@@ -1,15 +1,8 @@
 //! Authoring: `explain` (snapshot), `init`, the JSON Schema, and every bundled scenario.
 
 use std::path::Path;
-use std::process::Command;
 
-fn steppe_in(dir: &Path, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_steppe"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap()
-}
+use crate::common::steppe_in;
 
 const PARENT: &str = r#"[scenario]
 name = "base"
@@ -257,10 +250,7 @@ fn the_schema_in_docs_is_the_one_the_program_prints() {
         steppe::scenario::schema::render(),
         "run `steppe schema > docs/steppe.schema.json`"
     );
-    let out = Command::new(env!("CARGO_BIN_EXE_steppe"))
-        .arg("schema")
-        .output()
-        .unwrap();
+    let out = crate::common::command().arg("schema").output().unwrap();
     assert_eq!(String::from_utf8(out.stdout).unwrap(), docs);
 }
 
@@ -314,7 +304,7 @@ fn explain_adds_up_effects_that_fall_on_the_same_cells() {
 
 #[test]
 fn a_device_or_huge_file_is_refused_not_read_forever() {
-    let out = Command::new(env!("CARGO_BIN_EXE_steppe"))
+    let out = crate::common::command()
         .args(["validate", "/dev/zero"])
         .output()
         .unwrap();
@@ -328,7 +318,7 @@ fn a_device_or_huge_file_is_refused_not_read_forever() {
         "# a comment line of 63 characters, then a newline: 64 bytes....\n".repeat(65_536);
     text.push_str("[scenario]\n");
     std::fs::write(&big, text).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_steppe"))
+    let out = crate::common::command()
         .args(["validate", &big.display().to_string()])
         .output()
         .unwrap();

@@ -18,7 +18,6 @@
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 /// The issue asks for at least this many distinct mistakes.
 const MIN_CASES: usize = 40;
@@ -93,7 +92,7 @@ fn every_bad_scenario_gives_its_expected_message() {
                 "{case}: the first line must be a comment saying what the mistake is"
             ));
         }
-        let out = Command::new(env!("CARGO_BIN_EXE_steppe"))
+        let out = crate::common::command()
             .args(["validate", case])
             .current_dir(&dir)
             .output()

@@ -86,7 +86,7 @@ fn sensitivity_writes_a_tornado_and_sobol_charts() {
         .display()
         .to_string();
     let dir = tempfile::tempdir().unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_steppe"))
+    let out = crate::common::command()
         .args([
             "sensitivity",
             &baseline,
@@ -126,7 +126,7 @@ fn sensitivity_writes_a_tornado_and_sobol_charts() {
 fn compare_writes_a_chart_per_metric() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("a.toml"), two_targets()).unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_steppe"))
+    let out = crate::common::command()
         .args([
             "compare", "a.toml", "a.toml", "--runs", "200", "--out", "c", "--quiet",
         ])
@@ -150,7 +150,7 @@ fn compare_writes_a_chart_per_metric() {
 fn the_report_is_one_self_contained_page() {
     let dir = tempfile::tempdir().unwrap();
     let scenarios = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_steppe"))
+    let out = crate::common::command()
         .arg("report")
         .args([
             scenarios.join("baseline.toml"),

@@ -1,29 +1,9 @@
 //! The real binary, run as a user would, in temporary directories.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
-pub fn steppe(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_steppe"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
-
-pub fn baseline() -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("scenarios/baseline.toml")
-        .display()
-        .to_string()
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8(output.stdout.clone()).unwrap()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8(output.stderr.clone()).unwrap()
-}
+use crate::common::{baseline, stderr, stdout, steppe};
 
 #[test]
 fn run_prints_a_table_of_targets_region_and_metrics() {
@@ -355,7 +335,7 @@ fn set_overrides_any_key_and_is_recorded_in_the_result() {
 #[test]
 fn ctrl_c_stops_promptly_and_leaves_nothing_behind() {
     let dir = tempfile::tempdir().unwrap();
-    let child = Command::new(env!("CARGO_BIN_EXE_steppe"))
+    let child = crate::common::command()
         .args([
             "run",
             &baseline(),
@@ -540,7 +520,7 @@ fn a_failure_half_way_through_writing_leaves_the_previous_results_intact() {
     ]);
     assert!(first.status.success());
     let before = std::fs::read(dir.path().join("r/runs.csv")).unwrap();
-    let failed = Command::new(env!("CARGO_BIN_EXE_steppe"))
+    let failed = crate::common::command()
         .args([
             "run",
             &baseline(),
@@ -589,7 +569,7 @@ fn a_closed_stderr_changes_no_exit_code() {
         (vec!["run".into(), bad.display().to_string()], 2),
     ];
     for (args, code) in cases {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_steppe"))
+        let mut child = crate::common::command()
             .args(&args)
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -710,7 +690,7 @@ fn a_scenario_can_come_from_stdin_with_extends_from_the_working_directory() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let child_text = "extends = \"scenarios/baseline.toml\"\n[scenario]\nname = \"piped\"\n";
     let piped = |args: &[&str], text: &str| {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_steppe"))
+        let mut child = crate::common::command()
             .args(args)
             .current_dir(root)
             .stdin(Stdio::piped())

@@ -1,7 +1,64 @@
-//! Shared test helpers: building small scenarios in text and running them.
+//! Shared test helpers: building small scenarios in text and running them, in the library
+//! or as the real binary.
+
+use std::path::Path;
+use std::process::{Command, Output};
 
 use steppe::engine::{Outcome, RunConfig, simulate};
 use steppe::scenario::{self, Scenario};
+
+/// The binary under test, not yet started (for arguments, a folder, stdin or signals).
+pub fn command() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_steppe"))
+}
+
+/// Runs the binary with `args` in the working directory, its output captured.
+pub fn steppe(args: &[&str]) -> Output {
+    command().args(args).output().expect("the binary runs")
+}
+
+/// Runs the binary with `args` in `dir`, its output captured.
+pub fn steppe_in(dir: &Path, args: &[&str]) -> Output {
+    command()
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("the binary runs")
+}
+
+/// Standard output as text.
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).expect("stdout is UTF-8")
+}
+
+/// Standard error as text.
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8(output.stderr.clone()).expect("stderr is UTF-8")
+}
+
+/// `output`, after checking that the command succeeded (else its stderr is the message).
+pub fn succeeded(output: Output) -> Output {
+    assert!(
+        output.status.success(),
+        "{:?}: {}",
+        output.status,
+        stderr(&output)
+    );
+    output
+}
+
+/// A path inside the repository, as text (`scenarios/baseline.toml`).
+pub fn repo_file(relative: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(relative)
+        .display()
+        .to_string()
+}
+
+/// The path of the baseline scenario.
+pub fn baseline() -> String {
+    repo_file("scenarios/baseline.toml")
+}
 
 /// Loads scenario text, panicking with the rendered problems if it is invalid.
 pub fn load(text: &str) -> Scenario {

@@ -2,7 +2,6 @@
 //! the bundled alternatives against the baseline.
 
 use std::path::Path;
-use std::process::Command;
 
 use crate::common::{load, one_cell};
 use steppe::compare::{Comparison, Order, Run, compare};
@@ -149,7 +148,7 @@ fn quantities_that_only_some_scenarios_have_are_listed_not_dropped() {
 /// Runs `steppe compare --json` on bundled scenarios.
 fn bundled(files: &[&str]) -> serde_json::Value {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
-    let out = Command::new(env!("CARGO_BIN_EXE_steppe"))
+    let out = crate::common::command()
         .arg("compare")
         .args(files)
         .args(["--runs", "3000", "--json", "--quiet", "--years", "2035"])
@@ -219,7 +218,7 @@ fn compare_files(files: &[(&str, &str)], args: &[&str]) -> (Option<i32>, String,
     for (name, text) in files {
         std::fs::write(dir.path().join(name), text).unwrap();
     }
-    let out = Command::new(env!("CARGO_BIN_EXE_steppe"))
+    let out = crate::common::command()
         .arg("compare")
         .args(args)
         .current_dir(dir.path())

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crate::cli::steppe;
+use crate::common::steppe;
 
 /// Inline distributions whose names hold commas (`dynamics[russia,china;all;all].drift`), a
 /// `first` metric that often never holds, a probability and a number.

@@ -1,7 +1,6 @@
 //! Experimental designs (`--design lhs|sobol`) and run-until-precise (`--precision`).
 
 use std::path::Path;
-use std::process::Command;
 
 use crate::common::{load, metric, one_cell};
 use steppe::design::Design;
@@ -147,7 +146,7 @@ fn precision_doubles_runs_until_every_error_is_small_and_equals_a_plain_run() {
         .display()
         .to_string();
     let run = |extra: &[&str]| {
-        let out = Command::new(env!("CARGO_BIN_EXE_steppe"))
+        let out = crate::common::command()
             .args(["run", &baseline, "--json", "--quiet"])
             .args(extra)
             .output()
@@ -374,7 +373,7 @@ fn precision_can_be_asked_of_chosen_metrics_and_names_the_one_that_binds() {
         .display()
         .to_string();
     let run = |extra: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_steppe"))
+        crate::common::command()
             .args(["run", &baseline, "--json", "--runs", "100"])
             .args(extra)
             .output()

@@ -2,12 +2,10 @@
 //! line with a caret, and the hint. Each case runs `steppe validate` on a file in a temporary
 //! directory and compares the whole of stderr.
 
-use std::process::Command;
-
 fn validate(text: &str) -> (Option<i32>, String) {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("bad.toml"), text).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_steppe"))
+    let out = crate::common::command()
         .args(["validate", "bad.toml"])
         .current_dir(dir.path())
         .output()
@@ -173,7 +171,7 @@ error: 3 problems found
 
 #[test]
 fn a_missing_file_is_a_usage_error() {
-    let out = Command::new(env!("CARGO_BIN_EXE_steppe"))
+    let out = crate::common::command()
         .args(["validate", "nope.toml"])
         .output()
         .unwrap();
@@ -232,7 +230,7 @@ fn a_flat_chain_is_not_nesting_but_deep_brackets_are() {
     let text = format!("{HEAD}[metrics.m]\nkind = \"at\"\nexpr = '{chain}'\n");
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("ok.toml"), text).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_steppe"))
+    let out = crate::common::command()
         .args(["validate", "ok.toml"])
         .current_dir(dir.path())
         .output()

@@ -25,3 +25,4 @@ mod sensitivity;
 mod shards;
 mod step_invariance;
 mod sweep;
+mod what_users_read;

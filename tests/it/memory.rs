@@ -6,16 +6,9 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::common::{load, one_cell};
+use crate::common::{baseline, load, one_cell};
 use steppe::design::Design;
 use steppe::engine::{RunConfig, memory_estimate};
-
-fn baseline() -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("scenarios/baseline.toml")
-        .display()
-        .to_string()
-}
 
 /// Runs steppe under an address-space limit of `limit_kib` (so that an attempt to allocate
 /// far more aborts instead of swapping).

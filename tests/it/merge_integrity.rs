@@ -1,20 +1,12 @@
 //! `steppe merge` on damaged, edited and mismatched partials: refused with what is wrong (exit
 //! 2, nothing written), never a panic, never a silently different result.
 
+use crate::common::steppe_in;
 use std::path::Path;
-use std::process::{Command, Output};
 
 use steppe::command::{Request, run::RunRequest};
 use steppe::engine::{RunConfig, simulate};
 use steppe::shard::{self, Partial, PartialOutcome};
-
-fn steppe(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_steppe"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap()
-}
 
 fn scenario_file() -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -27,7 +19,7 @@ fn scenario_file() -> String {
 fn three_shards(dir: &Path, seed: &str) {
     std::fs::copy(scenario_file(), dir.join("s.toml")).unwrap();
     for k in 0..3 {
-        let out = steppe(
+        let out = steppe_in(
             dir,
             &[
                 "run",
@@ -66,7 +58,7 @@ fn write(dir: &Path, k: usize, partial: &serde_json::Value) {
 
 /// Merges p0..p2 into `out`: the exit code and stderr.
 fn merge(dir: &Path) -> (Option<i32>, String) {
-    let out = steppe(dir, &["merge", "p0", "p1", "p2", "--out", "out", "--quiet"]);
+    let out = steppe_in(dir, &["merge", "p0", "p1", "p2", "--out", "out", "--quiet"]);
     (
         out.status.code(),
         String::from_utf8_lossy(&out.stderr).into_owned(),

@@ -40,7 +40,7 @@ impl Bench {
     }
 
     fn steppe(&self, args: &[&str]) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_steppe"));
+        let mut command = crate::common::command();
         command
             .args(args)
             .current_dir(self.work())

@@ -2,75 +2,12 @@
 //! which words. The CLI cases run the real binary in a temporary folder and compare stderr
 //! whole.
 
-use std::process::{Command, Output};
+use std::process::Output;
 
 use steppe::scenario::{self, Scenario};
 
 /// A small scenario with a title, a description, two correlated parameters and a regime.
-const SCENARIO: &str = r#"[scenario]
-name = "small"
-title = "A small story"
-description = "Two actors in one place."
-start = 2022
-end = 2026
-runs = 200
-seed = 3
-
-[actors]
-russia = {}
-eu = {}
-[targets]
-kz = {}
-[channels]
-economy = {}
-[initial.kz.economy]
-russia = 0.4
-eu = 0.2
-
-[params]
-russia_trend = "normal(-0.03, 0.01)"
-eu_pull = "uniform(0, 0.04)"
-other = "normal(0, 1)"
-
-[correlations]
-russia_trend = { eu_pull = -0.4 }
-
-[[dynamics]]
-actors = ["russia"]
-drift = "russia_trend"
-volatility = 0.05
-
-[[dynamics]]
-actors = ["eu"]
-drift = "eu_pull"
-
-[drivers.peace]
-type = "regime"
-states = ["war", "negotiation", "treaty"]
-initial = "war"
-[drivers.peace.transitions]
-war = { war = 0.8, negotiation = 0.2, treaty = 0.0 }
-negotiation = { war = 0.3, negotiation = 0.5, treaty = 0.2 }
-treaty = { war = 0.0, negotiation = 0.1, treaty = 0.9 }
-[[drivers.peace.effects]]
-state = "treaty"
-actors = ["eu"]
-drift = 0.02
-
-[events.deal]
-hazard = 0.1
-when = 'regime("peace") == "treaty"'
-[[events.deal.effects]]
-driver = "peace"
-state = "treaty"
-
-[metrics.russia_2026]
-kind = "at"
-expr = 'share("kz", "russia")'
-[metrics.treaty_ever]
-kind = "ever"
-expr = 'regime("peace") == "treaty"'
-"#;
+const SCENARIO: &str = include_str!("data/small.toml");
 
 fn load(overrides: &[&str]) -> Result<Scenario, String> {
     let overrides: Vec<String> = overrides.iter().map(|s| s.to_string()).collect();
@@ -87,7 +24,7 @@ fn load(overrides: &[&str]) -> Result<Scenario, String> {
 fn steppe(args: &[&str]) -> Output {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("small.toml"), SCENARIO).unwrap();
-    Command::new(env!("CARGO_BIN_EXE_steppe"))
+    crate::common::command()
         .args(args)
         .current_dir(dir.path())
         .output()

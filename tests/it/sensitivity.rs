@@ -147,7 +147,7 @@ fn the_cli_analyses_shares_over_time_and_refuses_unknown_metrics() {
         .join("scenarios/baseline.toml")
         .display()
         .to_string();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_steppe"))
+    let out = crate::common::command()
         .args([
             "sensitivity",
             &baseline,
@@ -174,7 +174,7 @@ fn the_cli_analyses_shares_over_time_and_refuses_unknown_metrics() {
     let years = json["sobol"].as_array().unwrap();
     assert_eq!(years.len(), 13);
     assert_eq!(years[12]["output"], "kazakhstan:russia@2035");
-    let bad = std::process::Command::new(env!("CARGO_BIN_EXE_steppe"))
+    let bad = crate::common::command()
         .args(["sensitivity", &baseline, "--metric", "russia_kz_2036"])
         .output()
         .unwrap();
@@ -257,10 +257,7 @@ fn a_metric_that_never_varies_has_undefined_indices_not_zero_ones() {
             "--quiet",
         ];
         args.extend_from_slice(extra);
-        std::process::Command::new(env!("CARGO_BIN_EXE_steppe"))
-            .args(args)
-            .output()
-            .unwrap()
+        crate::common::command().args(args).output().unwrap()
     };
     let table = steppe(&[]);
     let text = String::from_utf8_lossy(&table.stdout)

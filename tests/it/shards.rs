@@ -1,15 +1,7 @@
 //! `run --shard K/N` as separate processes, then `merge`: byte-identical to the single run.
 
+use crate::common::steppe_in;
 use std::path::Path;
-use std::process::Command;
-
-fn steppe(dir: &Path, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_steppe"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap()
-}
 
 #[test]
 fn merged_shards_equal_the_single_run_byte_for_byte() {
@@ -26,7 +18,7 @@ fn merged_shards_equal_the_single_run_byte_for_byte() {
         // Launched together: four processes, as four machines would.
         let children: Vec<_> = (0..4)
             .map(|k| {
-                Command::new(env!("CARGO_BIN_EXE_steppe"))
+                crate::common::command()
                     .args([
                         "run",
                         &baseline,
@@ -48,11 +40,11 @@ fn merged_shards_equal_the_single_run_byte_for_byte() {
         let mut args = vec!["merge"];
         args.extend(shards.iter().rev().map(String::as_str));
         args.extend(["--out", &merged, "--quiet"]);
-        assert!(steppe(dir.path(), &args).status.success());
+        assert!(steppe_in(dir.path(), &args).status.success());
         let single = format!("{design}-single");
         let mut args = vec!["run", baseline.as_str(), "--out", single.as_str()];
         args.extend(common);
-        assert!(steppe(dir.path(), &args).status.success());
+        assert!(steppe_in(dir.path(), &args).status.success());
         for file in ["summary.json", "series.csv", "metrics.csv", "runs.csv"] {
             let (a, b) = (
                 dir.path().join(&merged).join(file),
@@ -66,13 +58,13 @@ fn merged_shards_equal_the_single_run_byte_for_byte() {
         }
     }
     // Incomplete or mismatched partials are refused.
-    let incomplete = steppe(dir.path(), &["merge", "mc0", "mc1", "mc2", "--out", "bad"]);
+    let incomplete = steppe_in(dir.path(), &["merge", "mc0", "mc1", "mc2", "--out", "bad"]);
     assert_eq!(incomplete.status.code(), Some(2));
     assert!(
         String::from_utf8_lossy(&incomplete.stderr)
             .contains("do not cover the 4 shards exactly once (missing: 3")
     );
-    let mixed = steppe(
+    let mixed = steppe_in(
         dir.path(),
         &["merge", "mc0", "mc1", "mc2", "lhs3", "--out", "bad"],
     );
@@ -151,7 +143,7 @@ fn every_command_merges_to_its_unsharded_result() {
     for (name, args, files) in commands {
         let children: Vec<_> = (0..3)
             .map(|k| {
-                Command::new(env!("CARGO_BIN_EXE_steppe"))
+                crate::common::command()
                     .args(&args)
                     .args(["--quiet", "--shard", &format!("{k}/3")])
                     .args(["--out", &format!("{name}{k}")])
@@ -165,7 +157,7 @@ fn every_command_merges_to_its_unsharded_result() {
         }
         let (p0, p1, p2) = (format!("{name}0"), format!("{name}1"), format!("{name}2"));
         let merged_dir = format!("{name}-merged");
-        let merged = steppe(
+        let merged = steppe_in(
             dir.path(),
             &["merge", &p2, &p0, &p1, "--out", &merged_dir, "--json", "-q"],
         );
@@ -177,7 +169,7 @@ fn every_command_merges_to_its_unsharded_result() {
         let single_dir = format!("{name}-single");
         let mut single_args = args.clone();
         single_args.extend(["--out", &single_dir, "--json", "-q"]);
-        let single = steppe(dir.path(), &single_args);
+        let single = steppe_in(dir.path(), &single_args);
         assert!(single.status.success());
         assert_eq!(merged.stdout, single.stdout, "{name}: stdout differs");
         for file in files {
@@ -190,7 +182,7 @@ fn every_command_merges_to_its_unsharded_result() {
         }
     }
     // Partials of different commands never merge; more shards than runs is refused up front.
-    let mixed = steppe(
+    let mixed = steppe_in(
         dir.path(),
         &["merge", "compare0", "sweep1", "sweep2", "--out", "bad"],
     );
@@ -200,7 +192,7 @@ fn every_command_merges_to_its_unsharded_result() {
         said.contains("sweep1/partial.json (shard 1 of 3) does not belong with compare0/partial.json (shard 0 of 3): one is of `compare`, the other of `sweep`"),
         "{said}"
     );
-    let tiny = steppe(
+    let tiny = steppe_in(
         dir.path(),
         &[
             "run", &baseline, "--runs", "2", "--shard", "0/3", "--out", "tiny",
@@ -209,7 +201,7 @@ fn every_command_merges_to_its_unsharded_result() {
     assert_eq!(tiny.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&tiny.stderr).contains("use at most 2 shards"));
     // A design's limits are those of the whole run set, not of a shard's share.
-    let sobol = steppe(
+    let sobol = steppe_in(
         dir.path(),
         &[
             "run", &baseline, "--design", "sobol", "--runs", "70000", "--shard", "0/2", "--out",
@@ -228,7 +220,7 @@ fn every_command_merges_to_its_unsharded_result() {
     );
     partial["math"] = serde_json::Value::from("0123456789abcdef");
     std::fs::write(&path, serde_json::to_string(&partial).unwrap()).unwrap();
-    let warned = steppe(
+    let warned = steppe_in(
         dir.path(),
         &[
             "merge",

@@ -1,12 +1,11 @@
 //! `steppe sweep`: grid points share their random numbers, and each point is right.
 
 use crate::common::one_cell;
-use std::process::Command;
 
 fn sweep(text: &str, args: &[&str]) -> serde_json::Value {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("s.toml"), text).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_steppe"))
+    let out = crate::common::command()
         .args(["sweep", "s.toml", "--json", "--quiet"])
         .args(args)
         .current_dir(dir.path())
@@ -87,7 +86,7 @@ fn a_sweep_of_an_unknown_name_fails_before_simulating() {
         one_cell("start = 2020\nend = 2030", "[params]\ntrend = 0\n"),
     )
     .unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_steppe"))
+    let out = crate::common::command()
         .args(["sweep", "s.toml", "--vary", "trnd=0..1:3"])
         .current_dir(dir.path())
         .output()
