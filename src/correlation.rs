@@ -12,6 +12,7 @@
 use crate::rng::{self, ComponentKey};
 use statrs::distribution::{ContinuousCDF, Normal};
 
+/// A dense square matrix, row-major: `m[row][column]`.
 pub type Matrix = Vec<Vec<f64>>;
 
 /// Lower-triangular `L` with `L·Lᵀ = a`, or `None` if `a` is not positive definite.
