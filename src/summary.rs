@@ -91,7 +91,8 @@ pub struct Point {
     pub mean: f64,
     /// Monte Carlo standard error of the mean.
     pub se: f64,
-    /// 5th percentile, from a 2,000-bin histogram on [0, 1] (resolution about 0.0005).
+    /// 5th percentile, from the series histogram on [0, 1] (2,000 bins by default: a resolution
+    /// of about 0.0005).
     pub p05: f64,
     /// 25th percentile, from the same histogram.
     pub p25: f64,

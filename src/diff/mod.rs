@@ -133,7 +133,9 @@ pub enum Change {
         /// Its name.
         name: String,
     },
-    /// A target's weight in the region or a channel's in a composite (normalised).
+    /// A target's weight in the region or a channel's in a composite (normalised). Actors
+    /// carry a normalised weight of `1 / actors` too, so adding or removing an actor also
+    /// reports every other actor's weight as changed.
     Weight {
         /// Which table the entity is in.
         kind: EntityKind,

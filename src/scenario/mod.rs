@@ -123,9 +123,9 @@ pub struct Rule {
     pub volatility: Option<Value>,
     /// `reversion`: mean reversion of `ln S`; the last rule that sets it wins.
     pub reversion: Option<Reversion>,
-    /// `floor`: the lowest share of the selected actors in each cell's (target, channel), in [0, 1).
+    /// `floor`: the lowest share of each selected slot in its (target, channel), in [0, 1).
     pub floor: Option<Value>,
-    /// `ceiling`: the highest share of the selected actors in each cell's (target, channel), in (0, 1].
+    /// `ceiling`: the highest share of each selected slot in its (target, channel), in (0, 1].
     pub ceiling: Option<Value>,
 }
 
