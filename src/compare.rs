@@ -21,40 +21,59 @@ const Z95: f64 = 1.959_963_984_540_054;
 /// One scenario's run, with the points at which its series were tracked, one per compared
 /// year (`None` where the year lies outside the scenario's horizon).
 pub struct Run<'a> {
+    /// The scenario that was simulated.
     pub scenario: &'a Scenario,
+    /// Its path as given on the command line.
     pub file: String,
+    /// Its simulation, with per-run values kept and the compared years tracked.
     pub outcome: &'a Outcome,
+    /// For each compared year, the index of its point in the outcome's tracked points.
     pub tracked: Vec<Option<usize>>,
 }
 
+/// A comparison of several scenarios with the first, run by run (the `compare --json` document,
+/// docs/compare.md).
 #[derive(Debug, Clone, Serialize)]
 pub struct Comparison {
+    /// `schema`: always [`SCHEMA`].
     pub schema: &'static str,
     /// The first scenario: every difference is "other minus reference".
     pub reference: String,
+    /// Every scenario compared, the reference first.
     pub scenarios: Vec<ScenarioRef>,
+    /// The run count every scenario was simulated with.
     pub runs: u64,
+    /// The master seed every scenario was simulated with.
     pub seed: u64,
+    /// The years at which composite shares are compared (`--years`).
     pub years: Vec<i32>,
+    /// Every quantity all scenarios have, ordered as [`Order`] asks.
     pub quantities: Vec<Quantity>,
     /// Metrics and series that only some scenarios have, and which.
     pub only_in_some: Vec<Partial>,
 }
 
+/// A compared scenario.
 #[derive(Debug, Clone, Serialize)]
 pub struct ScenarioRef {
+    /// `[scenario] name`.
     pub name: String,
+    /// Its path as given on the command line.
     pub file: String,
     /// `--set` overrides applied to it.
     pub overrides: Vec<String>,
 }
 
+/// A quantity that only some scenarios have, or whose kind (or `at` year) differs between them.
 #[derive(Debug, Clone, Serialize)]
 pub struct Partial {
+    /// Its name, as [`Quantity::name`] would be.
     pub quantity: String,
+    /// The names of the scenarios that have it.
     pub present_in: Vec<String>,
 }
 
+/// A metric or a composite share compared across the scenarios.
 #[derive(Debug, Clone, Serialize)]
 pub struct Quantity {
     /// A metric's name, or `TARGET:ACTOR@YEAR` for a composite share (`region` for the region).
@@ -64,27 +83,36 @@ pub struct Quantity {
     pub kind: &'static str,
     /// The metric kind (`at`, `first`, …), or `share` for a series.
     pub source: &'static str,
+    /// The year: of an `at` metric, or of a share; `None` for other metrics.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub year: Option<i32>,
+    /// For a share: the target's name, or `region`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
+    /// For a share: the actor's name, or `autonomy`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub actor: Option<String>,
     /// Runs left out because the value was not a number in some scenario.
     pub invalid_runs: u64,
+    /// Each scenario's own distribution, the reference first.
     pub per_scenario: Vec<Distribution>,
+    /// Each other scenario against the reference, in the scenarios' order.
     pub differences: Vec<Difference>,
 }
 
 /// One scenario's distribution of a quantity.
 #[derive(Debug, Clone, Serialize)]
 pub struct Distribution {
+    /// The scenario's name.
     pub scenario: String,
     /// Mean (a probability for conditions; for first-year metrics, of the years of the runs
     /// where it happens).
     pub mean: f64,
+    /// 5th percentile over runs (first-year metrics: "never" counts as +∞, `null` in the JSON).
     pub p05: f64,
+    /// Median over runs (first-year metrics: "never" counts as +∞, `null` in the JSON).
     pub p50: f64,
+    /// 95th percentile over runs (first-year metrics: "never" counts as +∞, `null` in the JSON).
     pub p95: f64,
     /// First-year metrics: probability that it never happens by the horizon.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -97,13 +125,16 @@ pub struct Distribution {
 /// A scenario against the reference, run by run.
 #[derive(Debug, Clone, Serialize)]
 pub struct Difference {
+    /// The scenario's name.
     pub scenario: String,
     /// Mean of the run-by-run differences (scenario minus reference): of the values, of the
     /// 0/1 outcomes for probabilities, and of "never" (0/1) for first-year metrics.
     pub difference: f64,
     /// 95 % interval of `difference` from the paired standard error.
     pub ci_low: f64,
+    /// Upper end of the 95 % interval of `difference`.
     pub ci_high: f64,
+    /// Standard error of `difference` from the run-by-run differences.
     pub se_paired: f64,
     /// The standard error the difference would have from independent samples.
     pub se_unpaired: f64,
@@ -133,6 +164,9 @@ pub enum Order {
     File,
 }
 
+/// Compares `runs[1..]` with `runs[0]`, the reference, at `years`, for every metric and every
+/// composite share (target and region, actor and autonomy); all must share seed, run count
+/// and horizon, which the caller checks.
 pub fn compare(runs: &[Run], years: &[i32], order: Order) -> Comparison {
     let reference = &runs[0];
     let mut quantities = Vec::new();

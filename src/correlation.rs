@@ -12,6 +12,7 @@
 use crate::rng::{self, ComponentKey};
 use statrs::distribution::{ContinuousCDF, Normal};
 
+/// A dense square matrix, row-major: `m[row][column]`.
 pub type Matrix = Vec<Vec<f64>>;
 
 /// Lower-triangular `L` with `L·Lᵀ = a`, or `None` if `a` is not positive definite.
@@ -87,7 +88,7 @@ pub fn symmetric_eigen(a: &Matrix) -> (Vec<f64>, Matrix) {
 const MIN_EIGENVALUE: f64 = 1e-8;
 
 /// The nearest correlation matrix to `a` in the Frobenius norm (among those whose eigenvalues
-/// are at least [`MIN_EIGENVALUE`]), by Higham's (2002) alternating projections with Dykstra's
+/// are at least 10⁻⁸, `MIN_EIGENVALUE`), by Higham's (2002) alternating projections with Dykstra's
 /// correction: project onto the positive semidefinite matrices (eigenvalues clipped) and onto
 /// the unit-diagonal ones in turn, carrying the correction of the first projection so that the
 /// iteration converges to the nearest point of the intersection rather than to any point of

@@ -15,6 +15,7 @@
 
 use crate::rng::{self, ComponentKey};
 
+/// How the runs' parameter uniforms are chosen (`--design`): Monte Carlo, Latin hypercube or Sobol.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Design {
@@ -29,6 +30,7 @@ pub enum Design {
 
 /// Largest run count and parameter count of the Sobol design (limits of the sequence used).
 pub const SOBOL_MAX_RUNS: u64 = 1 << 16;
+/// Largest parameter count of the Sobol design.
 pub const SOBOL_MAX_PARAMS: usize = 256;
 
 /// Independent replicates of a Latin hypercube or Sobol design: its runs are split into this
@@ -42,12 +44,17 @@ pub const REPLICATES: u64 = 10;
 /// One replicate of a design: the block of runs `first..first + size`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Block {
+    /// The replicate's index, in `0..replicates`.
     pub replicate: u64,
+    /// The index of its first run in the run set.
     pub first: u64,
+    /// Its number of runs.
     pub size: u64,
 }
 
 impl Design {
+    /// The design's name as `--design` spells it and the JSON's `design` reports it: `"mc"`,
+    /// `"lhs"` or `"sobol"`.
     pub fn name(self) -> &'static str {
         match self {
             Design::MonteCarlo => "mc",

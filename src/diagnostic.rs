@@ -26,6 +26,7 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
+    /// A problem at `span`, without a hint.
     pub fn new(span: Range<usize>, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
             span,
@@ -34,6 +35,7 @@ impl Diagnostic {
         }
     }
 
+    /// The same problem with a hint: what would be right.
     pub fn with_hint(mut self, hint: impl Into<String>) -> Diagnostic {
         self.hint = Some(hint.into());
         self
@@ -48,16 +50,19 @@ pub struct Sources {
     files: Vec<SourceFile>,
 }
 
+/// One file of [`Sources`]: its path, its text and where it starts in the concatenation.
 #[derive(Debug, Clone)]
 pub struct SourceFile {
     /// The path as the user gave it or as resolved from `extends` (shown as is).
     pub path: String,
+    /// The file's whole text.
     pub text: String,
     /// Global offset of the file's first byte.
     pub start: usize,
 }
 
 impl Sources {
+    /// The sources of one file, `path` with its `text`, starting at offset 0.
     pub fn new(path: &str, text: &str) -> Sources {
         let mut sources = Sources::default();
         sources.add(path, text);
@@ -112,6 +117,7 @@ impl Sources {
             .unwrap_or(0)
     }
 
+    /// Every file, in the order they were added: the file named by the user first.
     pub fn files(&self) -> &[SourceFile] {
         &self.files
     }
@@ -120,7 +126,9 @@ impl Sources {
 /// Problems of a scenario together with the files needed to show them.
 #[derive(Debug, Clone)]
 pub struct Diagnostics {
+    /// The files the problems' spans point into.
     pub sources: Sources,
+    /// Every problem found, in the order found.
     pub list: Vec<Diagnostic>,
 }
 

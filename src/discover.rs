@@ -7,10 +7,14 @@ use serde::Serialize;
 /// Version of the discovery document (docs/sensitivity.md).
 pub const SCHEMA: &str = "steppe.discover/1";
 
+/// What PRIM found for one outcome (the `discover --json` document, docs/sensitivity.md).
 #[derive(Debug, Clone, Serialize)]
 pub struct Discovery {
+    /// `schema`: always [`SCHEMA`].
     pub schema: &'static str,
+    /// The outcome asked about: a metric's name, or `CONDITION in YEAR` for `--where`.
     pub outcome: String,
+    /// Runs looked at.
     pub runs: u64,
     /// Runs in which the outcome holds.
     pub positives: u64,
@@ -18,19 +22,23 @@ pub struct Discovery {
     pub trajectory: Vec<Step>,
     /// Index into `trajectory` of the box a user would pick (see `RULE`).
     pub chosen: usize,
+    /// The rule the choice followed: always [`RULE`].
     pub rule: &'static str,
 }
 
 /// How the box is picked from the trajectory.
 pub const RULE: &str = "among the boxes that cover at least half of the runs where the outcome holds, the largest whose density is within 1 percentage point of the densest";
 
+/// One box of the peeling trajectory.
 #[derive(Debug, Clone, Serialize)]
 pub struct Step {
+    /// Its index in the trajectory: 0 is the whole space, each later one a peel more.
     pub step: usize,
     /// Share of all runs where the outcome holds that lie in the box.
     pub coverage: f64,
     /// Share of the runs in the box where the outcome holds.
     pub density: f64,
+    /// Runs inside the box.
     pub runs_in_box: u64,
     /// One-sided binomial test of the box against chance: the probability that `runs_in_box`
     /// runs drawn at the overall rate hold the outcome at least as often as the box's do. (PRIM
@@ -41,11 +49,16 @@ pub struct Step {
     pub limits: Vec<Limit>,
 }
 
+/// One parameter's range in a box.
 #[derive(Debug, Clone, Serialize)]
 pub struct Limit {
+    /// The parameter's name (named or inline; parameters with a fixed value are left out).
     pub param: String,
+    /// Lowest value in the box, inclusive.
     pub low: f64,
+    /// Highest value in the box, inclusive.
     pub high: f64,
+    /// Whether the box is narrower than the parameter's draws on either side.
     pub restricted: bool,
     /// For a restricted parameter, the quasi-p-value of the restriction (as ema_workbench):
     /// a one-sided binomial test of the box's density against the density of the box with

@@ -42,6 +42,8 @@
 //! assert!(0.25 < mean && mean < 0.40, "{mean}");
 //! ```
 
+#![warn(missing_docs)]
+
 pub mod command;
 pub mod compare;
 pub mod correlation;

@@ -20,6 +20,8 @@ pub type Stream = Xoshiro256PlusPlus;
 pub struct ComponentKey(u64);
 
 impl ComponentKey {
+    /// The key of the component called `name` (such as `param/russia_trend` or
+    /// `noise/TARGET/CHANNEL/ACTOR`): the FNV-1a hash of its bytes.
     pub fn new(name: &str) -> ComponentKey {
         let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
         for byte in name.bytes() {

@@ -22,12 +22,18 @@ pub const CHANCE: &str = "chance";
 /// What is analysed: a metric, or a composite share at one or more years.
 #[derive(Debug, Clone)]
 pub enum Output {
+    /// A metric, by its index in the scenario's metrics (a `first` metric as whether it happens by
+    /// the horizon, 1 or 0).
     Metric(usize),
     /// A series (index as in `Outcome::series`) at these points (step indices), labelled by year.
     Series {
+        /// The series' index in the outcome.
         series: usize,
+        /// `TARGET:ACTOR` as asked for (`region:ACTOR` for the region); outputs are `LABEL@YEAR`.
         label: String,
+        /// The step of each year.
         points: Vec<usize>,
+        /// The calendar years, one per point.
         years: Vec<i32>,
     },
 }
@@ -83,8 +89,10 @@ impl Output {
     }
 }
 
+/// A tornado analysis of one output (`tornado` in the sensitivity document, docs/sensitivity.md).
 #[derive(Debug, Clone, Serialize)]
 pub struct Tornado {
+    /// The output's label: the metric's name, or `TARGET:ACTOR@YEAR`.
     pub output: String,
     /// Runs per bar end (the same runs for every bar: common random numbers).
     pub runs: u64,
@@ -92,7 +100,8 @@ pub struct Tornado {
     /// metric's value: a metric that is not linear in the parameters has another mean.
     pub base: f64,
     /// The output's mean, over the same runs' chance, with every parameter drawn from its
-    /// distribution (each run's own draws, as `run` makes them): the metric's value.
+    /// distribution (each run's own Monte Carlo draws, as `run` makes them without
+    /// `[correlations]`, which are not applied here): the metric's value.
     pub value: f64,
     /// Its Monte Carlo standard error.
     pub value_se: f64,
@@ -100,15 +109,19 @@ pub struct Tornado {
     pub bars: Vec<Bar>,
 }
 
+/// One named parameter's bar of a tornado.
 #[derive(Debug, Clone, Serialize)]
 pub struct Bar {
+    /// The parameter's name.
     pub param: String,
-    /// The parameter's 10th and 90th percentiles.
+    /// The parameter's 10th percentile.
     pub low_value: f64,
+    /// The parameter's 90th percentile.
     pub high_value: f64,
-    /// The output's mean with this parameter at its 10th / 90th percentile, the others at
-    /// their medians.
+    /// The output's mean with this parameter at its 10th percentile, the others at their
+    /// medians.
     pub at_low: f64,
+    /// The output's mean with this parameter at its 90th percentile, the others at their medians.
     pub at_high: f64,
     /// |at_high − at_low|.
     pub swing: f64,
@@ -211,11 +224,14 @@ pub fn tornado_from(
     })
 }
 
+/// Sobol indices of one output (per year, for a series over time).
 #[derive(Debug, Clone, Serialize)]
 pub struct Indices {
+    /// The output's label: the metric's name, or `TARGET:ACTOR@YEAR`.
     pub output: String,
     /// Base sample size N; the analysis ran N·(k + 3) rows for k parameters.
     pub n: usize,
+    /// Rows simulated: N·(k + 3) for k parameters.
     pub rows: u64,
     /// Variance of the output over the A and B blocks; when it is zero (the output takes one
     /// value in every run) every index is undefined: NaN here, `null` in JSON, empty in CSV.
@@ -233,16 +249,22 @@ impl Indices {
     }
 }
 
+/// One input's Sobol indices.
 #[derive(Debug, Clone, Serialize)]
 pub struct Index {
+    /// A parameter's name (named or inline), or `chance`.
     pub input: String,
     /// First-order index (Saltelli 2010) with its bootstrap 95 % interval.
     pub first: f64,
+    /// Lower end of the first-order index's bootstrap 95 % interval.
     pub first_low: f64,
+    /// Upper end of the first-order index's bootstrap 95 % interval.
     pub first_high: f64,
     /// Total index (Jansen) with its bootstrap 95 % interval.
     pub total: f64,
+    /// Lower end of the total index's bootstrap 95 % interval.
     pub total_low: f64,
+    /// Upper end of the total index's bootstrap 95 % interval.
     pub total_high: f64,
 }
 

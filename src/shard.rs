@@ -27,6 +27,7 @@ use crate::design::Design;
 use crate::engine::{Outcome, Rows, RunConfig, SeriesAccumulator, Shard, ValuesAccumulator};
 use crate::scenario::Scenario;
 
+/// Version of the partial-result format; a merge refuses partials of another version.
 pub const SCHEMA: &str = "steppe.partial/5";
 
 /// Parses `K/N` (0 ≤ K < N).
@@ -78,6 +79,7 @@ pub fn share(config: &RunConfig, k: u64, n: u64) -> RunConfig {
 /// What one shard of a command wrote.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Partial {
+    /// `schema`: [`SCHEMA`] when written.
     pub schema: String,
     /// The command and its request (paths as typed): what defines the work, in the command
     /// layer's own types, independent of how flags are spelled; a merge finishes it.
@@ -87,7 +89,9 @@ pub struct Partial {
     /// [`work_hash`] of the request and the sources: partials of different work never merge,
     /// and an edited request or file is seen.
     pub hash: String,
+    /// This shard's number K, in `0..shards`.
     pub shard: u64,
+    /// The number of shards N the work was split into.
     pub shards: u64,
     /// [`math_fingerprint`] of the machine that ran the shard.
     pub math: String,
@@ -124,19 +128,28 @@ impl Partial {
 /// One shard's share of one simulation.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PartialOutcome {
+    /// The simulation's master seed.
     pub seed: u64,
+    /// The simulation's parameter design.
     pub design: Design,
+    /// Runs (or designed rows) of the whole simulation.
     pub total_runs: u64,
+    /// The first run of this shard's share.
     pub first_run: u64,
+    /// Runs in this shard's share.
     pub runs: u64,
+    /// The share's composite-share series, aggregated.
     pub series: SeriesAccumulator,
     /// Every metric's and parameter's values, aggregated.
     pub metric_values: Vec<ValuesAccumulator>,
+    /// Parameter draws, aggregated, one per parameter.
     pub param_values: Vec<ValuesAccumulator>,
     /// `metrics[m][run]`, `params[p][run]`, `tracked[i][run]` as `f64::to_bits` (the first
     /// two only when the command keeps every run's values).
     pub metrics: Vec<Vec<u64>>,
+    /// Each parameter's draw per run, as bits (empty unless every run's values are kept).
     pub params: Vec<Vec<u64>>,
+    /// Each tracked series point's value per run, as bits.
     pub tracked: Vec<Vec<u64>>,
 }
 
@@ -194,6 +207,8 @@ impl PartialOutcome {
         Ok(())
     }
 
+    /// This shard's part of a simulation of `total_runs` runs, from the outcome of its share,
+    /// which starts at run `first_run`.
     pub fn new(total_runs: u64, first_run: u64, outcome: &Outcome) -> PartialOutcome {
         let bits = |v: &Vec<Vec<f64>>| {
             v.iter()
@@ -549,8 +564,12 @@ pub fn check_outcome(
 /// What a merge gives: the first partial (its request and sources), each
 /// simulation's whole outcome, and a warning when the shards' machines computed differently.
 pub struct Merged {
+    /// The first partial (shard 0): the request and the files every shard read.
     pub header: Partial,
+    /// The whole outcome of every simulation, in the order the command runs them.
     pub outcomes: Vec<Outcome>,
+    /// Set when the shards ran on machines whose math libraries round differently: the merge is
+    /// a valid result, but may differ from a single machine's in the last digits.
     pub warning: Option<String>,
 }
 

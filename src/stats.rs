@@ -160,12 +160,17 @@ pub fn wasserstein1(a: &[f64], b: &[f64]) -> f64 {
 /// independent samples, and the fraction of runs where `b` exceeds `a`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Paired {
+    /// Mean of `b − a` over the runs.
     pub difference: f64,
+    /// Standard error of that mean from the run-by-run differences.
     pub se_paired: f64,
+    /// Standard error the same difference would have with independent samples: √(se_a² + se_b²).
     pub se_unpaired: f64,
+    /// Fraction of runs where `b > a` (0 when there are no runs).
     pub p_greater: f64,
 }
 
+/// Compares `b` with `a` run by run (see [`Paired`]); both must be the same runs in the same order.
 pub fn paired(a: &[f64], b: &[f64]) -> Paired {
     let differences: Vec<f64> = a.iter().zip(b).map(|(x, y)| y - x).collect();
     let (difference, se_paired) = mean_and_se(&differences);

@@ -22,31 +22,48 @@ pub const QUANTILES: [(f64, &str); 5] = [
     (0.95, "p95"),
 ];
 
+/// What one result says: the document `--json` prints and `summary.json` holds (docs/json.md).
 #[derive(Debug, Clone, Serialize)]
 pub struct Summary {
+    /// `schema`: always [`SCHEMA`].
     pub schema: &'static str,
+    /// `scenario`: what was simulated.
     pub scenario: ScenarioInfo,
+    /// `runs`: how many futures were simulated.
     pub runs: u64,
+    /// `seed`: the master seed they were simulated with.
     pub seed: u64,
     /// How parameters were sampled: `mc`, `lhs` or `sobol`.
     pub design: &'static str,
     /// Independent replicates of the design whose spread gives every standard error (1 for
     /// Monte Carlo, whose standard errors are those of independent runs).
     pub replicates: u64,
+    /// `series`: every target's and the region's composite shares over time, per actor then autonomy.
     pub series: Vec<Series>,
+    /// `metrics`: one summary per metric of the scenario, in file order.
     pub metrics: Vec<MetricSummary>,
+    /// `params`: every parameter's draws, named ones first, then inline ones.
     pub params: Vec<ParamSummary>,
 }
 
+/// `scenario` in the result: what was simulated, from the scenario and the command line.
 #[derive(Debug, Clone, Serialize)]
 pub struct ScenarioInfo {
+    /// `[scenario] name`.
     pub name: String,
+    /// `[scenario] title` (empty when not given).
     pub title: String,
+    /// The scenario's path as given on the command line.
     pub file: String,
+    /// `[scenario] start`: the year of the initial state.
     pub start: i32,
+    /// `[scenario] end`: the horizon year.
     pub end: i32,
+    /// `[scenario] step`: `"year"`, `"quarter"` or `"month"`.
     pub step: &'static str,
+    /// The actors' names, in file order.
     pub actors: Vec<String>,
+    /// The targets' names, in file order (without `region`).
     pub targets: Vec<String>,
     /// `--set` overrides that produced this result, as given.
     pub overrides: Vec<String>,
@@ -59,50 +76,75 @@ pub struct Series {
     pub target: String,
     /// An actor's name, or `autonomy`.
     pub actor: String,
+    /// The statistics at every step `0..=n_steps`.
     pub points: Vec<Point>,
 }
 
+/// The statistics of one series at one step, over all runs.
 #[derive(Debug, Clone, Serialize)]
 pub struct Point {
+    /// The step, from 0 (the initial state).
     pub step: usize,
     /// Time in years (`start + step·dt`).
     pub time: f64,
+    /// Mean share over runs.
     pub mean: f64,
     /// Monte Carlo standard error of the mean.
     pub se: f64,
+    /// 5th percentile, from the series histogram on [0, 1] (2,000 bins by default: a resolution
+    /// of about 0.0005).
     pub p05: f64,
+    /// 25th percentile, from the same histogram.
     pub p25: f64,
+    /// Median, from the same histogram.
     pub p50: f64,
+    /// 75th percentile, from the same histogram.
     pub p75: f64,
+    /// 95th percentile, from the same histogram.
     pub p95: f64,
 }
 
+/// One metric's result (`metrics[]` in the JSON).
 #[derive(Debug, Clone, Serialize)]
 pub struct MetricSummary {
+    /// The metric's name under `[metrics]`.
     pub name: String,
+    /// Its `description` (empty when not given).
     pub description: String,
+    /// Its `kind` as written: `at`, `first`, `ever`, `min` or `max`.
     pub kind: &'static str,
+    /// Its `expr` as written.
     pub expr: String,
+    /// `year` of an `at` metric; `None` (left out of the JSON) for the other kinds.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub year: Option<i32>,
+    /// The statistics, by type (flattened into this object, `type` naming it).
     #[serde(flatten)]
     pub result: MetricResult,
 }
 
+/// A metric's statistics, by what its runs give (`type` in the JSON).
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum MetricResult {
+    /// `number`: kinds `at` (of a number), `min` and `max`.
     Number(Distribution),
+    /// `probability`: kind `ever`, or `at` of a condition.
     Probability {
+        /// Fraction of runs where the condition holds.
         probability: f64,
+        /// Its standard error: √(p(1−p)/n), or the spread of the replicates under a design.
         se: f64,
     },
+    /// `first_year`: kind `first`, the year a condition first holds.
     FirstYear {
         /// Probability that the condition never holds within the horizon.
         never: f64,
+        /// Standard error of `never` (the spread of the replicates under a design).
         never_se: f64,
         /// Median first year, if the condition holds by the horizon in at least half the runs.
         median_year: Option<i32>,
+        /// For each calendar year `start..=end`, the chance that the condition first holds then.
         by_year: Vec<YearProbability>,
     },
 }
@@ -110,22 +152,35 @@ pub enum MetricResult {
 /// A numeric distribution over runs.
 #[derive(Debug, Clone, Serialize)]
 pub struct Distribution {
+    /// Mean over the runs with a finite value.
     pub mean: f64,
+    /// Standard error of the mean: √(s²/n), or the spread of the replicates' means under a design.
+    /// NaN (JSON `null`) with fewer than two finite values.
     pub se: f64,
+    /// Standard deviation over runs; NaN (JSON `null`) with fewer than two finite values.
     pub sd: f64,
+    /// Smallest value.
     pub min: f64,
+    /// 5th percentile.
     pub p05: f64,
+    /// 25th percentile.
     pub p25: f64,
+    /// Median.
     pub p50: f64,
+    /// 75th percentile.
     pub p75: f64,
+    /// 95th percentile.
     pub p95: f64,
+    /// Largest value.
     pub max: f64,
     /// Runs whose value was not a finite number (e.g. `ln` of 0); left out of the statistics.
     pub invalid_runs: u64,
 }
 
+/// One year of a `first` metric's `by_year`.
 #[derive(Debug, Clone, Serialize)]
 pub struct YearProbability {
+    /// The calendar year.
     pub year: i32,
     /// Probability that the condition first holds in this year.
     pub probability: f64,
@@ -133,17 +188,24 @@ pub struct YearProbability {
     pub cumulative: f64,
 }
 
+/// One parameter's draws in a result (`params[]` in the JSON).
 #[derive(Debug, Clone, Serialize)]
 pub struct ParamSummary {
+    /// Its name: as under `[params]`, or the key path of an inline distribution.
     pub name: String,
+    /// Its distribution as it would be written inline, e.g. `normal(-0.035, 0.025)`.
     pub distribution: String,
+    /// Its `description` (empty when not given).
     pub description: String,
+    /// Its `source` (empty when not given).
     pub source: String,
+    /// Whether it was written inline (an anonymous parameter named by its key path).
     pub inline: bool,
     /// Of the draws in this result.
     pub drawn: Distribution,
 }
 
+/// Summarises `outcome`, a simulation of `scenario`; `file` is recorded as the scenario's path.
 pub fn summarize(scenario: &Scenario, file: &str, outcome: &Outcome) -> Summary {
     let mut slots: Vec<String> = scenario.actors.iter().map(|a| a.name.clone()).collect();
     slots.push(crate::scenario::AUTONOMY.to_string());
@@ -381,6 +443,9 @@ pub fn distribution_of(values: &ValuesAccumulator) -> Distribution {
     }
 }
 
+/// The distribution of per-run values: non-finite values are counted in `invalid_runs` and
+/// left out; exact type-7 quantiles of the rest (NaN when none is left), Monte Carlo
+/// standard error as for independent runs.
 pub fn distribution(values: &[f64]) -> Distribution {
     let mut finite: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
     finite.sort_by(f64::total_cmp);

@@ -17,6 +17,7 @@ pub const SCHEMA: &str = "steppe.sweep/1";
 pub struct Vary {
     /// The key path as given (`russia_trend` is short for `params.russia_trend`).
     pub name: String,
+    /// The values it takes, in the order given (a range's evenly spaced values, both ends included).
     pub values: Vec<f64>,
 }
 
@@ -110,36 +111,52 @@ pub fn grid(vary: &[Vary]) -> Vec<Vec<f64>> {
     points
 }
 
+/// A sweep's result: every metric's headline at every grid point (the `sweep --json` document,
+/// docs/tweaking.md).
 #[derive(Debug, Clone, Serialize)]
 pub struct Sweep {
+    /// `schema`: always [`SCHEMA`].
     pub schema: &'static str,
+    /// `[scenario] name` of the swept scenario.
     pub scenario: String,
+    /// Its path as given on the command line.
     pub file: String,
+    /// The run count of every point.
     pub runs: u64,
+    /// The master seed of every point.
     pub seed: u64,
+    /// The varied assumptions, in the order given.
     pub vary: Vec<Vary>,
     /// `--set` overrides applied at every point.
     pub overrides: Vec<String>,
+    /// Every grid point, in the order of [`grid`].
     pub points: Vec<Point>,
 }
 
+/// One grid point of a sweep.
 #[derive(Debug, Clone, Serialize)]
 pub struct Point {
+    /// The value of each varied assumption here, in the order of [`Sweep::vary`].
     pub values: Vec<f64>,
+    /// Every metric's headline here, in the scenario's order.
     pub metrics: Vec<Headline>,
 }
 
 /// A metric's headline number at one grid point, with its Monte Carlo standard error.
 #[derive(Debug, Clone, Serialize)]
 pub struct Headline {
+    /// The metric's name.
     pub name: String,
     /// `mean` (numbers), `probability` (conditions) or `by_horizon` (first-year metrics: the
     /// probability that it happens by the end).
     pub statistic: &'static str,
+    /// The statistic's value at this point.
     pub value: f64,
+    /// Its standard error (of the probability of "never", for `by_horizon`, which is the same).
     pub se: f64,
 }
 
+/// Every metric's headline number in `summary`, in its order.
 pub fn headlines(summary: &Summary) -> Vec<Headline> {
     summary
         .metrics

@@ -17,19 +17,25 @@ use crate::summary::{self, Summary};
 pub struct CompareRequest {
     /// Scenario files; the first is the reference.
     pub files: Vec<String>,
+    /// Runs, seed, design and `--set` overrides, the same for every scenario.
     pub simulation: Simulation,
     /// Years at which composite shares are compared; empty: the reported years after the
     /// start (multiples of 5 and the end).
     pub years: Vec<i32>,
+    /// `--sort`: how quantities are ordered.
     pub order: Order,
 }
 
 /// Several scenarios simulated over the same runs, with their composite shares tracked at
 /// `years`: what a comparison (and a report) is computed from.
 pub struct Compared {
+    /// The scenarios, loaded, in the order of `files`.
     pub scenarios: Vec<Scenario>,
+    /// Their files, as named; the first is the reference.
     pub files: Vec<String>,
+    /// The years their composite shares were tracked at, ascending, each once.
     pub years: Vec<i32>,
+    /// Each scenario's outcome, over the same runs, in the order of `files`.
     pub outcomes: Vec<Outcome>,
 }
 
@@ -118,7 +124,9 @@ pub fn simulate_compared(
 
 /// A comparison's result.
 pub struct CompareResult {
+    /// The scenarios, their files and their outcomes.
     pub compared: Compared,
+    /// Every scenario compared with the first.
     pub comparison: Comparison,
 }
 

@@ -16,7 +16,9 @@ use crate::scenario::{self, MetricKind};
 pub enum Question {
     /// A condition (an expression of the metric language), at `year` (default: the horizon).
     Where {
+        /// The condition, as written (`--where`).
         condition: String,
+        /// `--year`: the year it is looked at; `None` for the horizon.
         year: Option<i32>,
     },
     /// A metric that is a condition (`at`, `ever`) or a first-year question (happens by the
@@ -29,7 +31,9 @@ pub enum Question {
 pub struct DiscoverRequest {
     /// The scenario file, as named (`-`: standard input).
     pub file: String,
+    /// Runs, seed, design and `--set` overrides.
     pub simulation: Simulation,
+    /// The outcome whose likely ranges are sought.
     pub question: Question,
     /// Share of the runs peeled off at each step, in (0, 0.5).
     pub peel: f64,

@@ -83,6 +83,7 @@ pub struct Disk {
 }
 
 impl Disk {
+    /// A disk environment that has read nothing yet.
     pub fn new() -> Disk {
         Disk::default()
     }

@@ -72,10 +72,15 @@ use crate::scenario::{self, Scenario};
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "command", content = "request", rename_all = "lowercase")]
 pub enum Request {
+    /// `steppe run`.
     Run(run::RunRequest),
+    /// `steppe compare`.
     Compare(compare::CompareRequest),
+    /// `steppe sweep`.
     Sweep(sweep::SweepRequest),
+    /// `steppe sensitivity`.
     Sensitivity(sensitivity::SensitivityRequest),
+    /// `steppe discover`.
     Discover(discover::DiscoverRequest),
 }
 

@@ -18,6 +18,7 @@ use crate::summary::{self, Summary};
 pub struct ReportRequest {
     /// Scenario files; with several, the first is the reference of the comparison.
     pub files: Vec<String>,
+    /// Runs, seed, design and `--set` overrides, the same for every scenario.
     pub simulation: Simulation,
 }
 

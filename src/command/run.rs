@@ -14,6 +14,7 @@ use crate::summary::{self, Summary};
 pub struct RunRequest {
     /// The scenario file, as named (`-`: standard input).
     pub file: String,
+    /// Runs, seed, design and `--set` overrides.
     pub simulation: Simulation,
     /// Keep every run's parameter draws and metric values, for `runs.csv` (8 bytes per run per
     /// metric and parameter; without them memory does not grow with the runs).
@@ -38,7 +39,9 @@ impl RunRequest {
 /// most `max_runs` runs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Precision {
+    /// The largest headline standard error accepted, in each metric's own unit.
     pub target: f64,
+    /// The most runs it may reach (`--max-runs`).
     pub max_runs: u64,
     /// The metrics it applies to; all when empty.
     pub metrics: Vec<String>,
@@ -47,8 +50,11 @@ pub struct Precision {
 /// A run's result: the scenario, what its futures add up to, and the outcome (for the
 /// per-run file and the metric charts).
 pub struct RunResult {
+    /// The scenario, loaded (with its overrides).
     pub scenario: Scenario,
+    /// What its futures add up to.
     pub summary: Summary,
+    /// The simulation; its per-run values only when [`RunRequest::keep_runs`] asked for them.
     pub outcome: Outcome,
 }
 

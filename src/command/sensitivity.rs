@@ -12,8 +12,11 @@ use crate::sensitivity::{self, Indices, Output, Tornado};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Method {
+    /// The tornado alone: each named parameter at its 10th and 90th percentile.
     Tornado,
+    /// The Sobol indices alone.
     Sobol,
+    /// The tornado, then the Sobol indices.
     Both,
 }
 
@@ -27,6 +30,7 @@ pub struct SensitivityRequest {
     pub simulation: Simulation,
     /// A metric's name, or a composite share as `TARGET:ACTOR` (`region` for the region).
     pub output: String,
+    /// `--method`: which analyses to run.
     pub method: Method,
     /// Base size N of the Sobol design [default: 1,024]; only with the Sobol method.
     pub samples: Option<u64>,
@@ -37,8 +41,9 @@ pub struct SensitivityRequest {
     pub over_time: bool,
 }
 
-/// The Sobol design's base size N and its bootstrap resamples when the request gives none.
+/// The Sobol design's base size N when the request gives none.
 pub const DEFAULT_SAMPLES: u64 = 1024;
+/// Bootstrap resamples of the Sobol indices' intervals when the request gives none.
 pub const DEFAULT_BOOTSTRAP: u64 = 500;
 
 /// Refuses choices the analysis would ignore: the analyses make their own designs (the
@@ -67,8 +72,11 @@ fn check(request: &SensitivityRequest) -> Result<(), Error> {
 
 /// A sensitivity analysis's result.
 pub struct SensitivityResult {
+    /// The `sensitivity --json` document: schema, scenario, file, overrides, seed, tornado, sobol.
     pub document: serde_json::Value,
+    /// The tornado, when the method asks for one.
     pub tornado: Option<Tornado>,
+    /// The Sobol indices, one per output (per year with `over_time`); empty when not asked for.
     pub sobol: Vec<Indices>,
 }
 

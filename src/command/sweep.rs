@@ -17,6 +17,7 @@ use crate::sweep::{self, Sweep, Vary};
 pub struct SweepRequest {
     /// The scenario file, as named (`-`: standard input).
     pub file: String,
+    /// Runs, seed, design and `--set` overrides, the same at every grid point.
     pub simulation: Simulation,
     /// One or two assumptions and their values.
     pub vary: Vec<Vary>,

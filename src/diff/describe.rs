@@ -9,6 +9,7 @@ use crate::scenario::{self, CellShift, DriverKind, MetricKind, Scenario, Value};
 /// A number of the scenario by name.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Term {
+    /// A constant.
     Const(f64),
     /// A named parameter.
     Param(String),
@@ -36,6 +37,7 @@ pub fn term(scenario: &Scenario, v: Value) -> Term {
 pub enum Names {
     /// Every one, in the scenario's order.
     All,
+    /// These ones, in the scenario's order.
     Some(Vec<String>),
 }
 
@@ -44,17 +46,23 @@ pub enum Names {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Cells(pub Vec<CellGroup>);
 
+/// One group of a [`Cells`].
 #[derive(Debug, Clone, PartialEq)]
 pub enum CellGroup {
     /// Every one of `slots` (actors, or autonomy) through every one of `channels`.
     Block {
+        /// The actors (and autonomy, named when selected); [`Names::All`] is every actor, not autonomy.
         slots: Names,
+        /// The targets this group covers.
         targets: Names,
+        /// The channels, in each of these targets.
         channels: Names,
     },
     /// (slot, channel) pairs that are not one block.
     Pairs {
+        /// Each (slot, channel), by name: an actor or `autonomy`, and a channel.
         pairs: Vec<(String, String)>,
+        /// The targets that each have exactly these pairs.
         targets: Names,
     },
 }
@@ -138,7 +146,9 @@ fn names(indices: &[usize], count: usize, name: impl Fn(usize) -> String) -> Nam
 /// A change of drift (or a jump) and the cells it falls on.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Shift {
+    /// How much each of the cells gets.
     pub amount: Amount,
+    /// The cells that get it.
     pub cells: Cells,
 }
 
@@ -146,13 +156,16 @@ pub struct Shift {
 /// so its parameters and inline distributions are listed and its constants summed.
 #[derive(Debug, Clone)]
 pub struct Amount {
+    /// The parameters and inline distributions added, one each, in the order of the shifts.
     pub terms: Vec<Term>,
+    /// The constants, summed; `None` when there are none.
     pub constant: Option<Constant>,
 }
 
 /// The sum of a cell's constant shifts.
 #[derive(Debug, Clone, Copy)]
 pub struct Constant {
+    /// Their sum.
     pub total: f64,
     /// How many constants make it (one is as written; a sum of several may carry float noise).
     pub count: usize,
@@ -220,12 +233,17 @@ pub fn shifts(scenario: &Scenario, shifts: &[CellShift]) -> Vec<Shift> {
 /// A `[[dynamics]]` rule by name.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Rule {
+    /// The cells it selects.
     pub cells: Cells,
+    /// `drift`, if it sets one.
     pub drift: Option<Term>,
+    /// `volatility`, if it sets one.
     pub volatility: Option<Term>,
     /// (level, speed)
     pub reversion: Option<(Term, Term)>,
+    /// `floor`, if it sets one.
     pub floor: Option<Term>,
+    /// `ceiling`, if it sets one.
     pub ceiling: Option<Term>,
     /// Why, as the file says.
     pub description: String,
@@ -254,9 +272,12 @@ pub struct Correlations {
     pub repaired: Option<f64>,
 }
 
+/// The rank correlation of one pair of parameters.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Correlation {
+    /// One parameter's name.
     pub a: String,
+    /// The other parameter's name.
     pub b: String,
     /// The rank correlation asked for (after repair, when repaired).
     pub asked: f64,
@@ -307,11 +328,18 @@ pub enum DriverClause {
     StartsIn(String),
     /// A regime's transition probabilities from one state, to every state.
     Moves {
+        /// The state it moves from.
         from: String,
+        /// Each state it may move to, with its yearly probability (every state, in order, zeros included).
         to: Vec<(String, f64)>,
     },
     /// A regime's drift changes while in a state.
-    DriftWhile { state: String, shift: Shift },
+    DriftWhile {
+        /// The state's name.
+        state: String,
+        /// The drift change and the cells it falls on.
+        shift: Shift,
+    },
     /// A factor's persistence (AR(1) over a year).
     Persistence(Term),
     /// A factor's stationary standard deviation.
@@ -366,15 +394,19 @@ pub enum EventClause {
     Hazard(Term),
     /// Calendar years, inclusive.
     Window(i32, i32),
+    /// `repeat`: whether it can fire more than once in a run.
     Repeats(bool),
     /// The condition as written.
     When(String),
+    /// A jump of log-strength when it fires.
     Jump(Shift),
     /// A drift change from the firing on.
     Drift(Shift),
     /// A regime driver forced into a state.
     Forces {
+        /// The driver's name.
         driver: String,
+        /// The state's name.
         state: String,
     },
 }

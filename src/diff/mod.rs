@@ -114,54 +114,83 @@ pub fn changes(parent: &Scenario, child: &Scenario) -> Vec<Change> {
 pub enum Change {
     /// Years, step, default runs or seed.
     Horizon {
+        /// The parent's.
         was: Horizon,
+        /// The child's.
         now: Horizon,
     },
+    /// An actor, target or channel only the child declares.
     Added {
+        /// Which table it is in.
         kind: EntityKind,
+        /// Its name.
         name: String,
     },
+    /// An actor, target or channel only the parent declares.
     Removed {
+        /// Which table it is in.
         kind: EntityKind,
+        /// Its name.
         name: String,
     },
-    /// A target's weight in the region or a channel's in a composite (normalised).
+    /// A target's weight in the region or a channel's in a composite (normalised). Actors
+    /// carry a normalised weight of `1 / actors` too, so adding or removing an actor also
+    /// reports every other actor's weight as changed.
     Weight {
+        /// Which table the entity is in.
         kind: EntityKind,
+        /// Its name.
         name: String,
+        /// The parent's normalised weight, in (0, 1].
         was: f64,
+        /// The child's normalised weight, in (0, 1].
         now: f64,
     },
     /// The initial share of a cell both scenarios have.
     InitialShare {
+        /// The actor's name.
         actor: String,
+        /// The target's name.
         target: String,
+        /// The channel's name.
         channel: String,
+        /// The parent's initial share, in (0, 1).
         was: f64,
+        /// The child's initial share, in (0, 1).
         now: f64,
     },
     /// A named parameter's distribution.
     Param(ItemChange<Distribution>),
     /// The rank correlations, before and after (they differ in some way).
     Correlations {
+        /// The parent's (empty when it has none).
         was: Correlations,
+        /// The child's (empty when it has none).
         now: Correlations,
     },
     /// A `[[dynamics]]` rule the child adds after its parent's.
     RuleAdded(Rule),
+    /// A driver added, changed clause by clause, or removed.
     Driver(ItemChange<DriverClause>),
+    /// An event added, changed clause by clause, or removed.
     Event(ItemChange<EventClause>),
+    /// A metric added, changed or removed.
     Metric(ItemChange<MetricClause>),
 }
 
+/// Which of the three entity tables an entity belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EntityKind {
+    /// `[actors]`.
     Actor,
+    /// `[targets]`.
     Target,
+    /// `[channels]`.
     Channel,
 }
 
 impl EntityKind {
+    /// The word for one of its kind: `"actor"`, `"target"` or `"channel"`.
     pub fn name(self) -> &'static str {
         match self {
             EntityKind::Actor => "actor",
@@ -174,10 +203,15 @@ impl EntityKind {
 /// A scenario's years, step and defaults.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Horizon {
+    /// `[scenario] start`.
     pub start: i32,
+    /// `[scenario] end`.
     pub end: i32,
+    /// `[scenario] step`.
     pub step: Step,
+    /// `[scenario] runs`: the default run count.
     pub runs: u64,
+    /// `[scenario] seed`: the default master seed.
     pub seed: u64,
 }
 
@@ -196,18 +230,26 @@ impl Horizon {
 /// A named item (parameter, driver, event, metric) described as clauses `C`, compared by name.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ItemChange<C> {
+    /// An item only the child has, with all its clauses.
     Added {
+        /// Its name.
         name: String,
+        /// Everything it is.
         clauses: Vec<C>,
     },
     /// Only the clauses that differ: `now` those the item has and had not, `was` those it had
     /// and has no more.
     Changed {
+        /// Its name.
         name: String,
+        /// The clauses it has now and did not have.
         now: Vec<C>,
+        /// The clauses it had and has no more.
         was: Vec<C>,
     },
+    /// An item only the parent has.
     Removed {
+        /// Its name.
         name: String,
     },
 }

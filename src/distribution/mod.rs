@@ -36,34 +36,53 @@ use quantile::{
 pub enum Distribution {
     /// Always `value`.
     Fixed {
+        /// The value.
         value: f64,
     },
+    /// `normal(mean, sd)`: support ℝ.
     Normal {
+        /// The mean.
         mean: f64,
+        /// The standard deviation, > 0.
         sd: f64,
     },
     /// `exp` of a normal with mean `mu` and standard deviation `sigma`.
     LogNormal {
+        /// Mean of the underlying normal (of `ln x`).
         mu: f64,
+        /// Standard deviation of the underlying normal, > 0.
         sigma: f64,
     },
+    /// `uniform(low, high)`: every value in `[low, high]` equally likely.
     Uniform {
+        /// Lower end.
         low: f64,
+        /// Upper end, > `low`.
         high: f64,
     },
+    /// `triangular(low, mode, high)`: a triangle density on `[low, high]` peaking at `mode`.
     Triangular {
+        /// Lower end.
         low: f64,
+        /// Most likely value, in `[low, high]`.
         mode: f64,
+        /// Upper end, > `low`.
         high: f64,
     },
+    /// `beta(alpha, beta)`: support [0, 1].
     Beta {
+        /// First shape, > 0.
         alpha: f64,
+        /// Second shape, > 0.
         beta: f64,
     },
     /// PERT with λ = 4: `Beta(1 + 4(m-a)/(b-a), 1 + 4(b-m)/(b-a))` scaled to `[a, b]`.
     Pert {
+        /// Lower end.
         low: f64,
+        /// Most likely value, in `[low, high]`.
         mode: f64,
+        /// Upper end, > `low`.
         high: f64,
     },
 }
@@ -167,6 +186,7 @@ impl Distribution {
         }
     }
 
+    /// The distribution's mean (by its closed form, not from draws).
     pub fn mean(&self) -> f64 {
         match *self {
             Distribution::Fixed { value } => value,

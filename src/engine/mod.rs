@@ -23,7 +23,9 @@ pub use values::ValuesAccumulator;
 /// How to run a scenario.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunConfig {
+    /// Runs to simulate (for a shard, its share of the run set; for designed rows, their number).
     pub runs: u64,
+    /// The master seed every random stream derives from.
     pub seed: u64,
     /// Histogram bins of the series aggregates.
     pub bins: usize,
@@ -47,16 +49,21 @@ pub struct RunConfig {
     pub keep_runs: bool,
 }
 
+/// A shard's place in its run set (see [`RunConfig::shard`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Shard {
+    /// The first run this shard simulates.
     pub first: u64,
+    /// Runs of the whole run set.
     pub total: u64,
 }
 
 /// Rows of a designed experiment: `uniforms[row * n_params + p]` and `stream_runs[row]`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Rows {
+    /// Each row's parameter uniforms in (0, 1), row-major: `uniforms[row * n_params + p]`.
     pub uniforms: Vec<f64>,
+    /// Each row's run, whose streams drive its noise, regime paths and events ("chance").
     pub stream_runs: Vec<u64>,
 }
 
@@ -79,8 +86,11 @@ impl RunConfig {
 /// Everything a simulation produced.
 #[derive(Debug, Clone)]
 pub struct Outcome {
+    /// Runs simulated.
     pub runs: u64,
+    /// The master seed.
     pub seed: u64,
+    /// How the parameters were sampled.
     pub design: crate::design::Design,
     /// Composite shares of every target and the region, aggregated over runs, at every point.
     pub series: SeriesAccumulator,
@@ -93,6 +103,7 @@ pub struct Outcome {
     /// Every metric's and parameter's values over the runs, aggregated (always there; what
     /// summaries read).
     pub metric_values: Vec<ValuesAccumulator>,
+    /// Every parameter's draws over the runs, aggregated (always there; what summaries read).
     pub param_values: Vec<ValuesAccumulator>,
     /// `tracked[i * n_series + series][run]`: the value of every series at the `i`-th of
     /// `RunConfig::tracked_points`, per run (series as in `series`: targets then the region,
@@ -106,14 +117,19 @@ pub struct Outcome {
 /// reorders). Computed from the configuration alone, before anything is allocated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MemoryEstimate {
+    /// Bytes kept per run: metric values, tracked values and parameter draws when runs are kept,
+    /// else the tracked values alone.
     pub per_run: u64,
+    /// Runs simulated.
     pub runs: u64,
+    /// Bytes of every worker's series aggregates and of the value accumulators.
     pub series: u64,
     /// Designed rows, or the rank correlations' working set (see `design_bytes`).
     pub design: u64,
 }
 
 impl MemoryEstimate {
+    /// The peak in bytes: `per_run × runs + series + design`, saturating.
     pub fn total(&self) -> u64 {
         self.per_run
             .saturating_mul(self.runs)
@@ -122,6 +138,8 @@ impl MemoryEstimate {
     }
 }
 
+/// The memory [`simulate`] will hold for `config` on `threads` threads, estimated from the
+/// configuration alone (what `--max-memory` checks before a simulation starts).
 pub fn memory_estimate(scenario: &Scenario, config: &RunConfig, threads: usize) -> MemoryEstimate {
     let plan = plan::Plan::new(scenario);
     let row = scenario.metrics.len() + config.tracked_points.len() * plan.n_series();

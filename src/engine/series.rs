@@ -16,10 +16,15 @@ pub const DEFAULT_BINS: usize = 2000;
 /// the same value, whose mean is then that value itself (the minimum), not its rounding.
 const SCALE: f64 = 4_294_967_296.0;
 
+/// The composite-share series of a simulation aggregated over its runs: per point and series, a
+/// histogram on [0, 1], exact fixed-point sums and the extremes. Merges exactly.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SeriesAccumulator {
+    /// Points recorded per run: the steps `0..=n_steps`.
     pub n_points: usize,
+    /// Series per point: targets then the region, each with every actor then autonomy.
     pub n_series: usize,
+    /// Histogram bins on [0, 1] ([`DEFAULT_BINS`] unless configured).
     pub bins: usize,
     /// `counts[(point * n_series + series) * bins + bin]`.
     counts: Vec<u32>,
@@ -42,6 +47,7 @@ pub struct SeriesAccumulator {
 }
 
 impl SeriesAccumulator {
+    /// An empty accumulator of `n_points` points of `n_series` series, each a histogram of `bins` bins.
     pub fn new(n_points: usize, n_series: usize, bins: usize) -> SeriesAccumulator {
         let cells = n_points * n_series;
         SeriesAccumulator {
@@ -110,6 +116,8 @@ impl SeriesAccumulator {
         self.replicate = 0;
     }
 
+    /// Adds `other`'s runs to these (same shape and design, or it panics): integer sums and
+    /// extremes, so the order of merges never changes a bit.
     pub fn merge(&mut self, other: &SeriesAccumulator) {
         assert_eq!(
             (self.n_points, self.n_series, self.bins),
@@ -145,6 +153,7 @@ impl SeriesAccumulator {
         }
     }
 
+    /// Runs counted so far.
     pub fn runs(&self) -> u64 {
         self.runs
     }

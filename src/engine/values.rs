@@ -13,6 +13,8 @@ use serde::{Deserialize, Serialize};
 use super::exact_sum::{EXPONENTS, ExactSum};
 pub use super::sketch::{BINS, Sketch};
 
+/// One metric's values, or one parameter's draws, over the runs of a simulation: counts, a
+/// sketch of the finite values and, under a design, each replicate's part. Merges exactly.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ValuesAccumulator {
     /// Values seen, NaN and infinities included.
@@ -32,9 +34,13 @@ pub struct ValuesAccumulator {
 /// exact sum of its finite values.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Replicate {
+    /// Its runs.
     pub runs: u64,
+    /// Its NaN values (a `first` metric's "never").
     pub nan: u64,
+    /// Its values other than 0 (NaN included).
     pub nonzero: u64,
+    /// Its finite values.
     pub finite: u64,
     sum: ExactSum,
 }
@@ -53,6 +59,7 @@ impl Default for ValuesAccumulator {
 }
 
 impl ValuesAccumulator {
+    /// An empty accumulator, without replicates.
     pub fn new() -> ValuesAccumulator {
         ValuesAccumulator {
             n: 0,
@@ -139,6 +146,7 @@ impl ValuesAccumulator {
         Sketch::FLUSH_BYTES
     }
 
+    /// Adds one run's value: NaN and infinities are counted, only finite values enter the sketch.
     pub fn push(&mut self, x: f64) {
         self.n += 1;
         self.nan += u64::from(x.is_nan());
@@ -153,6 +161,7 @@ impl ValuesAccumulator {
         self.sketch.flush();
     }
 
+    /// Adds `other`'s values to these: counts and sums add, so merges in any order agree bit for bit.
     pub fn merge(&mut self, other: &ValuesAccumulator) {
         self.n += other.n;
         self.nan += other.nan;
@@ -171,14 +180,17 @@ impl ValuesAccumulator {
         }
     }
 
+    /// Values seen, NaN and infinities included.
     pub fn n(&self) -> u64 {
         self.n
     }
 
+    /// NaN values seen (for a `first` metric, the runs where it never happens).
     pub fn nan(&self) -> u64 {
         self.nan
     }
 
+    /// Values other than 0 seen, NaN included (for a condition, the runs where it holds).
     pub fn nonzero(&self) -> u64 {
         self.nonzero
     }

@@ -11,27 +11,37 @@ use crate::scenario::AUTONOMY;
 /// The names an expression may refer to, in the order that gives their indices.
 #[derive(Debug, Clone, Default)]
 pub struct Names {
+    /// Targets, in the scenario's order.
     pub targets: Vec<String>,
     /// Actors; `autonomy` is accepted too and maps to the slot after the last actor.
     pub actors: Vec<String>,
+    /// Channels, in the scenario's order.
     pub channels: Vec<String>,
     /// Drivers with their states (`None` for a factor).
     pub drivers: Vec<(String, Option<Vec<String>>)>,
     /// Named parameters.
     pub params: Vec<String>,
+    /// Events, in the scenario's order.
     pub events: Vec<String>,
 }
 
+/// What an expression gives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Type {
+    /// A number, such as a share or `param("x") * 2`.
     Number,
+    /// A condition (true or false; evaluates to 1.0 or 0.0), such as `fired("e")` or `a < b`.
     Condition,
 }
 
+/// A problem with an expression's names or types.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CompileError {
+    /// Where it is, in the expression's text.
     pub span: Span,
+    /// What is wrong, in one sentence.
     pub message: String,
+    /// What would be right (such as the nearest known name), when it can say.
     pub hint: Option<String>,
 }
 

@@ -14,68 +14,110 @@ pub use parse::{BinaryOp, Span};
 
 /// What an expression can see of one run at one step. The engine's state implements it.
 pub trait Context {
+    /// Share of `slot` (an actor's index, or the autonomy slot after them) in one target and channel.
     fn share(&self, target: usize, channel: usize, slot: usize) -> f64;
+    /// Composite share of `slot` in `target`: the channel-weighted mean of its shares.
     fn composite(&self, target: usize, slot: usize) -> f64;
+    /// Regional share of `slot`: the target-weighted mean of its composites.
     fn region(&self, slot: usize) -> f64;
+    /// The state `driver`'s regime chain is in, as an index into its states.
     fn regime(&self, driver: usize) -> usize;
+    /// The value of factor driver `driver`.
     fn factor(&self, driver: usize) -> f64;
+    /// This run's value of parameter `param` (an index into the scenario's parameters).
     fn param(&self, param: usize) -> f64;
+    /// Whether event `event` has fired so far in this run.
     fn fired(&self, event: usize) -> bool;
+    /// The time of the step, in years (`start + k·dt`).
     fn year(&self) -> f64;
 }
 
 /// A compiled expression. Conditions evaluate to 1.0 (true) or 0.0 (false).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Expr {
+    /// A number written in the expression (`true` and `false` are 1 and 0).
     Const(f64),
+    /// `share("t", "a", "c")`: a share in one target and channel.
     Share {
+        /// The target's index.
         target: usize,
+        /// The channel's index.
         channel: usize,
+        /// The actor's index, or the autonomy slot after the actors.
         slot: usize,
     },
+    /// `share("t", "a")`: a composite share in one target.
     Composite {
+        /// The target's index.
         target: usize,
+        /// The actor's index, or the autonomy slot after the actors.
         slot: usize,
     },
+    /// `region("a")`: a regional composite share.
     Region {
+        /// The actor's index, or the autonomy slot after the actors.
         slot: usize,
     },
+    /// `regime("d") == "s"`: whether a regime driver is in a state (`!=` compiles to its `Not`).
     RegimeIs {
+        /// The driver's index.
         driver: usize,
+        /// The state's index among the driver's states.
         state: usize,
     },
+    /// `factor("d")`: the value of a factor driver.
     Factor {
+        /// The driver's index.
         driver: usize,
     },
+    /// `param("p")`: this run's value of a parameter.
     Param {
+        /// The parameter's index.
         param: usize,
     },
+    /// `fired("e")`: whether an event has fired so far.
     Fired {
+        /// The event's index.
         event: usize,
     },
+    /// `year`: the time of the step, in years.
     Year,
+    /// Unary `-`.
     Neg(Box<Expr>),
+    /// `not`: 1 where the operand is 0, else 0.
     Not(Box<Expr>),
+    /// `a op b`: one binary operation (`and` and `or` short-circuit).
     Binary(BinaryOp, Box<Expr>, Box<Expr>),
     /// `first op₁ e₁ op₂ e₂ …`, applied left to right, as `((first op₁ e₁) op₂ e₂) …` — one
     /// node for a chain of one precedence level, however long (`+ -`, `* /`, `and`, `or`).
     Chain(Box<Expr>, Vec<(BinaryOp, Expr)>),
+    /// A function of one argument: `abs(x)`, `exp(x)`, …
     Call(Function, Box<Expr>),
+    /// `min(a, b, …)`.
     Min(Vec<Expr>),
+    /// `max(a, b, …)`.
     Max(Vec<Expr>),
 }
 
+/// A function of one number (`abs`, `exp`, `ln`, `sqrt`, `sin`, `cos`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Function {
+    /// `abs(x)`.
     Abs,
+    /// `exp(x)`.
     Exp,
+    /// `ln(x)`: the natural logarithm (NaN below 0, −∞ at 0).
     Ln,
+    /// `sqrt(x)` (NaN below 0).
     Sqrt,
+    /// `sin(x)`, `x` in radians.
     Sin,
+    /// `cos(x)`, `x` in radians.
     Cos,
 }
 
 impl Expr {
+    /// The expression's value in the state `ctx`; a condition gives 1.0 (true) or 0.0 (false).
     pub fn eval<C: Context>(&self, ctx: &C) -> f64 {
         match self {
             Expr::Const(v) => *v,

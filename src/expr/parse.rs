@@ -9,78 +9,122 @@ use super::lex::{Lexer, Tok, Token};
 /// Byte range into the expression text, half-open.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Span {
+    /// Offset of the first byte.
     pub start: usize,
+    /// Offset one past the last byte.
     pub end: usize,
 }
 
+/// A prefix operator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UnaryOp {
+    /// `-x`.
     Neg,
+    /// `not x`.
     Not,
 }
 
+/// An infix operator, loosest first: `or`, `and`, comparisons, `+ -`, `* /`, `^`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BinaryOp {
+    /// `+`.
     Add,
+    /// `-`.
     Sub,
+    /// `*`.
     Mul,
+    /// `/`.
     Div,
+    /// `^`, power (right-associative).
     Pow,
+    /// `<`.
     Lt,
+    /// `<=`.
     Le,
+    /// `>`.
     Gt,
+    /// `>=`.
     Ge,
+    /// `==`.
     Eq,
+    /// `!=`.
     Ne,
+    /// `and`.
     And,
+    /// `or`.
     Or,
 }
 
+/// An expression as written, names unresolved; every node knows its span.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Ast {
+    /// A number literal.
     Number {
+        /// Its value.
         value: f64,
+        /// Where it is written.
         span: Span,
     },
     /// `span` includes the quotes.
     Str {
+        /// The text between the quotes (single or double; there are no escapes).
         value: String,
+        /// Where it is written.
         span: Span,
     },
     /// Bare names such as `year`, `true`, `false`.
     Ident {
+        /// The name as written.
         name: String,
+        /// Where it is written.
         span: Span,
     },
     /// `span` runs from the start of the name through the closing `)`.
     Call {
+        /// The function's name as written, such as `share`.
         name: String,
+        /// Where the name is written.
         name_span: Span,
+        /// The arguments, in order.
         args: Vec<Ast>,
+        /// Where the call is written, name to `)`.
         span: Span,
     },
+    /// A prefix operator and its operand.
     Unary {
+        /// The operator.
         op: UnaryOp,
+        /// What it applies to.
         operand: Box<Ast>,
+        /// From the operator through the operand.
         span: Span,
     },
+    /// A comparison or a `^`, which do not chain.
     Binary {
+        /// The operator.
         op: BinaryOp,
+        /// The left operand.
         lhs: Box<Ast>,
+        /// The right operand.
         rhs: Box<Ast>,
+        /// From the left operand's start to the right one's end.
         span: Span,
     },
     /// Operands joined by operators of one precedence level (`+ -`, `* /`, `and`, `or`),
     /// applied left to right: `a - b + c` is `(a - b) + c`. Each link is the operator, its span
     /// and the operand after it. A chain is one level of nesting however long it is.
     Chain {
+        /// The first operand.
         first: Box<Ast>,
+        /// Each further operator, its span and the operand after it.
         rest: Vec<(BinaryOp, Span, Ast)>,
+        /// From the first operand's start to the last one's end.
         span: Span,
     },
 }
 
 impl Ast {
+    /// Where the node is written, in the expression's text.
     pub fn span(&self) -> Span {
         match self {
             Ast::Number { span, .. }
@@ -94,9 +138,12 @@ impl Ast {
     }
 }
 
+/// Why the text is not an expression, and where.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ParseError {
+    /// Where the problem is, in the expression's text.
     pub span: Span,
+    /// What is wrong, in one sentence.
     pub message: String,
 }
 

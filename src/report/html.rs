@@ -7,13 +7,18 @@ use std::fmt::Write as _;
 
 /// One scenario's part of the report, already rendered.
 pub struct Section {
+    /// The section's title: the scenario's name and title.
     pub heading: String,
+    /// What it assumes, as `steppe explain` writes it (plain text).
     pub explain: String,
+    /// Its summary table, as `steppe run` prints it (plain text).
     pub table: String,
     /// (caption, SVG)
     pub charts: Vec<(String, String)>,
 }
 
+/// The whole page: `title`, a section per scenario, and the comparison's table and charts
+/// (caption, SVG) when there is one. Text is escaped; the SVG is inlined as given.
 pub fn render(
     title: &str,
     sections: &[Section],

@@ -62,8 +62,11 @@ pub fn load_with_overrides(
 /// adds as TOML `[metrics.NAME]` tables (`--where`).
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Layers<'a> {
+    /// `--set` overrides, `KEY=VALUE` each, as given on the command line.
     pub set: &'a [String],
+    /// A sweep point's assumptions, `KEY=VALUE` each like `--set`, but shown as `--vary` in problems.
     pub vary: &'a [String],
+    /// TOML a command adds on top of everything else, such as the metric of `--where`.
     pub metrics: &'a [Added],
 }
 
@@ -72,7 +75,9 @@ pub struct Layers<'a> {
 /// (`--where:1:13`); anywhere else, at `label` and the written TOML.
 #[derive(Debug, Clone)]
 pub struct Added {
+    /// The name problems outside `pieces` are shown under, such as `--where`.
     pub label: String,
+    /// The TOML text, laid on top of the scenario as one more layer.
     pub text: String,
     /// The flag each piece of `text` came from, and its byte range; in order, not overlapping.
     pub pieces: Vec<(String, std::ops::Range<usize>)>,

@@ -36,6 +36,8 @@ pub fn template(name: &str) -> Result<String, String> {
 /// The name of the target's own share, present in every target and channel.
 pub const AUTONOMY: &str = "autonomy";
 
+/// A scenario as the engine runs it: the file (and its `extends` chain and `--set` overrides)
+/// validated, every name resolved to an index. Build one with [`load`] and its siblings.
 #[derive(Debug, Clone)]
 pub struct Scenario {
     /// The scenario this one extends (path as resolved from the extending file), if any.
@@ -46,17 +48,23 @@ pub struct Scenario {
     /// as a correlated parameter fixed by an override, which leaves the correlation matrix.
     /// The command line prints them on stderr.
     pub warnings: Vec<String>,
+    /// `[scenario] name`: the identifier that labels every result.
     pub name: String,
+    /// `[scenario] title`: one line for humans; empty when not given.
     pub title: String,
+    /// `[scenario] description`: the story; empty when not given.
     pub description: String,
     /// Year of the initial state.
     pub start: i32,
     /// Horizon year.
     pub end: i32,
+    /// `[scenario] step`: the simulation step (every rate is still per year).
     pub step: Step,
     /// Default run count and seed (the command line may override both).
     pub runs: u64,
+    /// `[scenario] seed`: the master seed every random stream derives from.
     pub seed: u64,
+    /// The actors in file order; each weighs `1 / actors` (weights belong to targets and channels).
     pub actors: Vec<Entity>,
     /// Targets with weights normalised to sum 1.
     pub targets: Vec<Entity>,
@@ -71,8 +79,11 @@ pub struct Scenario {
     /// The `[[dynamics]]` rules as written (resolved), in file order; `cells` is what they
     /// add up to.
     pub rules: Vec<Rule>,
+    /// The `[drivers]`, regime chains and factors, in file order.
     pub drivers: Vec<Driver>,
+    /// The `[events]`, in file order.
     pub events: Vec<Event>,
+    /// The `[metrics]`, in file order: the questions every run answers.
     pub metrics: Vec<Metric>,
     /// Rank correlations between named parameters, if any.
     pub correlations: Option<Correlations>,
@@ -93,40 +104,60 @@ pub struct Correlations {
 /// Why a part of the scenario is as it is.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Note {
+    /// `description`: what the item means; empty when not given.
     pub description: String,
+    /// `source`: where it comes from (a claim such as `"C14"` or a data source); empty when not given.
     pub source: String,
 }
 
 /// One `[[dynamics]]` rule: the cells it selects and the keys it sets.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Rule {
+    /// The rule's `description` and `source`.
     pub note: Note,
+    /// The cells it selects (indices as in [`Scenario::cell`]), from `actors`, `targets`, `channels`.
     pub cells: Vec<usize>,
+    /// `drift`: added to the drift of `ln S`, per year; drifts of all matching rules add.
     pub drift: Option<Value>,
+    /// `volatility`: standard deviation of `ln S` after one year of noise; the last rule that sets it wins.
     pub volatility: Option<Value>,
+    /// `reversion`: mean reversion of `ln S`; the last rule that sets it wins.
     pub reversion: Option<Reversion>,
+    /// `floor`: the lowest share of each selected slot in its (target, channel), in [0, 1).
     pub floor: Option<Value>,
+    /// `ceiling`: the highest share of each selected slot in its (target, channel), in (0, 1].
     pub ceiling: Option<Value>,
 }
 
 /// An actor, target or channel.
 #[derive(Debug, Clone)]
 pub struct Entity {
+    /// The identifier it is declared under.
     pub name: String,
+    /// `label`: for humans; the name when not given.
     pub label: String,
+    /// `weight`, normalised so that the weights of the table sum to 1 (targets: in the region;
+    /// channels: in the composite; actors, which have none: `1 / actors`).
     pub weight: f64,
+    /// `description`; empty when not given.
     pub description: String,
+    /// `source`; empty when not given.
     pub source: String,
 }
 
+/// `[scenario] step`: the length of a simulation step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Step {
+    /// One step a year (`"year"`, the default).
     Year,
+    /// Four steps a year (`"quarter"`).
     Quarter,
+    /// Twelve steps a year (`"month"`).
     Month,
 }
 
 impl Step {
+    /// Steps per year: 1, 4 or 12.
     pub fn per_year(self) -> u32 {
         match self {
             Step::Year => 1,
@@ -140,6 +171,7 @@ impl Step {
         1.0 / f64::from(self.per_year())
     }
 
+    /// The key as written in the file: `"year"`, `"quarter"` or `"month"`.
     pub fn name(self) -> &'static str {
         match self {
             Step::Year => "year",
@@ -149,11 +181,17 @@ impl Step {
     }
 }
 
+/// A parameter: an uncertain number drawn once per run through its quantile function.
 #[derive(Debug, Clone)]
 pub struct Param {
+    /// Its name under `[params]`, or, for an inline one, the key path where it is written
+    /// (`events.coercion.hazard`); its random stream is keyed by it.
     pub name: String,
+    /// `dist`: the distribution it is drawn from.
     pub distribution: Distribution,
+    /// `description`; empty when not given (and for inline parameters).
     pub description: String,
+    /// `source`; empty when not given (and for inline parameters).
     pub source: String,
     /// Written inline as a distribution (its name is the key path where it was written).
     pub inline: bool,
@@ -162,11 +200,15 @@ pub struct Param {
 /// A number of the scenario: a constant or a parameter drawn once per run.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Value {
+    /// A constant, the same in every run.
     Const(f64),
+    /// A parameter, by its index in [`Scenario::params`].
     Param(usize),
 }
 
 impl Value {
+    /// This run's value: the constant, or the parameter's draw from `param_values` (indexed like
+    /// [`Scenario::params`]).
     pub fn resolve(self, param_values: &[f64]) -> f64 {
         match self {
             Value::Const(v) => v,
@@ -174,6 +216,7 @@ impl Value {
         }
     }
 
+    /// Whether this is the constant 0 (a parameter is not, whatever it draws).
     pub fn is_zero(self) -> bool {
         self == Value::Const(0.0)
     }
@@ -184,12 +227,18 @@ impl Value {
 pub struct CellDynamics {
     /// Terms that add up to the drift.
     pub drift: Vec<Value>,
+    /// `volatility`: standard deviation of `ln S` after one year of noise; a constant 0 when no rule
+    /// selects the cell.
     pub volatility: Value,
+    /// `reversion`, if a rule selecting the cell sets one.
     pub reversion: Option<Reversion>,
+    /// `floor` on the cell's share, if a rule selecting the cell sets one.
     pub floor: Option<Value>,
+    /// `ceiling` on the cell's share, if a rule selecting the cell sets one.
     pub ceiling: Option<Value>,
 }
 
+/// `reversion = { level, speed }`: an Ornstein–Uhlenbeck pull of `ln S` toward `ln(level)`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Reversion {
     /// Strength reverted to, on the scale of the initial shares.
@@ -201,27 +250,40 @@ pub struct Reversion {
 /// A change of drift applied to one cell.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct CellShift {
+    /// The cell (index as in [`Scenario::cell`]).
     pub cell: usize,
+    /// The amount: a drift per year, a jump in `ln S`, or (for a factor) a drift per unit of the factor.
     pub amount: Value,
 }
 
+/// A `[drivers]` entry: a regime chain or a factor whose state shifts the drift of some cells.
 #[derive(Debug, Clone)]
 pub struct Driver {
+    /// Its name under `[drivers]`.
     pub name: String,
+    /// `description`; empty when not given.
     pub description: String,
+    /// `source`; empty when not given.
     pub source: String,
+    /// `type`: a regime chain or a factor, with what that kind needs.
     pub kind: DriverKind,
 }
 
+/// The two kinds of driver (`type = "regime"` or `"factor"`).
 #[derive(Debug, Clone)]
 pub enum DriverKind {
+    /// A Markov chain over named states, moving once a year.
     Regime(Regime),
+    /// A continuous AR(1) factor, updated once a year.
     Factor(Factor),
 }
 
+/// A regime driver (`type = "regime"`).
 #[derive(Debug, Clone)]
 pub struct Regime {
+    /// `states`: the names of its states, in file order.
     pub states: Vec<String>,
+    /// `initial`: the state at the start, as an index into `states`.
     pub initial: usize,
     /// Row-stochastic, per year: `transitions[from][to]`.
     pub transitions: Vec<Vec<f64>>,
@@ -229,64 +291,91 @@ pub struct Regime {
     pub shifts: Vec<Vec<CellShift>>,
 }
 
+/// A factor driver (`type = "factor"`): once a year
+/// `f ← persistence·f + sd·√(1 − persistence²)·Z`.
 #[derive(Debug, Clone)]
 pub struct Factor {
     /// AR(1) coefficient over one year, in [0, 1).
     pub persistence: Value,
     /// Stationary standard deviation.
     pub sd: Value,
+    /// `initial`: the factor's value at the start (default 0).
     pub initial: f64,
     /// Drift shift per unit of the factor.
     pub shifts: Vec<CellShift>,
 }
 
+/// An `[events]` entry: a discrete happening with a yearly hazard, a window and effects.
 #[derive(Debug, Clone)]
 pub struct Event {
+    /// Its name under `[events]`.
     pub name: String,
+    /// `description`; empty when not given.
     pub description: String,
+    /// `source`; empty when not given.
     pub source: String,
     /// Probability per year.
     pub hazard: Value,
     /// Calendar years, inclusive.
     pub window: (i32, i32),
+    /// `repeat`: `false` fires at most once per run; `true` is a Poisson process with the hazard as
+    /// its yearly chance of at least one firing.
     pub repeat: bool,
+    /// `when`: the condition that must hold for the event to fire, checked before each step; `None`
+    /// when there is none.
     pub condition: Option<Expr>,
     /// The condition as written.
     pub condition_text: Option<String>,
+    /// Jumps added to the cells' `ln S` once, each time it fires (effects with `jump`).
     pub jumps: Vec<CellShift>,
+    /// Drift changes added to the cells' drift from the firing on (effects with `drift`); they
+    /// accumulate for a repeatable event.
     pub drifts: Vec<CellShift>,
     /// (driver, state) forced when the event fires.
     pub regime_changes: Vec<(usize, usize)>,
 }
 
+/// A `[metrics]` entry: a question every run answers.
 #[derive(Debug, Clone)]
 pub struct Metric {
+    /// Its name under `[metrics]`.
     pub name: String,
+    /// `description`; empty when not given.
     pub description: String,
+    /// `source`; empty when not given.
     pub source: String,
+    /// `kind`, with the year for `at`.
     pub kind: MetricKind,
+    /// `expr`: the compiled expression.
     pub expr: Expr,
     /// The expression as written.
     pub expr_text: String,
 }
 
+/// `kind`: how a metric turns a run's steps into one value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MetricKind {
     /// Value at a step (a number, or 0/1 for a condition).
     At {
+        /// `year`: the calendar year looked at (default `end`).
         year: i32,
+        /// The step of `year`, counted from the initial state (step 0).
         step: usize,
+        /// Whether the expression is a condition (the value is then 0 or 1).
         condition: bool,
     },
     /// First calendar year a condition holds, or never.
     First,
     /// Whether a condition holds at any step.
     Ever,
+    /// The smallest value over all steps, the initial state included.
     Min,
+    /// The largest value over all steps, the initial state included.
     Max,
 }
 
 impl MetricKind {
+    /// The `kind` as written: `"at"`, `"first"`, `"ever"`, `"min"` or `"max"`.
     pub fn name(self) -> &'static str {
         match self {
             MetricKind::At { .. } => "at",
@@ -316,10 +405,12 @@ impl Scenario {
         self.actors.len() + 1
     }
 
+    /// The slot of autonomy, after every actor's.
     pub fn autonomy_slot(&self) -> usize {
         self.actors.len()
     }
 
+    /// Number of cells: targets × channels × slots.
     pub fn n_cells(&self) -> usize {
         self.targets.len() * self.channels.len() * self.n_slots()
     }

@@ -14,6 +14,7 @@ pub fn render() -> String {
     text
 }
 
+/// The schema as a JSON value (JSON Schema draft-07).
 pub fn schema() -> Value {
     json!({
         "$schema": "http://json-schema.org/draft-07/schema#",
