@@ -100,8 +100,8 @@ pub struct Tornado {
     /// metric's value: a metric that is not linear in the parameters has another mean.
     pub base: f64,
     /// The output's mean, over the same runs' chance, with every parameter drawn from its
-    /// distribution (each run's own Monte Carlo draws, as `run` makes them without
-    /// `[correlations]`, which are not applied here): the metric's value.
+    /// distribution exactly as `run` draws them (each run's own Monte Carlo draws, rank
+    /// correlations imposed over the runs): the metric's value, equal to `run`'s mean.
     pub value: f64,
     /// Its Monte Carlo standard error.
     pub value_se: f64,
@@ -171,11 +171,32 @@ pub fn tornado_config(scenario: &Scenario, output: &Output, runs: u64, seed: u64
         .iter()
         .map(|p| ComponentKey::new(&format!("param/{}", p.name)))
         .collect();
+    let drawn = uniforms.len();
     for run in 0..runs {
         for key in &keys {
             uniforms.push(rng::uniform(&mut rng::stream(seed, run, *key)));
         }
         stream_runs.push(run);
+    }
+    // Rank-correlated parameters are reordered over the drawn block as `run` reorders its
+    // run set (Iman–Conover over all `runs` runs, with the run set's seed): the same draws.
+    if let Some(c) = &scenario.correlations {
+        let block = &mut uniforms[drawn..];
+        let mut columns: Vec<Vec<f64>> = c
+            .params
+            .iter()
+            .map(|&p| {
+                (0..runs as usize)
+                    .map(|r| block[r * n_params + p])
+                    .collect()
+            })
+            .collect();
+        crate::correlation::iman_conover(&mut columns, &c.matrix, seed);
+        for (column, &p) in columns.iter().zip(&c.params) {
+            for (r, &u) in column.iter().enumerate() {
+                block[r * n_params + p] = u;
+            }
+        }
     }
     rows_config(scenario, output, seed, uniforms, stream_runs)
 }
@@ -213,7 +234,13 @@ pub fn tornado_from(
     bars.sort_by(|a, b| b.swing.total_cmp(&a.swing));
     let output_label = output.labels(scenario).pop().expect("a label");
     let drawn = 1 + 2 * named.len();
-    let (value, value_se) = crate::stats::mean_and_se(&last[drawn * n..(drawn + 1) * n]);
+    // Summed as `run`'s summary sums (exactly), so the two print the same digits.
+    let mut drawn_values = crate::engine::values::ValuesAccumulator::new();
+    for &x in &last[drawn * n..(drawn + 1) * n] {
+        drawn_values.push(x);
+    }
+    let d = crate::summary::distribution_of(&drawn_values);
+    let (value, value_se) = (d.mean, d.se);
     Ok(Tornado {
         output: output_label,
         runs,

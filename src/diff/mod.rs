@@ -49,6 +49,11 @@ pub fn changes(parent: &Scenario, child: &Scenario) -> Vec<Change> {
                 name: e.name.clone(),
             });
         }
+        // Actors have no weight in the format (every actor gets 1/n): adding one changes no
+        // assumption about the others.
+        if kind == EntityKind::Actor {
+            continue;
+        }
         for e in new {
             if let Some(was) = old.iter().find(|x| x.name == e.name)
                 // Weights are normalised, so a weight unchanged in the file may carry noise.
@@ -373,6 +378,38 @@ expr = 'fired("shock")'
     fn a_scenario_changes_nothing_relative_to_itself() {
         let s = load(PARENT);
         assert_eq!(changes(&s, &s), []);
+    }
+
+    #[test]
+    fn an_added_actor_is_one_change_not_a_weight_change_of_every_other_actor() {
+        let parent = load(PARENT);
+        let child = load(
+            &PARENT
+                .replace("b = {}\n[targets]", "b = {}\nd = {}\n[targets]")
+                .replace("b = 0.3\n", "b = 0.3\nd = 0.1\n"),
+        );
+        assert_eq!(
+            changes(&parent, &child),
+            [Change::Added {
+                kind: EntityKind::Actor,
+                name: "d".into()
+            }]
+        );
+        // A target added does change the others' weights in the region: that is said.
+        let child = with("[targets.v]\n[initial.v.c]\na = 0.2\nb = 0.2\n");
+        let weights = changes(&parent, &child)
+            .iter()
+            .filter(|c| {
+                matches!(
+                    c,
+                    Change::Weight {
+                        kind: EntityKind::Target,
+                        ..
+                    }
+                )
+            })
+            .count();
+        assert_eq!(weights, 2);
     }
 
     #[test]

@@ -336,7 +336,15 @@ fn unknown_names<A, B>(
 ) {
     for name in layer.keys().filter(|n| !base.contains_key(*n)) {
         let names: Vec<&str> = base.keys().map(|k| k.get_ref().as_str()).collect();
-        let hint = unknown_name_hint(name.get_ref(), &format!("{kind}s of the scenario"), names);
+        let mut hint =
+            unknown_name_hint(name.get_ref(), &format!("{kind}s of the scenario"), names);
+        if kind == "parameter" && HEADER_KEYS.contains(&name.get_ref().as_str()) {
+            // `--vary end=…` reads a bare name as a parameter; `--set end=…` as the header key.
+            hint = format!(
+                "`{0}` is a key of [scenario], not a parameter: write scenario.{0}; {hint}",
+                name.get_ref()
+            );
+        }
         problems.push(
             Diagnostic::new(
                 name.span(),

@@ -354,3 +354,18 @@ error: 1 problem found
 ",
     );
 }
+
+#[test]
+fn varying_a_bare_header_key_says_to_write_its_scenario_path() {
+    refused(
+        &["sweep", "small.toml", "--vary", "end=2025,2026"],
+        "--vary:1:8: there is no parameter `end` to override
+  |
+1 | params.end = 2025
+  |        ^^^
+  = help: `end` is a key of [scenario], not a parameter: write scenario.end; parameters of the scenario: `russia_trend`, `eu_pull`, `other`
+
+error: 1 problem found
+",
+    );
+}

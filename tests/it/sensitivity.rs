@@ -208,7 +208,7 @@ fn the_tornado_gives_the_metrics_value_beside_its_base_at_the_medians() {
         ..steppe::engine::RunConfig::from_scenario(&s)
     };
     let run = steppe::engine::simulate(&s, &config);
-    assert_eq!(t.value, steppe::stats::mean_and_se(&run.metrics[0]).0);
+    assert_eq!(t.value, run_mean(&s, &run));
 }
 
 #[test]
@@ -286,5 +286,41 @@ fn a_metric_that_never_varies_has_undefined_indices_not_zero_ones() {
     assert_eq!(rows.len(), 2 * 6, "x and chance, six statistics each");
     for row in &rows {
         assert_eq!(&row[3], "", "{row:?}");
+    }
+}
+
+#[test]
+fn the_tornados_drawn_value_keeps_the_rank_correlations_as_run_does() {
+    // y = x·z with x, z standard normals at rank correlation 0.8: E[y] is their Pearson
+    // correlation, 2·sin(π·0.8/6) = 0.813 for normal scores; drawn independently it would be 0.
+    let s = load(&one_cell(
+        "start = 2020\nend = 2022",
+        "[params]\nx = \"normal(0, 1)\"\nz = \"normal(0, 1)\"\n[correlations]\nx = { z = 0.8 }\n\
+         [metrics.y]\nkind = \"at\"\nexpr = 'param(\"x\") * param(\"z\")'\n",
+    ));
+    let runs = 4000;
+    let t = tornado(&s, &Output::Metric(0), runs, 5).unwrap();
+    let config = steppe::engine::RunConfig {
+        runs,
+        seed: 5,
+        ..steppe::engine::RunConfig::from_scenario(&s)
+    };
+    let run = steppe::engine::simulate(&s, &config);
+    assert_eq!(t.value, run_mean(&s, &run));
+    let pearson = 2.0 * (std::f64::consts::PI * 0.8 / 6.0).sin();
+    assert!(
+        (t.value - pearson).abs() < 5.0 * t.value_se,
+        "{} ± {}",
+        t.value,
+        t.value_se
+    );
+}
+
+/// The mean `run` reports for the scenario's first metric (its summary, summed exactly).
+fn run_mean(s: &steppe::Scenario, outcome: &steppe::Outcome) -> f64 {
+    let summary = steppe::summary::summarize(s, "test.toml", outcome);
+    match &summary.metrics[0].result {
+        steppe::summary::MetricResult::Number(d) => d.mean,
+        other => panic!("not a number: {other:?}"),
     }
 }
