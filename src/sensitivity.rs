@@ -256,18 +256,33 @@ pub fn tornado_from(
 pub struct Indices {
     /// The output's label: the metric's name, or `TARGET:ACTOR@YEAR`.
     pub output: String,
-    /// Base sample size N; the analysis ran N·(k + 3) rows for k parameters.
+    /// Base sample size N; the analysis ran N·(k + 3 + S) rows for k parameters and S
+    /// sources of chance.
     pub n: usize,
-    /// Rows simulated: N·(k + 3) for k parameters.
+    /// Rows simulated: N·(k + 3 + S).
     pub rows: u64,
     /// Variance of the output over the A and B blocks; when it is zero (the output takes one
     /// value in every run) every index is undefined: NaN here, `null` in JSON, empty in CSV.
     pub variance: f64,
-    /// Every parameter, then `chance`.
+    /// Whether the scenario has `[correlations]`, which the Sobol design does not impose (the
+    /// indices are those of independent inputs).
+    pub correlations_ignored: bool,
+    /// Every parameter, then `chance` (every source of chance at once), then — when a run has
+    /// two or more — each source of chance alone: `noise`, `driver NAME`, `event NAME`.
     pub inputs: Vec<Index>,
 }
 
 impl Indices {
+    /// The parameters and `chance`, and the sources of chance (empty when not split).
+    pub fn split(&self) -> (&[Index], &[Index]) {
+        let chance = self
+            .inputs
+            .iter()
+            .position(|i| i.input == CHANCE)
+            .map_or(self.inputs.len(), |c| c + 1);
+        self.inputs.split_at(chance)
+    }
+
     /// Whether the output took one value in every run, which leaves every index undefined.
     pub fn undefined(&self) -> bool {
         self.inputs
@@ -337,11 +352,14 @@ pub fn sobol_config(
     let ab = crate::design::sobol_matrix(seed, n, 2 * k);
     let a = |j: usize, p: usize| ab[j * 2 * k + p];
     let b = |j: usize, p: usize| ab[j * 2 * k + k + p];
-    // Blocks: A, B, A with parameter i from B (i < k), A with B's chance; A's chance is run
-    // j, B's is run n + j.
-    let mut uniforms = Vec::with_capacity(n * (k + 3) * k);
-    let mut stream_runs = Vec::with_capacity(n * (k + 3));
-    for block in 0..k + 3 {
+    let sources = split_sources(scenario);
+    // Blocks: A, B, A with parameter i from B (i < k), A with B's chance (every source), then
+    // A with B's stream for source s alone. A's chance is run j, B's is run n + j.
+    let blocks = k + 3 + sources;
+    let mut uniforms = Vec::with_capacity(n * blocks * k);
+    let mut stream_runs = Vec::with_capacity(n * blocks);
+    let mut source_runs = Vec::with_capacity(n * blocks * sources);
+    for block in 0..blocks {
         for j in 0..n {
             for p in 0..k {
                 uniforms.push(match block {
@@ -350,14 +368,32 @@ pub fn sobol_config(
                     _ => a(j, p),
                 });
             }
-            stream_runs.push(if block == 1 || block == k + 2 {
-                (n + j) as u64
+            let (a_run, b_run) = (j as u64, (n + j) as u64);
+            let run = if block == 1 || block == k + 2 {
+                b_run
             } else {
-                j as u64
-            });
+                a_run
+            };
+            stream_runs.push(run);
+            for s in 0..sources {
+                source_runs.push(if block == k + 3 + s { b_run } else { run });
+            }
         }
     }
-    Ok(rows_config(scenario, output, seed, uniforms, stream_runs))
+    let mut config = rows_config(scenario, output, seed, uniforms, stream_runs);
+    if let Some(rows) = config.rows.as_mut().and_then(Arc::get_mut) {
+        rows.sources = source_runs;
+    }
+    Ok(config)
+}
+
+/// How many sources of chance a Sobol analysis gives indices of its own: all of them when
+/// there are two or more (one alone would repeat `chance`'s index).
+fn split_sources(scenario: &Scenario) -> usize {
+    match crate::engine::chance_sources(scenario).len() {
+        0 | 1 => 0,
+        n => n,
+    }
 }
 
 /// The Sobol indices from the outcome of [`sobol_config`]'s simulation.
@@ -373,9 +409,18 @@ pub fn sobol_from(
     let labels = output.labels(scenario);
     let mut inputs: Vec<String> = scenario.params.iter().map(|p| p.name.clone()).collect();
     inputs.push(CHANCE.to_string());
+    if split_sources(scenario) > 0 {
+        inputs.extend(crate::engine::chance_sources(scenario));
+    }
     let mut results = Vec::new();
     for (values, label) in output.values(scenario, outcome)?.iter().zip(labels) {
-        let block = |i: usize| &values[i * n..(i + 1) * n];
+        // Centred on the mean of A and B: the first-order estimator mean(f_B·(f_ABi − f_A)) is
+        // unbiased whatever the centre, but its variance grows with the output's mean squared
+        // (as SALib, which standardises the outputs first); the total estimator and V do not
+        // change. An index does not depend on adding a constant to the output.
+        let centre = values[..2 * n].iter().sum::<f64>() / (2 * n) as f64;
+        let centred: Vec<f64> = values.iter().map(|v| v - centre).collect();
+        let block = |i: usize| &centred[i * n..(i + 1) * n];
         let (fa, fb) = (block(0), block(1));
         let all: Vec<usize> = (0..n).collect();
         let estimate = |i: usize, sample: &[usize]| estimators(fa, fb, block(2 + i), sample);
@@ -412,6 +457,7 @@ pub fn sobol_from(
             n,
             rows,
             variance,
+            correlations_ignored: scenario.correlations.is_some(),
             inputs: indices,
         });
     }
@@ -487,6 +533,7 @@ fn rows_config(
         rows: Some(Arc::new(Rows {
             uniforms,
             stream_runs,
+            sources: Vec::new(),
         })),
         ..RunConfig::from_scenario(scenario)
     }

@@ -60,10 +60,12 @@ pub fn share(config: &RunConfig, k: u64, n: u64) -> RunConfig {
     match &config.rows {
         Some(rows) => {
             let width = rows.uniforms.len() / rows.stream_runs.len().max(1);
+            let sources = rows.sources.len() / rows.stream_runs.len().max(1);
             let (a, b) = (first as usize, (first + runs) as usize);
             part.rows = Some(Arc::new(Rows {
                 uniforms: rows.uniforms[a * width..b * width].to_vec(),
                 stream_runs: rows.stream_runs[a..b].to_vec(),
+                sources: rows.sources[a * sources..b * sources].to_vec(),
             }));
         }
         None => {
@@ -671,6 +673,7 @@ mod tests {
         let rows = Rows {
             uniforms: (0..20).map(f64::from).collect(),
             stream_runs: (100..110).collect(),
+            sources: (200..230).collect(),
         };
         let config = RunConfig {
             runs: 10,
@@ -687,6 +690,7 @@ mod tests {
         let rows = part.rows.as_ref().unwrap();
         assert_eq!(rows.stream_runs, vec![103, 104, 105]);
         assert_eq!(rows.uniforms, vec![6.0, 7.0, 8.0, 9.0, 10.0, 11.0]);
+        assert_eq!(rows.sources, (209..218).collect::<Vec<u64>>());
         assert_eq!(part.shard, None);
         let plain = share(
             &RunConfig {

@@ -51,7 +51,7 @@ parameter at its 10th and 90th percentile with the others at their medians, over
 and sorts them by the swing of the metric. Sobol indices (Saltelli 2010 first-order, Jansen total, \
 from a scrambled Sobol design, with bootstrap 95 % intervals) split the metric's variance among \
 the parameters and 'chance' — the noise, regime paths and events inside a run, which no assumption \
-removes. A composite share (TARGET:ACTOR, e.g. kazakhstan:russia or region:china) can be analysed \
+removes — and split chance by its sources (the noise, each driver, each event). A composite share (TARGET:ACTOR, e.g. kazakhstan:russia or region:china) can be analysed \
 at the horizon or, with --over-time, year by year. See docs/sensitivity.md."
     )]
     Sensitivity(SensitivityArgs),
@@ -302,8 +302,8 @@ pub struct SensitivityArgs {
     pub metric: String,
     #[arg(long, value_enum, default_value = "both")]
     pub method: Method,
-    /// Base size N of the Sobol design (a power of two is best); the analysis runs N·(k + 3)
-    /// rows for k parameters [default: 1024].
+    /// Base size N of the Sobol design (a power of two is best); the analysis runs
+    /// N·(k + 3 + S) rows for k parameters and S sources of chance [default: 1024].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(2..=65536))]
     pub samples: Option<u64>,
     /// Bootstrap resamples for the intervals of the Sobol indices [default: 500].

@@ -65,6 +65,30 @@ pub struct Rows {
     pub uniforms: Vec<f64>,
     /// Each row's run, whose streams drive its noise, regime paths and events ("chance").
     pub stream_runs: Vec<u64>,
+    /// Optionally, the run each source of chance takes its stream from, row-major:
+    /// `sources[row * n + s]` for the n = [`chance_sources`] of the scenario. Empty: every
+    /// source uses the row's `stream_runs` entry. (A Sobol analysis of chance by its sources
+    /// swaps one source's stream between two runs, as it swaps a parameter.)
+    pub sources: Vec<u64>,
+}
+
+/// The sources of chance in a run, in the order [`Rows::sources`] uses: the cells' noise (one
+/// source for all cells, when any cell has volatility), each driver, each event. Each is named
+/// as a sensitivity analysis reports it: `noise`, `driver NAME`, `event NAME`.
+pub fn chance_sources(scenario: &Scenario) -> Vec<String> {
+    let plan = plan::Plan::new(scenario);
+    let mut names = Vec::new();
+    if !plan.noise_cells.is_empty() {
+        names.push("noise".to_string());
+    }
+    names.extend(
+        scenario
+            .drivers
+            .iter()
+            .map(|d| format!("driver {}", d.name)),
+    );
+    names.extend(scenario.events.iter().map(|e| format!("event {}", e.name)));
+    names
 }
 
 impl RunConfig {
@@ -181,7 +205,7 @@ pub fn memory_estimate(scenario: &Scenario, config: &RunConfig, threads: usize) 
 /// order), and keep this part's reordered draws.
 fn design_bytes(scenario: &Scenario, config: &RunConfig) -> u64 {
     if let Some(rows) = &config.rows {
-        return (rows.uniforms.len() + rows.stream_runs.len()) as u64 * 8;
+        return (rows.uniforms.len() + rows.stream_runs.len() + rows.sources.len()) as u64 * 8;
     }
     let Some(correlations) = &scenario.correlations else {
         return 0;
@@ -262,13 +286,8 @@ pub fn simulate_with_progress(
         .with_min_len(min_len)
         .fold(
             || {
-                let mut worker = run::Worker::new(
-                    scenario,
-                    &plan,
-                    config,
-                    &source,
-                    config.rows.as_ref().map(|r| r.stream_runs.as_slice()),
-                );
+                let mut worker =
+                    run::Worker::new(scenario, &plan, config, &source, config.rows.as_deref());
                 worker.series.set_replicates(replicates);
                 Part {
                     worker,

@@ -152,8 +152,11 @@ pub struct Worker<'a> {
     tracked_slot: Vec<Option<usize>>,
     /// Where parameter uniforms come from when they are not drawn per run.
     source: &'a super::ParamSource<'a>,
-    /// For designed rows: the run whose streams each row uses (otherwise its own index).
-    stream_runs: Option<&'a [u64]>,
+    /// For designed rows: the run whose streams each row uses (otherwise its own index), and
+    /// per source of chance, if given (see [`super::Rows::sources`]).
+    rows: Option<&'a super::Rows>,
+    /// Whether the noise is a source of chance of its own (some cell has volatility).
+    noise_source: usize,
     /// The first run of this shard (0 when unsharded).
     first_run: u64,
 }
@@ -164,7 +167,7 @@ impl<'a> Worker<'a> {
         plan: &'a Plan,
         config: &super::RunConfig,
         source: &'a super::ParamSource<'a>,
-        stream_runs: Option<&'a [u64]>,
+        rows: Option<&'a super::Rows>,
     ) -> Worker<'a> {
         let (seed, bins) = (config.seed, config.bins);
         let mut tracked_slot = vec![None; plan.n_steps + 1];
@@ -201,7 +204,8 @@ impl<'a> Worker<'a> {
             tracked: vec![0.0; config.tracked_points.len() * plan.n_series()],
             tracked_slot,
             source,
-            stream_runs,
+            rows,
+            noise_source: usize::from(!plan.noise_cells.is_empty()),
             first_run: config.shard.map_or(0, |s| s.first),
         }
     }
@@ -214,7 +218,19 @@ impl<'a> Worker<'a> {
         let seed = self.seed;
 
         let row = run as usize;
-        let run = self.stream_runs.map_or(run + self.first_run, |s| s[row]);
+        let run = self
+            .rows
+            .map_or(run + self.first_run, |r| r.stream_runs[row]);
+        // The run each source of chance draws from: `run`, unless the rows say otherwise.
+        let n_sources = self.noise_source + scenario.drivers.len() + scenario.events.len();
+        let sources = self
+            .rows
+            .map(|r| r.sources.as_slice())
+            .filter(|s| !s.is_empty())
+            .map(|s| &s[row * n_sources..(row + 1) * n_sources]);
+        let source_run = |i: usize| sources.map_or(run, |s| s[i]);
+        let (noise_run, first_driver) = (source_run(0), self.noise_source);
+        let first_event = first_driver + scenario.drivers.len();
         for (p, param) in scenario.params.iter().enumerate() {
             let u = match self.source.uniform(scenario, seed, row, p) {
                 Some(u) => u,
@@ -228,20 +244,22 @@ impl<'a> Worker<'a> {
 
         let n = plan.n_cells;
         for &(cell, key) in &plan.noise_cells {
-            let mut stream = rng::stream(seed, run, key);
+            let mut stream = rng::stream(seed, noise_run, key);
             for k in 0..plan.n_steps {
                 self.noise[k * n + cell] = rng::standard_normal(&mut stream);
             }
         }
         for (d, driver) in scenario.drivers.iter().enumerate() {
-            self.driver_streams[d] = rng::stream(seed, run, plan.driver_keys[d]);
+            self.driver_streams[d] =
+                rng::stream(seed, source_run(first_driver + d), plan.driver_keys[d]);
             match &driver.kind {
                 DriverKind::Regime(regime) => self.regimes[d] = regime.initial,
                 DriverKind::Factor(factor) => self.factors[d] = factor.initial,
             }
         }
         for e in 0..scenario.events.len() {
-            self.event_streams[e] = rng::stream(seed, run, plan.event_keys[e]);
+            self.event_streams[e] =
+                rng::stream(seed, source_run(first_event + e), plan.event_keys[e]);
         }
         self.fired.fill(false);
         // 0 is "not yet" for `first` and "not so far" for `ever`; min and max start at point 0.

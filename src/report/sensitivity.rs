@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use crate::report::format::{decimal, fixed, thousands};
 use crate::report::text::{WIDTH, truncate, wrap};
-use crate::sensitivity::{Indices, Tornado};
+use crate::sensitivity::{Index, Indices, Tornado};
 
 /// The analysis as the terminal shows it: the tornado (if run), then the Sobol indices of
 /// one output, or of a share over time as a matrix of total indices by year.
@@ -79,28 +79,34 @@ pub fn table(tornado: Option<&Tornado>, sobol: &[Indices]) -> String {
             thousands(r.rows)
         );
         let _ = writeln!(out, "  {:<22}{:>24}{:>24}", "input", "first-order", "total");
-        let mut rows: Vec<_> = r.inputs.iter().collect();
+        let (inputs, sources) = r.split();
+        let mut rows: Vec<_> = inputs.iter().collect();
         rows.sort_by(|a, b| b.total.total_cmp(&a.total));
+        let mut sources: Vec<_> = sources.iter().collect();
+        sources.sort_by(|a, b| b.total.total_cmp(&a.total));
+        let parts = sources.len();
         for i in rows {
-            let first = format!(
-                "{} [{}, {}]",
-                index(i.first),
-                index(i.first_low),
-                index(i.first_high)
-            );
-            let total = format!(
-                "{} [{}, {}]",
-                index(i.total),
-                index(i.total_low),
-                index(i.total_high)
-            );
-            let _ = writeln!(
-                out,
-                "  {:<22}{first:>24}{total:>24}",
-                truncate(&i.input, 22)
-            );
+            index_row(&mut out, i, "");
         }
-        let sum: f64 = r.inputs.iter().map(|i| i.first).sum();
+        if parts > 0 {
+            let _ = writeln!(out, "  chance, source by source:");
+            for i in sources {
+                index_row(&mut out, i, "  ");
+            }
+        }
+        if parts > 0 {
+            out.push_str(&wrap(
+                &format!(
+                    "(each of the {parts} sources of chance swapped alone; their totals need not add up to chance's: a source's total counts its interactions with the others)"
+                ),
+                "  ",
+                WIDTH,
+            ));
+        }
+        if r.correlations_ignored {
+            out.push_str(&wrap(CORRELATIONS_IGNORED, "  ", WIDTH));
+        }
+        let sum: f64 = inputs.iter().map(|i| i.first).sum();
         let note = if sum <= 1.0 {
             format!(
                 "first-order indices sum to {}: the other {} of the variance comes from interactions",
@@ -146,6 +152,9 @@ pub fn table(tornado: Option<&Tornado>, sobol: &[Indices]) -> String {
             }
             let _ = writeln!(out, "{line}");
         }
+        if sobol[0].correlations_ignored {
+            out.push_str(&wrap(CORRELATIONS_IGNORED, "  ", WIDTH));
+        }
         if shown.iter().any(|&y| sobol[y].undefined()) {
             out.push_str(&wrap(
                 &format!(
@@ -158,6 +167,31 @@ pub fn table(tornado: Option<&Tornado>, sobol: &[Indices]) -> String {
         }
     }
     out
+}
+
+/// Said under Sobol indices of a scenario with `[correlations]`.
+const CORRELATIONS_IGNORED: &str = "note: the scenario's [correlations] are not imposed in the Sobol design; these are the indices of independent inputs (run and the tornado's value do impose them)";
+
+/// One input's row: its name (after `indent`), first-order and total index with intervals.
+fn index_row(out: &mut String, i: &Index, indent: &str) {
+    let first = format!(
+        "{} [{}, {}]",
+        index(i.first),
+        index(i.first_low),
+        index(i.first_high)
+    );
+    let total = format!(
+        "{} [{}, {}]",
+        index(i.total),
+        index(i.total_low),
+        index(i.total_high)
+    );
+    let width = 22 - indent.len();
+    let _ = writeln!(
+        out,
+        "  {indent}{:<width$}{first:>24}{total:>24}",
+        truncate(&i.input, width)
+    );
 }
 
 /// A Sobol index (or a sum of them): three decimals.

@@ -324,3 +324,120 @@ fn run_mean(s: &steppe::Scenario, outcome: &steppe::Outcome) -> f64 {
         other => panic!("not a number: {other:?}"),
     }
 }
+
+/// A scenario with one parameter, a two-state war whose state after a year is a fair coin, an
+/// event and cell noise: four sources of the variance, each of known size.
+fn sourced(expr: &str) -> steppe::Scenario {
+    load(&one_cell(
+        "start = 2020\nend = 2023",
+        &format!(
+            "[params]\nx = \"normal(0, 0.5)\"\n\
+             [[dynamics]]\nactors = [\"a\"]\nvolatility = 0.2\n\
+             [drivers.war]\ntype = \"regime\"\nstates = [\"calm\", \"hot\"]\ninitial = \"calm\"\n\
+             [drivers.war.transitions]\ncalm = {{ calm = 0.5, hot = 0.5 }}\nhot = {{ calm = 0.5, hot = 0.5 }}\n\
+             [events.e]\nhazard = 0.3\n[[events.e.effects]]\nactors = [\"a\"]\njump = 0.1\n\
+             [metrics.y]\nkind = \"at\"\nexpr = '{expr}'\n"
+        ),
+    ))
+}
+
+fn input<'a>(r: &'a steppe::sensitivity::Indices, name: &str) -> &'a steppe::sensitivity::Index {
+    r.inputs
+        .iter()
+        .find(|i| i.input == name)
+        .unwrap_or_else(|| panic!("no {name}: {r:?}"))
+}
+
+/// Like [`assert_covers`], with 4 standard errors (from the bootstrap interval's width) of
+/// room rather than the 95 % interval itself: a test of several indices at once.
+fn assert_near(result: &steppe::sensitivity::Indices, name: &str, first: f64, total: f64) {
+    let i = input(result, name);
+    for (what, value, low, high, truth) in [
+        ("first-order", i.first, i.first_low, i.first_high, first),
+        ("total", i.total, i.total_low, i.total_high, total),
+    ] {
+        let se = (high - low) / (2.0 * 1.96);
+        assert!(
+            (value - truth).abs() <= 4.0 * se.max(1e-3),
+            "{name}: {what} {value} [{low}, {high}] is more than 4 s.e. from {truth}"
+        );
+    }
+}
+
+#[test]
+fn chance_is_split_by_its_sources() {
+    // The war's state after a year is hot with probability 1/2 whatever came before, and x > 0
+    // with probability 1/2: y = 1{hot}·1{x > 0} is a product of two independent fair coins A
+    // and B. Var y = 3/16; Var E[y|A] = 1/16, so each has first-order index 1/3 and total 2/3
+    // (the other 1/3 is their interaction); the event and the noise explain nothing.
+    let s = sourced("regime(\"war\") == \"hot\" and param(\"x\") > 0");
+    let sources = steppe::engine::chance_sources(&s);
+    assert_eq!(sources, ["noise", "driver war", "event e"]);
+    let r = &sobol(&s, &Output::Metric(0), 1 << 12, 7, 200).unwrap()[0];
+    assert_eq!(r.rows, (1 << 12) * (1 + 3 + 3) as u64);
+    assert_near(r, "x", 1.0 / 3.0, 2.0 / 3.0);
+    assert_near(r, "driver war", 1.0 / 3.0, 2.0 / 3.0);
+    assert_near(r, "chance", 1.0 / 3.0, 2.0 / 3.0);
+    for quiet in ["noise", "event e"] {
+        let i = input(r, quiet);
+        assert!(i.total_high < 0.01 && i.first.abs() < 0.05, "{i:?}");
+    }
+    // A metric of the war alone: the war explains everything, the parameter nothing.
+    let r = &sobol(
+        &sourced("regime(\"war\") == \"hot\""),
+        &Output::Metric(0),
+        1 << 12,
+        8,
+        200,
+    )
+    .unwrap()[0];
+    assert_near(r, "driver war", 1.0, 1.0);
+    assert!(input(r, "x").total.abs() < 1e-9, "{:?}", input(r, "x"));
+    // A metric of the parameter alone: the war explains nothing.
+    let r = &sobol(
+        &sourced("param(\"x\") > 0"),
+        &Output::Metric(0),
+        1 << 10,
+        9,
+        100,
+    )
+    .unwrap()[0];
+    assert_near(r, "x", 1.0, 1.0);
+    let war = input(r, "driver war");
+    assert!(war.total.abs() < 1e-9 && war.first.abs() < 1e-9, "{war:?}");
+    // The event alone: whether it fired by the horizon.
+    let r = &sobol(
+        &sourced("fired(\"e\")"),
+        &Output::Metric(0),
+        1 << 11,
+        10,
+        100,
+    )
+    .unwrap()[0];
+    assert_near(r, "event e", 1.0, 1.0);
+}
+
+#[test]
+fn indices_do_not_depend_on_a_constant_added_to_the_output() {
+    // y and y + 1000 have the same variance decomposition. Uncentred, the first-order
+    // estimator's noise grows with the mean squared.
+    let indices = |expr: &str| {
+        let s = scenario("x1 = \"normal(0, 1)\"\nx2 = \"normal(0, 1)\"", expr);
+        sobol(&s, &Output::Metric(0), 1 << 10, 4, 100)
+            .unwrap()
+            .remove(0)
+    };
+    let plain = indices("param(\"x1\") + 2 * param(\"x2\")");
+    let shifted = indices("1000 + param(\"x1\") + 2 * param(\"x2\")");
+    for (a, b) in plain.inputs.iter().zip(&shifted.inputs) {
+        for (u, v) in [
+            (a.first, b.first),
+            (a.first_low, b.first_low),
+            (a.first_high, b.first_high),
+            (a.total, b.total),
+        ] {
+            assert!((u - v).abs() < 1e-6, "{}: {u} against {v}", a.input);
+        }
+    }
+    assert_near(&plain, "x2", 0.8, 0.8);
+}

@@ -34,8 +34,19 @@ pub fn sobol(r: &Indices) -> String {
         );
         return svg.finish();
     }
-    let mut inputs: Vec<_> = r.inputs.iter().collect();
-    inputs.sort_by(|a, b| b.total.total_cmp(&a.total));
+    // The parameters and chance by total index, then chance's sources under a heading row.
+    let (main, sources) = r.split();
+    let by_total = |list: &[crate::sensitivity::Index]| {
+        let mut list = list.to_vec();
+        list.sort_by(|a, b| b.total.total_cmp(&a.total));
+        list
+    };
+    let mut inputs: Vec<Option<crate::sensitivity::Index>> =
+        by_total(main).into_iter().map(Some).collect();
+    if !sources.is_empty() {
+        inputs.push(None);
+        inputs.extend(by_total(sources).into_iter().map(Some));
+    }
     let rows = inputs.len().max(1) as f64;
     let height = (TOP + BOTTOM + rows * ROW).max(160.0);
     let (left, right) = (BARS_LEFT, WIDTH - 40.0);
@@ -65,7 +76,16 @@ pub fn sobol(r: &Indices) -> String {
     );
     for (i, input) in inputs.iter().enumerate() {
         let y = TOP + 6.0 + i as f64 * ROW;
-        row_label(&mut svg, left - 8.0, y + 15.0, &input.input);
+        let Some(input) = input else {
+            note(&mut svg, 20.0, y + 15.0, "chance, source by source:");
+            continue;
+        };
+        let label = if sources.iter().any(|s| s.input == input.input) {
+            format!("· {}", input.input)
+        } else {
+            input.input.clone()
+        };
+        row_label(&mut svg, left - 8.0, y + 15.0, &label);
         for (offset, value, low, high, fill) in [
             (0.0, input.first, input.first_low, input.first_high, PRIMARY),
             (
