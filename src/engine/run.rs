@@ -239,6 +239,9 @@ impl<'a> Worker<'a> {
             self.params[p] = param.distribution.quantile(u);
         }
         params_out.copy_from_slice(&self.params);
+        if scenario.uncertain_start() {
+            self.draw_start();
+        }
         plan.coefficients(scenario, &self.params, &mut self.coefficients);
         let co = &self.coefficients;
 
@@ -294,6 +297,26 @@ impl<'a> Worker<'a> {
         let (metrics, tracked) = metrics_out.split_at_mut(self.metric_state.len());
         metrics.copy_from_slice(&self.metric_state);
         tracked.copy_from_slice(&self.tracked);
+    }
+
+    /// This run's initial log-strengths, when some initial share is a parameter: each actor's
+    /// share as drawn, autonomy the remainder (positive by validation).
+    fn draw_start(&mut self) {
+        let scenario = self.scenario;
+        let slots = scenario.actors.len() + 1;
+        for (cells, x) in scenario
+            .initial
+            .chunks(slots)
+            .zip(self.initial_x.chunks_mut(slots))
+        {
+            let mut sum = 0.0;
+            for (value, x) in cells[..slots - 1].iter().zip(x.iter_mut()) {
+                let share = value.resolve(&self.params);
+                sum += share;
+                *x = share.ln();
+            }
+            x[slots - 1] = (1.0 - sum).ln();
+        }
     }
 
     /// Drivers move once a year, at the first step of each year: the yearly transition rows

@@ -65,11 +65,24 @@ pub fn render(scenario: &Scenario, summary: &Summary) -> String {
         .max("autonomy".len())
         .min(MAX_LABEL)
         + 2;
+    // A start that differs from run to run (an uncertain initial share) gets its interval too,
+    // in slightly narrower columns so that four years still fit in 80.
+    let uncertain_start = scenario.uncertain_start();
+    let cell_width = if uncertain_start {
+        CELL_WIDTH - 1
+    } else {
+        CELL_WIDTH
+    };
+    let start_width = if uncertain_start {
+        cell_width
+    } else {
+        START_WIDTH
+    };
     for (t, label) in labels.iter().enumerate() {
         let _ = writeln!(out);
         let mut header = format!("{:<name_width$}", truncate(label, MAX_LABEL));
         for &(point, year) in &reported {
-            let width = if point == 0 { START_WIDTH } else { CELL_WIDTH };
+            let width = if point == 0 { start_width } else { cell_width };
             let _ = write!(header, "{year:>width$}");
         }
         let _ = writeln!(out, "{}", header.trim_end());
@@ -85,11 +98,11 @@ pub fn render(scenario: &Scenario, summary: &Summary) -> String {
             let mut line = format!("  {name:<width$}", width = name_width - 2);
             for &(point, _) in &reported {
                 let p = &series.points[point];
-                if point == 0 {
-                    let _ = write!(line, "{:>START_WIDTH$}", points(p.p50));
+                if point == 0 && !uncertain_start {
+                    let _ = write!(line, "{:>start_width$}", points(p.p50));
                 } else {
                     let cell = format!("{} [{}–{}]", points(p.p50), points(p.p05), points(p.p95));
-                    let _ = write!(line, "{cell:>CELL_WIDTH$}");
+                    let _ = write!(line, "{cell:>cell_width$}");
                 }
             }
             let _ = writeln!(out, "{line}");

@@ -70,8 +70,16 @@ pub struct Scenario {
     pub targets: Vec<Entity>,
     /// Channels with weights normalised to sum 1.
     pub channels: Vec<Entity>,
-    /// Initial share of every cell (see [`Scenario::cell`]), autonomy included.
+    /// Initial share of every cell (see [`Scenario::cell`]), autonomy included; for a share
+    /// that is a parameter, its median (autonomy then the remainder of the medians). What a
+    /// run starts from is [`Scenario::initial`].
     pub initial_shares: Vec<f64>,
+    /// Initial share of every actor's cell as written: a constant or a parameter drawn once per
+    /// run (`[initial.T.C] russia = "pert(0.35, 0.45, 0.55)"`, or a parameter's name).
+    /// Autonomy's cells hold the remainder, 1 − the sum of the actors' shares of the run; the
+    /// file is refused unless that stays positive for every draw (the shares' highest values
+    /// sum below 1), so no draw is ever rescaled or rejected.
+    pub initial: Vec<Value>,
     /// Named parameters first, in file order, then the anonymous ones written inline.
     pub params: Vec<Param>,
     /// How each cell's log-strength moves, indexed like `initial_shares`.
@@ -413,6 +421,11 @@ impl Scenario {
     /// Number of cells: targets × channels × slots.
     pub fn n_cells(&self) -> usize {
         self.targets.len() * self.channels.len() * self.n_slots()
+    }
+
+    /// Whether some initial share is a parameter (the start differs from run to run).
+    pub fn uncertain_start(&self) -> bool {
+        self.initial.iter().any(|v| matches!(v, Value::Param(_)))
     }
 
     /// Index of the cell (target, channel, slot) in `initial_shares`, `cells` and the engine.

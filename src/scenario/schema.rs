@@ -55,7 +55,13 @@ pub fn schema() -> Value {
                     "additionalProperties": {
                         "type": "object",
                         "properties": { "source": { "type": "string", "description": "Where these figures come from." } },
-                        "additionalProperties": { "type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1, "description": "The actor's initial share, in (0, 1)." }
+                        "additionalProperties": {
+                            "oneOf": [
+                                { "type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1 },
+                                { "type": "string", "description": "A parameter's name or a distribution whose values lie in (0, 1), e.g. \"pert(0.35, 0.45, 0.55)\"." }
+                            ],
+                            "description": "The actor's initial share, in (0, 1): a number, a parameter or a distribution (the actors' highest values must sum below 1; autonomy is the remainder in every run)."
+                        }
                     }
                 }
             },

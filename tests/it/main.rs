@@ -25,4 +25,5 @@ mod sensitivity;
 mod shards;
 mod step_invariance;
 mod sweep;
+mod uncertain_inputs;
 mod what_users_read;

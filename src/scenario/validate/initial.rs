@@ -3,19 +3,26 @@
 
 use toml::Spanned;
 
+use super::number::{INITIAL_SHARE, Place};
 use super::{Declared, Validator, quote_list, round};
-use crate::scenario::AUTONOMY;
-use crate::scenario::raw::{Name, RawInitial, RawInitialValue};
+use crate::scenario::raw::{Name, RawInitial, RawInitialValue, RawNumber};
+use crate::scenario::{AUTONOMY, Value};
 
 /// One `[initial.T.C]` table: actor (or `source`) → value.
 type RawRow = indexmap::IndexMap<Name, RawInitialValue>;
 
 impl Validator<'_> {
-    /// The initial share of every cell, indexed like [`crate::scenario::Scenario::cell`].
-    pub(super) fn initial(&mut self, initial: RawInitial, declared: &Declared) -> Option<Vec<f64>> {
+    /// The initial share of every cell, indexed like [`crate::scenario::Scenario::cell`]: as
+    /// nominal numbers (a parameter's median) and as written (constants or parameters).
+    pub(super) fn initial(
+        &mut self,
+        initial: RawInitial,
+        declared: &Declared,
+    ) -> Option<(Vec<f64>, Vec<Value>)> {
         let n_slots = declared.actors.len() + 1;
         let n_cells = declared.targets.len() * declared.channels.len() * n_slots;
         let mut shares = vec![f64::NAN; n_cells];
+        let mut values = vec![Value::Const(f64::NAN); n_cells];
         let mut seen = vec![false; declared.targets.len() * declared.channels.len()];
         let mut ok = true;
         for (target_name, by_channel) in &initial {
@@ -30,26 +37,38 @@ impl Validator<'_> {
                 };
                 let pair = target * declared.channels.len() + channel;
                 seen[pair] = true;
-                let slots = &mut shares[pair * n_slots..(pair + 1) * n_slots];
-                ok &= self.initial_row(target_name, channel_name, row, declared, slots);
+                let cells = pair * n_slots..(pair + 1) * n_slots;
+                ok &= self.initial_row(
+                    (target_name, channel_name),
+                    row,
+                    declared,
+                    &mut shares[cells.clone()],
+                    &mut values[cells],
+                );
             }
         }
         ok &= self.every_pair_given(&seen, declared);
-        ok.then_some(shares)
+        ok.then_some((shares, values))
     }
 
     /// The shares of one target and channel into `slots` (every actor, then autonomy);
     /// whether they are right.
     fn initial_row(
         &mut self,
-        target_name: &Name,
-        channel_name: &Name,
+        (target_name, channel_name): (&Name, &Name),
         row: &Spanned<RawRow>,
         declared: &Declared,
         slots: &mut [f64],
+        values: &mut [Value],
     ) -> bool {
         let mut ok = true;
-        let mut sum = 0.0;
+        // The sum of the nominal shares, and of the highest each can draw.
+        let (mut sum, mut highest) = (0.0, 0.0);
+        let owner = format!(
+            "initial.{}.{}",
+            target_name.get_ref(),
+            channel_name.get_ref()
+        );
         let mut present = vec![false; declared.actors.len()];
         for (actor_name, value) in row.get_ref() {
             if actor_name.get_ref() == "source" {
@@ -72,10 +91,19 @@ impl Validator<'_> {
                 continue;
             };
             present[actor] = true;
-            match self.initial_share(actor_name, value) {
+            match self.initial_share(&owner, actor_name, value) {
                 Some(share) => {
-                    sum += share;
-                    slots[actor] = share;
+                    let (nominal, top) = match share {
+                        Value::Const(v) => (v, v),
+                        Value::Param(p) => {
+                            let d = self.params[p].distribution;
+                            (d.quantile(0.5), d.quantile(1.0))
+                        }
+                    };
+                    sum += nominal;
+                    highest += top;
+                    slots[actor] = nominal;
+                    values[actor] = share;
                 }
                 None => ok = false,
             }
@@ -111,37 +139,53 @@ impl Validator<'_> {
                 "the actors' shares must sum to less than 1; autonomy is the remainder",
             );
             false
+        } else if highest >= 1.0 - 1e-12 {
+            self.error_hint(
+                row.span(),
+                format!(
+                    "initial shares of {}/{} can sum to {} (each at its highest), leaving no autonomy",
+                    target_name.get_ref(),
+                    channel_name.get_ref(),
+                    round(highest)
+                ),
+                "autonomy is the remainder in every run, so the highest values the actors' shares can draw must sum to less than 1: narrow their distributions",
+            );
+            false
         } else {
             slots[slots.len() - 1] = 1.0 - sum;
+            let last = values.len() - 1;
+            values[last] = Value::Const(1.0 - sum);
             ok
         }
     }
 
-    /// One actor's initial share: a plain number within (0, 1).
-    fn initial_share(&mut self, actor_name: &Name, value: &RawInitialValue) -> Option<f64> {
-        match value {
-            RawInitialValue::Share(v) if *v.get_ref() > 0.0 && *v.get_ref() < 1.0 => {
-                Some(*v.get_ref())
-            }
-            RawInitialValue::Share(v) => {
+    /// One actor's initial share: a number within (0, 1), a parameter's name or a distribution
+    /// whose values all lie within (0, 1).
+    fn initial_share(
+        &mut self,
+        owner: &str,
+        actor_name: &Name,
+        value: &RawInitialValue,
+    ) -> Option<Value> {
+        let number = match value {
+            RawInitialValue::Share(v) if !(*v.get_ref() > 0.0 && *v.get_ref() < 1.0) => {
                 self.error_hint(
                     v.span(),
                     format!("an initial share must be within (0, 1), got {}", v.get_ref()),
                     "strengths are positive: use a small share such as 0.001 for an actor that is nearly absent",
                 );
-                None
+                return None;
             }
+            RawInitialValue::Share(v) => Spanned::new(v.span(), RawNumber::Constant(*v.get_ref())),
             RawInitialValue::Text(t) => {
-                let written = t.get_ref().trim();
-                let hint = if written.parse::<f64>().is_ok() {
-                    format!("remove the quotes: {} = {written}", actor_name.get_ref())
-                } else {
-                    "the observed starting point is not a parameter".to_string()
-                };
-                self.error_hint(t.span(), "an initial share must be a plain number", hint);
-                None
+                Spanned::new(t.span(), RawNumber::Text(t.get_ref().clone()))
             }
-        }
+        };
+        self.number(
+            &number,
+            &Place::at(owner, actor_name.get_ref()),
+            INITIAL_SHARE,
+        )
     }
 
     /// Every target and channel needs its `[initial.T.C]`; whether each has one.

@@ -134,8 +134,10 @@ impl Validator<'_> {
         let entities = self.entities(raw.actors, raw.targets, raw.channels);
         let declared = entities.declared();
         let (start, end) = (header.start?, header.end?);
-        let initial_shares = self.initial(raw.initial, &declared);
         self.named_params(raw.params);
+        // After the named parameters: an initial share may name one, and inline distributions
+        // come after every named parameter.
+        let initial = self.initial(raw.initial, &declared);
         let n_named = self.params.len();
         let correlations = self.correlations(&raw.correlations);
         let dynamics = self.dynamics(raw.dynamics, &declared);
@@ -164,7 +166,8 @@ impl Validator<'_> {
             actors: entities.actors,
             targets: entities.targets,
             channels: entities.channels,
-            initial_shares: initial_shares?,
+            initial_shares: initial.as_ref()?.0.clone(),
+            initial: initial?.1,
             params: std::mem::take(&mut self.params),
             correlations,
             cells,

@@ -50,6 +50,13 @@ pub(super) const REPEAT_HAZARD: Bounds = Bounds {
     hi_open: true,
     text: "of a repeatable event must be within [0, 1) (1 would mean it happens infinitely often)",
 };
+pub(super) const INITIAL_SHARE: Bounds = Bounds {
+    lo: 0.0,
+    hi: 1.0,
+    lo_open: true,
+    hi_open: true,
+    text: "must be a share within (0, 1)",
+};
 pub(super) const FLOOR: Bounds = Bounds {
     lo: 0.0,
     hi: 1.0,

@@ -1,0 +1,145 @@
+//! Uncertain inputs beyond `[params]`: initial shares drawn from a distribution or named by a
+//! parameter — against their distributions (KS), with common random numbers kept, and the rule
+//! that keeps autonomy positive in every draw.
+
+use crate::common::{load, run};
+
+/// Two actors in one cell; `a`'s share as given, `b` at 0.2; `extra` appended.
+fn two_actors(a: &str, extra: &str) -> String {
+    format!(
+        r#"[scenario]
+name = "t"
+start = 2020
+end = 2025
+[actors]
+a = {{}}
+b = {{}}
+[targets]
+t = {{}}
+[channels]
+c = {{}}
+[initial.t.c]
+a = {a}
+b = 0.2
+[params]
+other = "uniform(0, 1)"
+[events.e]
+hazard = 0.3
+[[events.e.effects]]
+actors = ["b"]
+jump = 0.1
+[metrics.start]
+kind = "at"
+year = 2020
+expr = 'share("t", "a")'
+[metrics.end]
+kind = "at"
+expr = 'share("t", "a")'
+[metrics.e]
+kind = "ever"
+expr = 'fired("e")'
+{extra}
+"#
+    )
+}
+
+/// The Kolmogorov–Smirnov distance between `values` and the cdf `cdf`.
+fn ks(values: &[f64], cdf: impl Fn(f64) -> f64) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let n = sorted.len() as f64;
+    sorted
+        .iter()
+        .enumerate()
+        .map(|(i, &x)| {
+            let f = cdf(x);
+            (f - i as f64 / n).abs().max((f - (i + 1) as f64 / n).abs())
+        })
+        .fold(0.0, f64::max)
+}
+
+#[test]
+fn an_initial_share_drawn_from_a_distribution_has_that_distribution_at_the_start_and_after() {
+    // At the start, a's share is its draw. Nothing but the event moves strengths here (no
+    // drift, no volatility), so with the event's hazard at 0 the share keeps its draw to the
+    // end.
+    let text = two_actors("\"pert(0.3, 0.4, 0.6)\"", "");
+    let (s, outcome) = run(&text, 20_000, 1);
+    let d = s
+        .params
+        .iter()
+        .find(|p| p.inline)
+        .expect("the share is an inline parameter")
+        .distribution;
+    let start = crate::common::metric(&s, &outcome, "start");
+    // D at α = 0.001: 1.95/√n = 0.0138 for n = 20,000.
+    let distance = ks(start, |x| d.cdf(x));
+    assert!(distance < 1.95 / (20_000f64).sqrt(), "KS {distance}");
+    // Without any motion, the share keeps its draw to the last step.
+    let still = text.replace("hazard = 0.3", "hazard = 0");
+    let (s, outcome) = run(&still, 5_000, 2);
+    let start = crate::common::metric(&s, &outcome, "start");
+    let end = crate::common::metric(&s, &outcome, "end");
+    for (a, b) in start.iter().zip(end) {
+        assert!((a - b).abs() < 1e-12, "{a} then {b}");
+    }
+    let distance = ks(end, |x| d.cdf(x));
+    assert!(distance < 1.95 / (5_000f64).sqrt(), "KS {distance}");
+}
+
+#[test]
+fn an_initial_share_may_name_a_parameter_and_then_equals_its_draw() {
+    let text = two_actors(
+        "\"a_start\"",
+        "[params.a_start]\ndist = \"uniform(0.2, 0.5)\"\n",
+    );
+    let (s, outcome) = run(&text, 2_000, 3);
+    let p = s.params.iter().position(|p| p.name == "a_start").unwrap();
+    let start = crate::common::metric(&s, &outcome, "start");
+    for (share, draw) in start.iter().zip(&outcome.params[p]) {
+        assert!((share - draw).abs() < 1e-12, "{share} against {draw}");
+    }
+}
+
+#[test]
+fn making_an_initial_share_uncertain_changes_no_other_components_draws() {
+    let (s0, fixed) = run(&two_actors("0.4", ""), 3_000, 4);
+    let (s1, drawn) = run(&two_actors("\"pert(0.3, 0.4, 0.6)\"", ""), 3_000, 4);
+    let other = |s: &steppe::Scenario| s.params.iter().position(|p| p.name == "other").unwrap();
+    assert_eq!(fixed.params[other(&s0)], drawn.params[other(&s1)]);
+    // The event fires in the same runs (its stream is keyed by its name, not by position).
+    assert_eq!(
+        crate::common::metric(&s0, &fixed, "e"),
+        crate::common::metric(&s1, &drawn, "e")
+    );
+}
+
+#[test]
+fn shares_that_could_leave_no_autonomy_or_leave_the_unit_interval_are_refused() {
+    let problems = |a: &str| {
+        steppe::scenario::load("test.toml", &two_actors(a, ""))
+            .map(|_| ())
+            .unwrap_err()
+            .to_string()
+    };
+    // 0.9 + 0.2 at their highest: no autonomy left in some draws.
+    let too_much = problems("\"uniform(0.5, 0.9)\"");
+    assert!(
+        too_much.contains(
+            "initial shares of t/c can sum to 1.1 (each at its highest), leaving no autonomy"
+        ),
+        "{too_much}"
+    );
+    // A normal this wide reaches below 0 and above 1 (steppe's normal stops at its extreme
+    // quantiles, so a narrow one whose every draw lies in (0, 1) is accepted).
+    let unbounded = problems("\"normal(0.4, 0.2)\"");
+    assert!(
+        unbounded.contains("must be a share within (0, 1)"),
+        "{unbounded}"
+    );
+    // A share as a quoted number is still told to lose its quotes.
+    let quoted = problems("\"0.4\"");
+    assert!(quoted.contains("remove the quotes"), "{quoted}");
+    // Bounded and below 1 together: accepted.
+    load(&two_actors("\"uniform(0.3, 0.7)\"", ""));
+}
