@@ -18,6 +18,8 @@ pub const SCHEMA: &str = "steppe.sensitivity/1";
 
 /// The name of the within-run randomness as an input.
 pub const CHANCE: &str = "chance";
+/// How a group of parameters is named among the inputs: `group NAME`.
+pub const GROUP: &str = "group ";
 
 /// What is analysed: a metric, or a composite share at one or more years.
 #[derive(Debug, Clone)]
@@ -268,19 +270,29 @@ pub struct Indices {
     /// indices are those of independent inputs).
     pub correlations_ignored: bool,
     /// Every parameter, then `chance` (every source of chance at once), then — when a run has
-    /// two or more — each source of chance alone: `noise`, `driver NAME`, `event NAME`.
+    /// two or more — each source of chance alone: `noise`, `driver NAME`, `event NAME`; then
+    /// each group of parameters asked for, `group NAME`.
     pub inputs: Vec<Index>,
 }
 
 impl Indices {
-    /// The parameters and `chance`, and the sources of chance (empty when not split).
-    pub fn split(&self) -> (&[Index], &[Index]) {
+    /// The parameters and `chance`, the sources of chance (empty when not split), and the
+    /// groups of parameters (`group NAME`, empty when none was asked for).
+    pub fn split(&self) -> (&[Index], &[Index], &[Index]) {
         let chance = self
             .inputs
             .iter()
             .position(|i| i.input == CHANCE)
             .map_or(self.inputs.len(), |c| c + 1);
-        self.inputs.split_at(chance)
+        let groups = self
+            .inputs
+            .iter()
+            .position(|i| i.input.starts_with(GROUP))
+            .unwrap_or(self.inputs.len())
+            .max(chance);
+        let (main, rest) = self.inputs.split_at(chance);
+        let (sources, groups) = rest.split_at(groups - chance);
+        (main, sources, groups)
     }
 
     /// Whether the output took one value in every run, which leaves every index undefined.
@@ -320,13 +332,34 @@ pub fn sobol(
     seed: u64,
     bootstrap: usize,
 ) -> Result<Vec<Indices>, String> {
-    let config = sobol_config(scenario, output, n, seed)?;
+    sobol_with_groups(scenario, output, n, seed, bootstrap, &[])
+}
+
+/// A group of parameters whose joint indices a Sobol analysis reports (`--group
+/// russia=russia_trend,russia_kz_extra`): their columns are swapped together.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct Group {
+    /// The group's name, reported as `group NAME`.
+    pub name: String,
+    /// Its parameters, by index in [`Scenario::params`].
+    pub params: Vec<usize>,
+}
+
+/// [`sobol`], with the joint indices of `groups` of parameters too.
+pub fn sobol_with_groups(
+    scenario: &Scenario,
+    output: &Output,
+    n: usize,
+    seed: u64,
+    bootstrap: usize,
+    groups: &[Group],
+) -> Result<Vec<Indices>, String> {
+    let config = sobol_config(scenario, output, n, seed, groups)?;
     sobol_from(
         scenario,
         output,
-        n,
-        seed,
-        bootstrap,
+        (n, seed, bootstrap),
+        groups,
         &simulate(scenario, &config),
     )
 }
@@ -337,6 +370,7 @@ pub fn sobol_config(
     output: &Output,
     n: usize,
     seed: u64,
+    groups: &[Group],
 ) -> Result<RunConfig, String> {
     let k = scenario.params.len();
     if n < 2 {
@@ -353,9 +387,11 @@ pub fn sobol_config(
     let a = |j: usize, p: usize| ab[j * 2 * k + p];
     let b = |j: usize, p: usize| ab[j * 2 * k + k + p];
     let sources = split_sources(scenario);
-    // Blocks: A, B, A with parameter i from B (i < k), A with B's chance (every source), then
-    // A with B's stream for source s alone. A's chance is run j, B's is run n + j.
-    let blocks = k + 3 + sources;
+    // Blocks: A, B, A with parameter i from B (i < k), A with B's chance (every source), A
+    // with B's stream for source s alone, then A with group g's parameters from B. A's chance
+    // is run j, B's is run n + j.
+    let first_group = k + 3 + sources;
+    let blocks = first_group + groups.len();
     let mut uniforms = Vec::with_capacity(n * blocks * k);
     let mut stream_runs = Vec::with_capacity(n * blocks);
     let mut source_runs = Vec::with_capacity(n * blocks * sources);
@@ -365,6 +401,7 @@ pub fn sobol_config(
                 uniforms.push(match block {
                     1 => b(j, p),
                     i if i >= 2 && i - 2 == p => b(j, p),
+                    i if i >= first_group && groups[i - first_group].params.contains(&p) => b(j, p),
                     _ => a(j, p),
                 });
             }
@@ -400,9 +437,8 @@ fn split_sources(scenario: &Scenario) -> usize {
 pub fn sobol_from(
     scenario: &Scenario,
     output: &Output,
-    n: usize,
-    seed: u64,
-    bootstrap: usize,
+    (n, seed, bootstrap): (usize, u64, usize),
+    groups: &[Group],
     outcome: &Outcome,
 ) -> Result<Vec<Indices>, String> {
     let rows = outcome.runs;
@@ -412,6 +448,7 @@ pub fn sobol_from(
     if split_sources(scenario) > 0 {
         inputs.extend(crate::engine::chance_sources(scenario));
     }
+    inputs.extend(groups.iter().map(|g| format!("{GROUP}{}", g.name)));
     let mut results = Vec::new();
     for (values, label) in output.values(scenario, outcome)?.iter().zip(labels) {
         // Centred on the mean of A and B: the first-order estimator mean(f_B·(f_ABi − f_A)) is

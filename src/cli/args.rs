@@ -312,10 +312,34 @@ pub struct SensitivityArgs {
     /// For a composite share: indices for every year, not only the horizon.
     #[arg(long)]
     pub over_time: bool,
+    /// Joint Sobol indices of a group of parameters, swapped together: NAME=P1,P2,...
+    /// (repeatable), e.g. `--group russia=russia_trend,russia_kz_extra`
+    #[arg(long, value_name = "NAME=PARAMS", value_parser = parse_group)]
+    pub group: Vec<(String, Vec<String>)>,
     #[command(flatten)]
     pub sim: SimulationArgs,
     #[command(flatten)]
     pub result: ResultArgs,
+}
+
+/// `NAME=P1,P2,...`.
+fn parse_group(text: &str) -> Result<(String, Vec<String>), String> {
+    let (name, members) = text
+        .split_once('=')
+        .ok_or("write NAME=P1,P2,... (a name, then the group's parameters)")?;
+    let name = name.trim();
+    if name.is_empty() {
+        return Err("the group needs a name before `=`".into());
+    }
+    let members: Vec<String> = members
+        .split(',')
+        .map(|m| m.trim().to_string())
+        .filter(|m| !m.is_empty())
+        .collect();
+    if members.is_empty() {
+        return Err(format!("the group {name} names no parameters after `=`"));
+    }
+    Ok((name.to_string(), members))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

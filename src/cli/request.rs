@@ -94,6 +94,7 @@ impl SensitivityArgs {
             samples: self.samples,
             bootstrap: self.bootstrap,
             over_time: self.over_time,
+            groups: self.group.clone(),
         }
     }
 }

@@ -39,6 +39,10 @@ pub struct SensitivityRequest {
     pub bootstrap: Option<u64>,
     /// For a composite share: indices for every year, not only the horizon.
     pub over_time: bool,
+    /// Groups of parameters whose joint Sobol indices are reported (`--group
+    /// NAME=P1,P2,...`): each a name and its parameters' names.
+    #[serde(default)]
+    pub groups: Vec<(String, Vec<String>)>,
 }
 
 /// The Sobol design's base size N when the request gives none.
@@ -60,7 +64,7 @@ fn check(request: &SensitivityRequest) -> Result<(), Error> {
     match request.method {
         Method::Sobol if request.simulation.runs.is_some() => refuse(
             "--runs is the tornado's runs per bar end; the Sobol design's rows are set by --samples \
-             (N·(k + 3) rows for k parameters)",
+             (N·(k + 3 + S) rows for k parameters and S sources of chance)",
         ),
         Method::Tornado if request.samples.is_some() || request.bootstrap.is_some() => refuse(
             "--samples and --bootstrap set the Sobol design; with --method tornado give --runs \
@@ -68,6 +72,49 @@ fn check(request: &SensitivityRequest) -> Result<(), Error> {
         ),
         _ => Ok(()),
     }
+}
+
+/// The groups of a request by parameter index: every name must be a parameter of the
+/// scenario, every group name new, and a group must hold two parameters or more.
+fn groups(
+    scenario: &crate::scenario::Scenario,
+    asked: &[(String, Vec<String>)],
+) -> Result<Vec<sensitivity::Group>, Error> {
+    let mut out: Vec<sensitivity::Group> = Vec::new();
+    for (name, members) in asked {
+        if out.iter().any(|g| g.name == *name) {
+            return Err(Error::Usage(format!("--group {name} is given twice")));
+        }
+        let mut params = Vec::new();
+        for member in members {
+            let Some(p) = scenario.params.iter().position(|p| p.name == *member) else {
+                let names: Vec<&str> = scenario
+                    .params
+                    .iter()
+                    .filter(|p| !p.inline)
+                    .map(|p| p.name.as_str())
+                    .collect();
+                return Err(Error::Usage(format!(
+                    "--group {name}: `{member}` is not a parameter of {}; {}",
+                    scenario.name,
+                    crate::diagnostic::unknown_name_hint(member, "parameters", names)
+                )));
+            };
+            if !params.contains(&p) {
+                params.push(p);
+            }
+        }
+        if params.len() < 2 {
+            return Err(Error::Usage(format!(
+                "--group {name} holds one parameter; a parameter's own indices are reported already"
+            )));
+        }
+        out.push(sensitivity::Group {
+            name: name.clone(),
+            params,
+        });
+    }
+    Ok(out)
 }
 
 /// A sensitivity analysis's result.
@@ -128,9 +175,15 @@ pub fn sensitivity(
             sensitivity::tornado_config(&scenario, &output, tornado_runs, seed),
         ));
     }
+    let groups = groups(&scenario, &request.groups)?;
+    if !groups.is_empty() && !with_sobol {
+        return Err(Error::Usage(
+            "--group asks for joint Sobol indices: use --method sobol or both".into(),
+        ));
+    }
     if with_sobol {
-        let config =
-            sensitivity::sobol_config(&scenario, &output, samples, seed).map_err(Error::Usage)?;
+        let config = sensitivity::sobol_config(&scenario, &output, samples, seed, &groups)
+            .map_err(Error::Usage)?;
         jobs.push((&scenario, config));
     }
     let Some(outcomes) = env.outcomes(&jobs)? else {
@@ -152,7 +205,11 @@ pub fn sensitivity(
         let mut indices = None;
         env.compute(&mut || {
             indices = Some(sensitivity::sobol_from(
-                &scenario, &output, samples, seed, bootstrap, &outcome,
+                &scenario,
+                &output,
+                (samples, seed, bootstrap),
+                &groups,
+                &outcome,
             ));
         });
         indices

@@ -79,7 +79,7 @@ pub fn table(tornado: Option<&Tornado>, sobol: &[Indices]) -> String {
             thousands(r.rows)
         );
         let _ = writeln!(out, "  {:<22}{:>24}{:>24}", "input", "first-order", "total");
-        let (inputs, sources) = r.split();
+        let (inputs, sources, groups) = r.split();
         let mut rows: Vec<_> = inputs.iter().collect();
         rows.sort_by(|a, b| b.total.total_cmp(&a.total));
         let mut sources: Vec<_> = sources.iter().collect();
@@ -102,6 +102,12 @@ pub fn table(tornado: Option<&Tornado>, sobol: &[Indices]) -> String {
                 "  ",
                 WIDTH,
             ));
+        }
+        if !groups.is_empty() {
+            let _ = writeln!(out, "  groups of parameters, each swapped together:");
+            for i in groups {
+                index_row(&mut out, i, "  ");
+            }
         }
         if r.correlations_ignored {
             out.push_str(&wrap(CORRELATIONS_IGNORED, "  ", WIDTH));

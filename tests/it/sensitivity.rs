@@ -441,3 +441,70 @@ fn indices_do_not_depend_on_a_constant_added_to_the_output() {
     }
     assert_near(&plain, "x2", 0.8, 0.8);
 }
+
+#[test]
+fn a_group_of_parameters_gets_its_joint_indices() {
+    // y = x1 + 2·x2 + 3·x3 with independent standard normals: {x1, x2} explains (1 + 4)/14.
+    let s = scenario(
+        "x1 = \"normal(0, 1)\"\nx2 = \"normal(0, 1)\"\nx3 = \"normal(0, 1)\"",
+        "param(\"x1\") + 2 * param(\"x2\") + 3 * param(\"x3\")",
+    );
+    let group = steppe::sensitivity::Group {
+        name: "first_two".into(),
+        params: vec![0, 1],
+    };
+    let r =
+        &steppe::sensitivity::sobol_with_groups(&s, &Output::Metric(0), 1 << 12, 2, 200, &[group])
+            .unwrap()[0];
+    assert_eq!(r.rows, (1 << 12) * (3 + 3 + 1) as u64);
+    assert_near(r, "group first_two", 5.0 / 14.0, 5.0 / 14.0);
+    let (main, sources, groups) = r.split();
+    assert_eq!((main.len(), sources.len(), groups.len()), (4, 0, 1));
+    // Through the CLI, a group is checked against the scenario's parameters.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("linear.toml");
+    std::fs::write(
+        &file,
+        one_cell(
+            "start = 2020\nend = 2022",
+            "[params]\nx1 = \"normal(0, 1)\"\nx2 = \"normal(0, 1)\"\n[metrics.y]\nkind = \"at\"\nexpr = 'param(\"x1\") + param(\"x2\")'\n",
+        ),
+    )
+    .unwrap();
+    let run = |group: &str, method: &str| {
+        let mut args = vec![
+            "sensitivity",
+            file.to_str().unwrap(),
+            "--metric",
+            "y",
+            "--method",
+            method,
+            "--group",
+            group,
+            "--quiet",
+        ];
+        if method == "sobol" {
+            args.extend(["--samples", "64"]);
+        }
+        crate::common::steppe(&args)
+    };
+    let ok = crate::common::succeeded(run("both=x1,x2", "sobol"));
+    assert!(crate::common::stdout(&ok).contains("group both"));
+    for (group, method, says) in [
+        (
+            "g=x1,x3",
+            "sobol",
+            "--group g: `x3` is not a parameter of t",
+        ),
+        ("g=x1", "sobol", "--group g holds one parameter"),
+        ("g=x1,x2", "tornado", "--group asks for joint Sobol indices"),
+    ] {
+        let out = run(group, method);
+        assert_eq!(out.status.code(), Some(2), "{group}");
+        assert!(
+            crate::common::stderr(&out).contains(says),
+            "{}",
+            crate::common::stderr(&out)
+        );
+    }
+}

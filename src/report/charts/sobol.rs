@@ -35,7 +35,7 @@ pub fn sobol(r: &Indices) -> String {
         return svg.finish();
     }
     // The parameters and chance by total index, then chance's sources under a heading row.
-    let (main, sources) = r.split();
+    let (main, sources, groups) = r.split();
     let by_total = |list: &[crate::sensitivity::Index]| {
         let mut list = list.to_vec();
         list.sort_by(|a, b| b.total.total_cmp(&a.total));
@@ -43,9 +43,11 @@ pub fn sobol(r: &Indices) -> String {
     };
     let mut inputs: Vec<Option<crate::sensitivity::Index>> =
         by_total(main).into_iter().map(Some).collect();
-    if !sources.is_empty() {
-        inputs.push(None);
-        inputs.extend(by_total(sources).into_iter().map(Some));
+    for part in [sources, groups] {
+        if !part.is_empty() {
+            inputs.push(None);
+            inputs.extend(by_total(part).into_iter().map(Some));
+        }
     }
     let rows = inputs.len().max(1) as f64;
     let height = (TOP + BOTTOM + rows * ROW).max(160.0);
@@ -77,10 +79,17 @@ pub fn sobol(r: &Indices) -> String {
     for (i, input) in inputs.iter().enumerate() {
         let y = TOP + 6.0 + i as f64 * ROW;
         let Some(input) = input else {
-            note(&mut svg, 20.0, y + 15.0, "chance, source by source:");
+            // A heading: the next row says which part follows.
+            let next = inputs.get(i + 1).and_then(Option::as_ref);
+            let heading = if next.is_some_and(|n| groups.iter().any(|g| g.input == n.input)) {
+                "groups of parameters, each swapped together:"
+            } else {
+                "chance, source by source:"
+            };
+            note(&mut svg, 20.0, y + 15.0, heading);
             continue;
         };
-        let label = if sources.iter().any(|s| s.input == input.input) {
+        let label = if sources.iter().chain(groups).any(|s| s.input == input.input) {
             format!("· {}", input.input)
         } else {
             input.input.clone()
