@@ -131,6 +131,10 @@ pub struct Worker<'a> {
     params: Vec<f64>,
     x: Vec<f64>,
     initial_x: Vec<f64>,
+    /// This run's channel and target weights, normalised (the plan's, unless some weight is a
+    /// parameter).
+    channel_weights: Vec<f64>,
+    target_weights: Vec<f64>,
     drift_base: Vec<f64>,
     drift: Vec<f64>,
     /// `noise[k * n_cells + cell]`: the standard normal of a cell in step k (0 without noise).
@@ -188,6 +192,8 @@ impl<'a> Worker<'a> {
             params: vec![0.0; scenario.params.len()],
             x: initial_x.clone(),
             initial_x,
+            channel_weights: plan.channel_weights.clone(),
+            target_weights: plan.target_weights.clone(),
             drift_base: vec![0.0; n],
             drift: vec![0.0; n],
             noise: vec![0.0; n * plan.n_steps],
@@ -241,6 +247,10 @@ impl<'a> Worker<'a> {
         params_out.copy_from_slice(&self.params);
         if scenario.uncertain_start() {
             self.draw_start();
+        }
+        if scenario.uncertain_weights() {
+            draw_weights(&scenario.channels, &self.params, &mut self.channel_weights);
+            draw_weights(&scenario.targets, &self.params, &mut self.target_weights);
         }
         plan.coefficients(scenario, &self.params, &mut self.coefficients);
         let co = &self.coefficients;
@@ -473,13 +483,13 @@ impl<'a> Worker<'a> {
         for t in 0..plan.n_targets {
             let composite = &mut composites[t * n_slots..(t + 1) * n_slots];
             composite.fill(0.0);
-            for (c, &w) in plan.channel_weights.iter().enumerate() {
+            for (c, &w) in self.channel_weights.iter().enumerate() {
                 let base = (t * n_channels + c) * n_slots;
                 for (acc, share) in composite.iter_mut().zip(&self.shares[base..base + n_slots]) {
                     *acc += w * share;
                 }
             }
-            let w = plan.target_weights[t];
+            let w = self.target_weights[t];
             for (acc, value) in region.iter_mut().zip(composite.iter()) {
                 *acc += w * value;
             }
@@ -541,5 +551,16 @@ impl<'a> Worker<'a> {
             }
         }
         self.metric_state = metric_state;
+    }
+}
+
+/// A table's weights for this run: each as drawn, normalised to sum 1.
+fn draw_weights(entities: &[crate::scenario::Entity], params: &[f64], out: &mut [f64]) {
+    for (w, e) in out.iter_mut().zip(entities) {
+        *w = e.weight_value.resolve(params);
+    }
+    let total: f64 = out.iter().sum();
+    for w in out.iter_mut() {
+        *w /= total;
     }
 }

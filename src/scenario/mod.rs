@@ -145,8 +145,12 @@ pub struct Entity {
     /// `label`: for humans; the name when not given.
     pub label: String,
     /// `weight`, normalised so that the weights of the table sum to 1 (targets: in the region;
-    /// channels: in the composite; actors, which have none: `1 / actors`).
+    /// channels: in the composite; actors, which have none: `1 / actors`); for a weight that
+    /// is a parameter, normalised from its median. What a run uses is `weight_value`.
     pub weight: f64,
+    /// `weight` as written, before normalisation: a constant (1 when not given) or a
+    /// parameter drawn once per run; each run normalises the table's weights as drawn.
+    pub weight_value: Value,
     /// `description`; empty when not given.
     pub description: String,
     /// `source`; empty when not given.
@@ -421,6 +425,14 @@ impl Scenario {
     /// Number of cells: targets × channels × slots.
     pub fn n_cells(&self) -> usize {
         self.targets.len() * self.channels.len() * self.n_slots()
+    }
+
+    /// Whether some target's or channel's weight is a parameter (it differs from run to run).
+    pub fn uncertain_weights(&self) -> bool {
+        self.targets
+            .iter()
+            .chain(&self.channels)
+            .any(|e| matches!(e.weight_value, Value::Param(_)))
     }
 
     /// Whether some initial share is a parameter (the start differs from run to run).

@@ -126,7 +126,7 @@ pub struct RawHeader {
 #[serde(deny_unknown_fields)]
 pub struct RawEntity {
     pub label: Text,
-    pub weight: Option<Spanned<f64>>,
+    pub weight: Option<Number>,
     pub description: Text,
     pub source: Text,
 }

@@ -128,7 +128,13 @@ fn entity(weighted: bool) -> Value {
         "source": { "type": "string" }
     });
     if weighted {
-        properties["weight"] = json!({ "type": "number", "exclusiveMinimum": 0, "description": "Relative weight (normalised)." });
+        properties["weight"] = json!({
+            "oneOf": [
+                { "type": "number", "exclusiveMinimum": 0 },
+                { "type": "string", "description": "A parameter's name or a positive distribution, e.g. \"uniform(1, 3)\"." }
+            ],
+            "description": "Relative weight (normalised); may be uncertain: a parameter or a distribution, drawn once per run, the table's weights normalised in each run."
+        });
     }
     json!({ "type": "object", "additionalProperties": false, "properties": properties })
 }

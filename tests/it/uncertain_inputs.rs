@@ -143,3 +143,70 @@ fn shares_that_could_leave_no_autonomy_or_leave_the_unit_interval_are_refused() 
     // Bounded and below 1 together: accepted.
     load(&two_actors("\"uniform(0.3, 0.7)\"", ""));
 }
+
+/// One target, two channels whose weights are as given; `a` holds 0.2 of the first channel
+/// and 0.6 of the second, and nothing moves.
+fn weighted_channels(first: &str, second: &str) -> String {
+    format!(
+        r#"[scenario]
+name = "w"
+start = 2020
+end = 2022
+[actors]
+a = {{}}
+[targets]
+t = {{}}
+[channels]
+c1 = {{ weight = {first} }}
+c2 = {{ weight = {second} }}
+[initial.t.c1]
+a = 0.2
+[initial.t.c2]
+a = 0.6
+[params]
+other = "uniform(0, 1)"
+[metrics.composite]
+kind = "at"
+expr = 'share("t", "a")'
+"#
+    )
+}
+
+#[test]
+fn an_uncertain_channel_weight_is_drawn_each_run_and_the_composite_follows_it() {
+    let (s, outcome) = run(&weighted_channels("\"uniform(1, 3)\"", "1"), 2_000, 5);
+    let w = s
+        .params
+        .iter()
+        .position(|p| p.name == "channels.c1.weight")
+        .expect("the weight is an inline parameter named by where it is written");
+    let composite = crate::common::metric(&s, &outcome, "composite");
+    for (value, &w1) in composite.iter().zip(&outcome.params[w]) {
+        let expected = (w1 * 0.2 + 0.6) / (w1 + 1.0);
+        assert!(
+            (value - expected).abs() < 1e-12,
+            "{value} against {expected}"
+        );
+    }
+    // Its median normalises the weights `explain` and the diff show: 2 against 1.
+    assert!(
+        (s.channels[0].weight - 2.0 / 3.0).abs() < 1e-9,
+        "{}",
+        s.channels[0].weight
+    );
+    // The other parameter draws as it does with constant weights.
+    let (s0, fixed) = run(&weighted_channels("2", "1"), 2_000, 5);
+    let other = |s: &steppe::Scenario| s.params.iter().position(|p| p.name == "other").unwrap();
+    assert_eq!(fixed.params[other(&s0)], outcome.params[other(&s)]);
+}
+
+#[test]
+fn a_weight_that_can_be_zero_or_negative_is_refused() {
+    for weight in ["\"normal(1, 1)\"", "0", "-2"] {
+        let problems = steppe::scenario::load("w.toml", &weighted_channels(weight, "1"))
+            .map(|_| ())
+            .unwrap_err()
+            .to_string();
+        assert!(problems.contains("must be > 0"), "{weight}: {problems}");
+    }
+}

@@ -4,15 +4,19 @@
 use indexmap::IndexMap;
 use toml::Spanned;
 
+use super::number::{POSITIVE, Place};
 use super::{Declared, Validator, text};
-use crate::scenario::raw::{Name, RawEntity};
-use crate::scenario::{AUTONOMY, Entity};
+use crate::scenario::raw::{Name, Number, RawEntity, RawNumber};
+use crate::scenario::{AUTONOMY, Entity, Value};
 
 /// The actors, targets and channels as checked, in file order.
 pub(super) struct Entities {
     pub(super) actors: Vec<Entity>,
     pub(super) targets: Vec<Entity>,
     pub(super) channels: Vec<Entity>,
+    /// The weights of targets and channels as written, resolved by [`Validator::weights`]
+    /// once the parameters are known.
+    weights: [Vec<Option<Number>>; 2],
 }
 
 impl Entities {
@@ -36,9 +40,9 @@ impl Validator<'_> {
         targets: RawEntities,
         channels: RawEntities,
     ) -> Entities {
-        let actors = self.entity_table(actors, "actor", false);
-        let targets = self.entity_table(targets, "target", true);
-        let channels = self.entity_table(channels, "channel", true);
+        let (actors, _) = self.entity_table(actors, "actor", false);
+        let (targets, target_weights) = self.entity_table(targets, "target", true);
+        let (channels, channel_weights) = self.entity_table(channels, "channel", true);
         for (list, kind) in [
             (&actors, "actors"),
             (&targets, "targets"),
@@ -56,12 +60,60 @@ impl Validator<'_> {
             actors,
             targets,
             channels,
+            weights: [target_weights, channel_weights],
         }
     }
 
-    /// One table of entities of `kind`; `weighted` for targets and channels.
-    fn entity_table(&mut self, map: RawEntities, kind: &str, weighted: bool) -> Vec<Entity> {
+    /// Resolves the weights of targets and channels (constants, parameters or inline
+    /// distributions, all positive) and normalises them; after the named parameters.
+    pub(super) fn weights(&mut self, entities: &mut Entities) {
+        let weights = std::mem::take(&mut entities.weights);
+        for ((list, kind), raw) in [
+            (&mut entities.targets, "targets"),
+            (&mut entities.channels, "channels"),
+        ]
+        .into_iter()
+        .zip(weights)
+        {
+            for (entity, weight) in list.iter_mut().zip(raw) {
+                // Unnormalised again: 1 unless given.
+                entity.weight = 1.0;
+                let Some(weight) = weight else {
+                    continue;
+                };
+                let place = Place::at(&format!("{kind}.{}", entity.name), "weight");
+                if let RawNumber::Constant(w) = weight.get_ref()
+                    && !(*w > 0.0 && w.is_finite())
+                {
+                    let what = kind.trim_end_matches('s');
+                    self.error(
+                        weight.span(),
+                        format!("a {what}'s weight must be > 0, got {w}"),
+                    );
+                    continue;
+                }
+                if let Some(value) = self.number(&weight, &place, POSITIVE) {
+                    entity.weight_value = value;
+                    entity.weight = match value {
+                        Value::Const(w) => w,
+                        Value::Param(p) => self.params[p].distribution.quantile(0.5),
+                    };
+                }
+            }
+            normalise_weights(list);
+        }
+    }
+
+    /// One table of entities of `kind`, and their weights as written; `weighted` for targets
+    /// and channels (whose weights [`Validator::weights`] resolves later).
+    fn entity_table(
+        &mut self,
+        map: RawEntities,
+        kind: &str,
+        weighted: bool,
+    ) -> (Vec<Entity>, Vec<Option<Number>>) {
         let mut entities = Vec::new();
+        let mut weights = Vec::new();
         for (name, entity) in map {
             self.identifier(&name);
             let reserved = name.get_ref() == AUTONOMY
@@ -75,43 +127,30 @@ impl Validator<'_> {
                 );
             }
             let entity = entity.into_inner();
-            let weight = self.weight(entity.weight, kind, weighted);
+            if let Some(w) = &entity.weight
+                && !weighted
+            {
+                self.error_hint(
+                    w.span(),
+                    format!("an {kind} has no weight"),
+                    "weights belong to targets and channels",
+                );
+            }
+            weights.push(entity.weight.filter(|_| weighted));
             let name = name.into_inner();
             entities.push(Entity {
                 label: entity
                     .label
                     .map_or_else(|| name.clone(), Spanned::into_inner),
                 name,
-                weight,
+                weight: 1.0,
+                weight_value: Value::Const(1.0),
                 description: text(entity.description),
                 source: text(entity.source),
             });
         }
         normalise_weights(&mut entities);
-        entities
-    }
-
-    /// An entity's weight as written (1 when absent or wrong), before normalisation.
-    fn weight(&mut self, weight: Option<Spanned<f64>>, kind: &str, weighted: bool) -> f64 {
-        match weight {
-            None => 1.0,
-            Some(w) if !weighted => {
-                self.error_hint(
-                    w.span(),
-                    format!("an {kind} has no weight"),
-                    "weights belong to targets and channels",
-                );
-                1.0
-            }
-            Some(w) if *w.get_ref() > 0.0 && w.get_ref().is_finite() => *w.get_ref(),
-            Some(w) => {
-                self.error(
-                    w.span(),
-                    format!("a {kind}'s weight must be > 0, got {}", w.get_ref()),
-                );
-                1.0
-            }
-        }
+        (entities, weights)
     }
 }
 

@@ -131,10 +131,11 @@ impl Validator<'_> {
             return None;
         };
         let header = self.header(header);
-        let entities = self.entities(raw.actors, raw.targets, raw.channels);
+        let mut entities = self.entities(raw.actors, raw.targets, raw.channels);
         let declared = entities.declared();
         let (start, end) = (header.start?, header.end?);
         self.named_params(raw.params);
+        self.weights(&mut entities);
         // After the named parameters: an initial share may name one, and inline distributions
         // come after every named parameter.
         let initial = self.initial(raw.initial, &declared);
