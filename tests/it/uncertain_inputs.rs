@@ -210,3 +210,20 @@ fn a_weight_that_can_be_zero_or_negative_is_refused() {
         assert!(problems.contains("must be > 0"), "{weight}: {problems}");
     }
 }
+
+#[test]
+fn explain_shows_which_starting_shares_and_weights_are_drawn() {
+    let scenario = load(&weighted_channels("\"uniform(1, 3)\"", "1").replace(
+        "[initial.t.c1]\na = 0.2",
+        "[initial.t.c1]\na = \"pert(0.1, 0.2, 0.3)\"",
+    ));
+    let text = steppe::report::explain::render(&scenario, None);
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    for needle in [
+        "c1 66.67% (at the medians; weight uniform(1, 3) (5–95 %: 1.1 to 2.9), drawn per run), c2 33.33%",
+        "Starting shares drawn per run (autonomy takes the rest)",
+        "a in t/c1: pert(0.1, 0.2, 0.3)",
+    ] {
+        assert!(flat.contains(needle), "{needle} not in:\n{text}");
+    }
+}

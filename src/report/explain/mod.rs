@@ -55,6 +55,7 @@ pub fn render(scenario: &Scenario, parent: Option<(&Scenario, &str)>) -> String 
         }
     }
     who_where(&mut out, scenario);
+    uncertain_start(&mut out, scenario);
     parameters(&mut out, scenario);
     if let Some(c) = &scenario.correlations {
         section(
@@ -94,7 +95,17 @@ fn who_where(out: &mut String, scenario: &Scenario) {
     let weighted = |entities: &[crate::scenario::Entity]| -> String {
         entities
             .iter()
-            .map(|e| format!("{} {}", e.label, percent_trimmed(e.weight)))
+            .map(|e| match e.weight_value {
+                crate::scenario::Value::Param(p) => format!(
+                    "{} {} (at the medians; weight {}, drawn per run)",
+                    e.label,
+                    percent_trimmed(e.weight),
+                    drawn(scenario, p)
+                ),
+                crate::scenario::Value::Const(_) => {
+                    format!("{} {}", e.label, percent_trimmed(e.weight))
+                }
+            })
             .collect::<Vec<_>>()
             .join(", ")
     };
@@ -114,6 +125,52 @@ fn who_where(out: &mut String, scenario: &Scenario) {
         "  ",
         WIDTH,
     ));
+}
+
+/// A parameter as a number slot shows it: a named one by its name, an inline one as its
+/// distribution with its 5–95 % range.
+fn drawn(scenario: &Scenario, p: usize) -> String {
+    let param = &scenario.params[p];
+    if param.inline {
+        let d = param.distribution;
+        format!(
+            "{d} (5–95 %: {} to {})",
+            crate::report::format::trimmed(d.quantile(0.05)),
+            crate::report::format::trimmed(d.quantile(0.95))
+        )
+    } else {
+        param.name.clone()
+    }
+}
+
+/// The initial shares that are drawn per run (the others are the observed start).
+fn uncertain_start(out: &mut String, scenario: &Scenario) {
+    if !scenario.uncertain_start() {
+        return;
+    }
+    section(
+        out,
+        "Starting shares drawn per run (autonomy takes the rest)",
+    );
+    for (t, target) in scenario.targets.iter().enumerate() {
+        for (c, channel) in scenario.channels.iter().enumerate() {
+            for (a, actor) in scenario.actors.iter().enumerate() {
+                if let crate::scenario::Value::Param(p) = scenario.initial[scenario.cell(t, c, a)] {
+                    out.push_str(&wrap(
+                        &format!(
+                            "{} in {}/{}: {}",
+                            actor.label,
+                            target.label,
+                            channel.label,
+                            drawn(scenario, p)
+                        ),
+                        "  ",
+                        WIDTH,
+                    ));
+                }
+            }
+        }
+    }
 }
 
 fn parameters(out: &mut String, scenario: &Scenario) {
