@@ -135,6 +135,10 @@ pub struct Worker<'a> {
     /// parameter).
     channel_weights: Vec<f64>,
     target_weights: Vec<f64>,
+    /// Whether some initial share, and some weight, is drawn per run (known once, not
+    /// looked up in every run).
+    uncertain_start: bool,
+    uncertain_weights: bool,
     drift_base: Vec<f64>,
     drift: Vec<f64>,
     /// `noise[k * n_cells + cell]`: the standard normal of a cell in step k (0 without noise).
@@ -194,6 +198,8 @@ impl<'a> Worker<'a> {
             initial_x,
             channel_weights: plan.channel_weights.clone(),
             target_weights: plan.target_weights.clone(),
+            uncertain_start: scenario.uncertain_start(),
+            uncertain_weights: scenario.uncertain_weights(),
             drift_base: vec![0.0; n],
             drift: vec![0.0; n],
             noise: vec![0.0; n * plan.n_steps],
@@ -245,10 +251,10 @@ impl<'a> Worker<'a> {
             self.params[p] = param.distribution.quantile(u);
         }
         params_out.copy_from_slice(&self.params);
-        if scenario.uncertain_start() {
+        if self.uncertain_start {
             self.draw_start();
         }
-        if scenario.uncertain_weights() {
+        if self.uncertain_weights {
             draw_weights(&scenario.channels, &self.params, &mut self.channel_weights);
             draw_weights(&scenario.targets, &self.params, &mut self.target_weights);
         }
