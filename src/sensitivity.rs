@@ -386,7 +386,7 @@ pub fn sobol_config(
     let ab = crate::design::sobol_matrix(seed, n, 2 * k);
     let a = |j: usize, p: usize| ab[j * 2 * k + p];
     let b = |j: usize, p: usize| ab[j * 2 * k + k + p];
-    let sources = split_sources(scenario);
+    let sources = split_sources(scenario).len();
     // Blocks: A, B, A with parameter i from B (i < k), A with B's chance (every source), A
     // with B's stream for source s alone, then A with group g's parameters from B. A's chance
     // is run j, B's is run n + j.
@@ -424,12 +424,14 @@ pub fn sobol_config(
     Ok(config)
 }
 
-/// How many sources of chance a Sobol analysis gives indices of its own: all of them when
-/// there are two or more (one alone would repeat `chance`'s index).
-fn split_sources(scenario: &Scenario) -> usize {
-    match crate::engine::chance_sources(scenario).len() {
-        0 | 1 => 0,
-        n => n,
+/// The sources of chance a Sobol analysis gives indices of their own: all of them when there
+/// are two or more (one alone would repeat `chance`'s index).
+fn split_sources(scenario: &Scenario) -> Vec<String> {
+    let sources = crate::engine::chance_sources(scenario);
+    if sources.len() < 2 {
+        Vec::new()
+    } else {
+        sources
     }
 }
 
@@ -445,9 +447,7 @@ pub fn sobol_from(
     let labels = output.labels(scenario);
     let mut inputs: Vec<String> = scenario.params.iter().map(|p| p.name.clone()).collect();
     inputs.push(CHANCE.to_string());
-    if split_sources(scenario) > 0 {
-        inputs.extend(crate::engine::chance_sources(scenario));
-    }
+    inputs.extend(split_sources(scenario));
     inputs.extend(groups.iter().map(|g| format!("{GROUP}{}", g.name)));
     let mut results = Vec::new();
     for (values, label) in output.values(scenario, outcome)?.iter().zip(labels) {

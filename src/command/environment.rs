@@ -74,12 +74,38 @@ pub fn simulate_here(scenario: &Scenario, config: &RunConfig) -> Result<Outcome,
     Ok(engine::simulate(scenario, config))
 }
 
+/// Runs every job whole, in order, on the current rayon pool: what both environments here do.
+fn simulate_each_here(
+    jobs: &[Job],
+    each: &mut dyn FnMut(usize, Outcome) -> Result<(), Error>,
+) -> Result<bool, Error> {
+    for (i, (scenario, config)) in jobs.iter().enumerate() {
+        each(i, simulate_here(scenario, config)?)?;
+    }
+    Ok(true)
+}
+
+/// The distinct warnings seen so far, in the order first seen.
+#[derive(Default)]
+struct Warnings(RefCell<Vec<String>>);
+
+impl Warnings {
+    fn add(&self, warnings: &[String]) {
+        let mut seen = self.0.borrow_mut();
+        for warning in warnings {
+            if !seen.contains(warning) {
+                seen.push(warning.clone());
+            }
+        }
+    }
+}
+
 /// Files from the disk (regular files only, every read bounded; see [`input`]), each read
 /// once however often it is loaded; simulations whole, on the current rayon pool.
 #[derive(Default)]
 pub struct Disk {
     read: RefCell<Vec<(String, String)>>,
-    warnings: RefCell<Vec<String>>,
+    warnings: Warnings,
 }
 
 impl Disk {
@@ -95,7 +121,7 @@ impl Disk {
 
     /// Every distinct warning of the scenarios loaded so far.
     pub fn warnings(&self) -> Vec<String> {
-        self.warnings.borrow().clone()
+        self.warnings.0.borrow().clone()
     }
 
     fn remembered(&self, path: &str) -> Option<String> {
@@ -136,19 +162,11 @@ impl Environment for Disk {
         jobs: &[Job],
         each: &mut dyn FnMut(usize, Outcome) -> Result<(), Error>,
     ) -> Result<bool, Error> {
-        for (i, (scenario, config)) in jobs.iter().enumerate() {
-            each(i, simulate_here(scenario, config)?)?;
-        }
-        Ok(true)
+        simulate_each_here(jobs, each)
     }
 
     fn warn(&self, warnings: &[String]) {
-        let mut seen = self.warnings.borrow_mut();
-        for warning in warnings {
-            if !seen.contains(warning) {
-                seen.push(warning.clone());
-            }
-        }
+        self.warnings.add(warnings);
     }
 }
 
@@ -157,7 +175,7 @@ impl Environment for Disk {
 #[derive(Default)]
 pub struct Memory {
     files: Vec<(String, String)>,
-    warnings: RefCell<Vec<String>>,
+    warnings: Warnings,
 }
 
 impl Memory {
@@ -171,13 +189,13 @@ impl Memory {
                 .into_iter()
                 .map(|(n, t)| (n.into(), t.into()))
                 .collect(),
-            warnings: RefCell::new(Vec::new()),
+            warnings: Warnings::default(),
         }
     }
 
     /// Every distinct warning of the scenarios loaded so far.
     pub fn warnings(&self) -> Vec<String> {
-        self.warnings.borrow().clone()
+        self.warnings.0.borrow().clone()
     }
 
     fn find(&self, path: &str) -> Option<String> {
@@ -204,18 +222,10 @@ impl Environment for Memory {
         jobs: &[Job],
         each: &mut dyn FnMut(usize, Outcome) -> Result<(), Error>,
     ) -> Result<bool, Error> {
-        for (i, (scenario, config)) in jobs.iter().enumerate() {
-            each(i, simulate_here(scenario, config)?)?;
-        }
-        Ok(true)
+        simulate_each_here(jobs, each)
     }
 
     fn warn(&self, warnings: &[String]) {
-        let mut seen = self.warnings.borrow_mut();
-        for warning in warnings {
-            if !seen.contains(warning) {
-                seen.push(warning.clone());
-            }
-        }
+        self.warnings.add(warnings);
     }
 }

@@ -270,7 +270,7 @@ impl Compiler<'_> {
                 Type::Condition,
             )),
             (op, a, b) => {
-                let symbol = symbol(op);
+                let symbol = op.symbol();
                 let needs = match op {
                     And | Or => "conditions",
                     _ => "numbers",
@@ -527,23 +527,5 @@ impl Compiler<'_> {
         let mut actors = self.names.actors.clone();
         actors.push(AUTONOMY.to_string());
         self.name_arg(ast, "actor", &actors)
-    }
-}
-
-fn symbol(op: BinaryOp) -> &'static str {
-    match op {
-        BinaryOp::Add => "+",
-        BinaryOp::Sub => "-",
-        BinaryOp::Mul => "*",
-        BinaryOp::Div => "/",
-        BinaryOp::Pow => "^",
-        BinaryOp::Lt => "<",
-        BinaryOp::Le => "<=",
-        BinaryOp::Gt => ">",
-        BinaryOp::Ge => ">=",
-        BinaryOp::Eq => "==",
-        BinaryOp::Ne => "!=",
-        BinaryOp::And => "and",
-        BinaryOp::Or => "or",
     }
 }

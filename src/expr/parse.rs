@@ -55,6 +55,27 @@ pub enum BinaryOp {
     Or,
 }
 
+impl BinaryOp {
+    /// The operator as written.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            BinaryOp::Add => "+",
+            BinaryOp::Sub => "-",
+            BinaryOp::Mul => "*",
+            BinaryOp::Div => "/",
+            BinaryOp::Pow => "^",
+            BinaryOp::Lt => "<",
+            BinaryOp::Le => "<=",
+            BinaryOp::Gt => ">",
+            BinaryOp::Ge => ">=",
+            BinaryOp::Eq => "==",
+            BinaryOp::Ne => "!=",
+            BinaryOp::And => "and",
+            BinaryOp::Or => "or",
+        }
+    }
+}
+
 /// An expression as written, names unresolved; every node knows its span.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Ast {
@@ -546,31 +567,13 @@ mod tests {
                 // Shown as the left-nested tree it stands for.
                 let mut out = sexpr(first);
                 for (op, _, operand) in rest {
-                    out = format!("({} {out} {})", op_symbol(*op), sexpr(operand));
+                    out = format!("({} {out} {})", op.symbol(), sexpr(operand));
                 }
                 out
             }
             Ast::Binary { op, lhs, rhs, .. } => {
-                format!("({} {} {})", op_symbol(*op), sexpr(lhs), sexpr(rhs))
+                format!("({} {} {})", op.symbol(), sexpr(lhs), sexpr(rhs))
             }
-        }
-    }
-
-    fn op_symbol(op: BinaryOp) -> &'static str {
-        match op {
-            BinaryOp::Add => "+",
-            BinaryOp::Sub => "-",
-            BinaryOp::Mul => "*",
-            BinaryOp::Div => "/",
-            BinaryOp::Pow => "^",
-            BinaryOp::Lt => "<",
-            BinaryOp::Le => "<=",
-            BinaryOp::Gt => ">",
-            BinaryOp::Ge => ">=",
-            BinaryOp::Eq => "==",
-            BinaryOp::Ne => "!=",
-            BinaryOp::And => "and",
-            BinaryOp::Or => "or",
         }
     }
 
