@@ -4,7 +4,7 @@
 //! independently, can be compared, and one can be put into words (`report::explain`).
 
 use crate::distribution::Distribution;
-use crate::scenario::{self, CellShift, DriverKind, MetricKind, Scenario, Value};
+use crate::scenario::{self, CellShift, DriverKind, MetricKind, Row, Scenario, Value};
 
 /// A number of the scenario by name.
 #[derive(Debug, Clone, PartialEq)]
@@ -330,8 +330,11 @@ pub enum DriverClause {
     Moves {
         /// The state it moves from.
         from: String,
-        /// Each state it may move to, with its yearly probability (every state, in order, zeros included).
-        to: Vec<(String, f64)>,
+        /// Each state it may move to, with its yearly probability (every state, in order, zeros
+        /// included): a constant, or what is drawn in each run; a Dirichlet row's means.
+        to: Vec<(String, Term)>,
+        /// How each run's row comes to sum to 1.
+        rule: RowRule,
     },
     /// A regime's drift changes while in a state.
     DriftWhile {
@@ -356,9 +359,29 @@ pub fn driver_clauses(scenario: &Scenario, driver: &scenario::Driver) -> Vec<Dri
         DriverKind::Regime(r) => {
             let mut clauses = vec![DriverClause::StartsIn(r.states[r.initial].clone())];
             for (from, row) in r.states.iter().zip(&r.transitions) {
+                let (to, rule): (Vec<Term>, RowRule) = match row {
+                    Row::Fixed(p) => (p.iter().map(|&p| Term::Const(p)).collect(), RowRule::Fixed),
+                    Row::Drawn { entries, scaled } => (
+                        entries.iter().map(|&v| term(scenario, v)).collect(),
+                        if scaled.is_empty() {
+                            RowRule::Normalised
+                        } else {
+                            RowRule::Scaled(scaled.iter().map(|&i| r.states[i].clone()).collect())
+                        },
+                    ),
+                    Row::Dirichlet {
+                        means,
+                        concentration,
+                        ..
+                    } => (
+                        means.iter().map(|&p| Term::Const(p)).collect(),
+                        RowRule::Dirichlet(*concentration),
+                    ),
+                };
                 clauses.push(DriverClause::Moves {
                     from: from.clone(),
-                    to: r.states.iter().cloned().zip(row.iter().copied()).collect(),
+                    to: r.states.iter().cloned().zip(to).collect(),
+                    rule,
                 });
             }
             for (state, state_shifts) in r.states.iter().zip(&r.shifts) {
@@ -385,6 +408,19 @@ pub fn driver_clauses(scenario: &Scenario, driver: &scenario::Driver) -> Vec<Dri
             clauses
         }
     }
+}
+
+/// How a transition row comes to sum to 1 in each run.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RowRule {
+    /// Plain numbers that sum to 1.
+    Fixed,
+    /// These entries (plain numbers) are scaled in proportion to fill what the drawn ones leave.
+    Scaled(Vec<String>),
+    /// Every entry is drawn; the row is divided by its sum.
+    Normalised,
+    /// A Dirichlet around the numbers given, with this concentration.
+    Dirichlet(f64),
 }
 
 /// What an event is, clause by clause: when it may fire, then what it does.

@@ -16,8 +16,8 @@ mod describe;
 
 pub use describe::{
     Amount, CellGroup, Cells, Constant, Correlation, Correlations, DriverClause, EventClause,
-    MetricClause, Names, Rule, Shift, Term, cells, correlations, driver_clauses, event_clauses,
-    rule, shifts, term,
+    MetricClause, Names, RowRule, Rule, Shift, Term, cells, correlations, driver_clauses,
+    event_clauses, rule, shifts, term,
 };
 
 use crate::distribution::Distribution;
@@ -428,7 +428,11 @@ expr = 'fired("shock")'
             now,
             &[DriverClause::Moves {
                 from: "calm".into(),
-                to: vec![("calm".into(), 0.89999), ("hot".into(), 0.10001)]
+                to: vec![
+                    ("calm".into(), Term::Const(0.89999)),
+                    ("hot".into(), Term::Const(0.10001))
+                ],
+                rule: RowRule::Fixed,
             }]
         );
         assert_eq!(was.len(), 1);

@@ -4,7 +4,7 @@
 //! at the start of each run, so the step loop reads only flat arrays of numbers.
 
 use crate::rng::ComponentKey;
-use crate::scenario::{DriverKind, Scenario, Value};
+use crate::scenario::{DriverKind, Row, Scenario, Value};
 
 pub struct Plan {
     pub n_targets: usize,
@@ -25,8 +25,10 @@ pub struct Plan {
     /// Pairs (target, channel) with a floor or ceiling on some slot, with those slots.
     pub bounded_pairs: Vec<(usize, Vec<usize>)>,
     /// Per regime driver (empty for factors): the cumulative yearly transition row of each
-    /// state.
+    /// state, for the rows that are the same in every run (see [`Coefficients`] for all).
     pub regime_cumulative: Vec<Vec<Vec<f64>>>,
+    /// Whether some transition row is drawn in each run.
+    pub drawn_rows: bool,
     /// Time in years of each point 0..=n_steps.
     pub times: Vec<f64>,
     /// Calendar year of each point.
@@ -45,6 +47,9 @@ pub struct Coefficients {
     pub s: Vec<f64>,
     pub floor: Vec<f64>,
     pub ceiling: Vec<f64>,
+    /// Per regime driver: this run's cumulative yearly transition row of each state, the last
+    /// entry exactly 1.
+    pub regime_cumulative: Vec<Vec<Vec<f64>>>,
     /// Drift shifts per regime state, resolved: `regime_shifts[d][state]`.
     pub regime_shifts: Vec<Vec<Vec<(usize, f64)>>>,
     /// Per factor driver: AR coefficient per step and innovation sd per step.
@@ -106,6 +111,7 @@ impl Plan {
                 bounded_pairs.push((pair, slots));
             }
         }
+        // Rows drawn in each run are filled in by `coefficients`; the fixed ones are here.
         let regime_cumulative = scenario
             .drivers
             .iter()
@@ -113,20 +119,21 @@ impl Plan {
                 DriverKind::Regime(r) => r
                     .transitions
                     .iter()
-                    .map(|row| {
-                        row.iter()
-                            .scan(0.0, |sum, p| {
-                                *sum += p;
-                                Some(*sum)
-                            })
-                            .collect()
+                    .map(|row| match row {
+                        Row::Fixed(p) => cumulative(p),
+                        _ => vec![0.0; r.states.len()],
                     })
                     .collect(),
                 DriverKind::Factor(_) => Vec::new(),
             })
             .collect();
+        let drawn_rows = scenario.drivers.iter().any(|d| match &d.kind {
+            DriverKind::Regime(r) => r.transitions.iter().any(|row| !row.is_fixed()),
+            DriverKind::Factor(_) => false,
+        });
         Plan {
             regime_cumulative,
+            drawn_rows,
             n_targets: scenario.targets.len(),
             n_channels: scenario.channels.len(),
             n_slots,
@@ -194,6 +201,16 @@ impl Plan {
         for (d, driver) in scenario.drivers.iter().enumerate() {
             match &driver.kind {
                 DriverKind::Regime(regime) => {
+                    if self.drawn_rows {
+                        for (row, cumulative) in
+                            regime.transitions.iter().zip(&mut out.regime_cumulative[d])
+                        {
+                            if !row.is_fixed() {
+                                row.resolve(params, cumulative);
+                                accumulate(cumulative);
+                            }
+                        }
+                    }
                     for (state, shifts) in regime.shifts.iter().enumerate() {
                         let resolved = &mut out.regime_shifts[d][state];
                         resolved.clear();
@@ -235,6 +252,7 @@ impl Plan {
         }
         let n_events = scenario.events.len();
         Coefficients {
+            regime_cumulative: self.regime_cumulative.clone(),
             base_drift: vec![0.0; n],
             a: vec![1.0; n],
             c0: vec![0.0; n],
@@ -251,5 +269,24 @@ impl Plan {
             event_jumps: vec![Vec::new(); n_events],
             event_drifts: vec![Vec::new(); n_events],
         }
+    }
+}
+
+/// The cumulative sums of a row, the last exactly 1 (whatever rounding left of the sum).
+fn cumulative(row: &[f64]) -> Vec<f64> {
+    let mut sums = row.to_vec();
+    accumulate(&mut sums);
+    sums
+}
+
+/// Turns a row into its cumulative sums in place, the last exactly 1.
+fn accumulate(row: &mut [f64]) {
+    let mut sum = 0.0;
+    for p in row.iter_mut() {
+        sum += *p;
+        *p = sum;
+    }
+    if let Some(last) = row.last_mut() {
+        *last = 1.0;
     }
 }

@@ -345,7 +345,7 @@ impl<'a> Worker<'a> {
             match driver.kind {
                 DriverKind::Regime(_) => {
                     let u = rng::uniform(stream);
-                    let row = &self.plan.regime_cumulative[d][self.regimes[d]];
+                    let row = &co.regime_cumulative[d][self.regimes[d]];
                     // The last state takes whatever rounding leaves above the final sum.
                     self.regimes[d] = row.iter().position(|c| u < *c).unwrap_or(row.len() - 1);
                 }

@@ -5,7 +5,8 @@
 //! events, metrics, actors, targets, channels, initial shares) merge by name, field by field; an
 //! item with `remove = true` drops the inherited item; `[[dynamics]]` rules of the extending file
 //! come after the parent's (so its drifts add and its other keys win); a non-empty `effects`
-//! list, or a transition row, replaces the inherited one whole. The same rules apply to the
+//! list replaces the inherited one whole; a transition row merges entry by entry (validation then
+//! scales the inherited entries so the row sums to 1). The same rules apply to the
 //! command line's layers (`--set`, a command's own metrics) on top of the file, except that an
 //! extending file tells a story of its own, so it does not inherit the title and description,
 //! while an override changes a value and leaves the story as it was.
@@ -15,7 +16,7 @@ use toml::Spanned;
 
 use super::raw::{
     Name, RawCorrelation, RawDriver, RawEntity, RawEvent, RawHeader, RawMetric, RawParam, RawRho,
-    RawScenario,
+    RawScenario, RawTransitions,
 };
 use crate::diagnostic::Diagnostic;
 
@@ -127,7 +128,7 @@ fn driver(c: Spanned<RawDriver>, p: Spanned<RawDriver>) -> Spanned<RawDriver> {
     c.transitions = match (c.transitions, p.transitions) {
         (Some(c), Some(p)) => {
             let span = c.span();
-            Some(Spanned::new(span, union(c.into_inner(), p.into_inner())))
+            Some(Spanned::new(span, rows(c.into_inner(), p.into_inner())))
         }
         (c, p) => c.or(p),
     };
@@ -301,6 +302,15 @@ fn named<V>(
         }
     }
     parent
+}
+
+/// Transition rows merge entry by entry: an entry given above replaces the inherited one, and
+/// validation scales the inherited entries so the row still sums to 1.
+fn rows(child: RawTransitions, parent: RawTransitions) -> RawTransitions {
+    named(child, parent, |c, p| {
+        let span = c.span();
+        Spanned::new(span, union(c.into_inner(), p.into_inner()))
+    })
 }
 
 /// Like `named` for plain values: the child's value wins.

@@ -297,10 +297,84 @@ pub struct Regime {
     pub states: Vec<String>,
     /// `initial`: the state at the start, as an index into `states`.
     pub initial: usize,
-    /// Row-stochastic, per year: `transitions[from][to]`.
-    pub transitions: Vec<Vec<f64>>,
+    /// Per year, a row per state: `transitions[from]` gives where the chain is a year later.
+    pub transitions: Vec<Row>,
     /// Drift shifts while in each state: `shifts[state]`.
     pub shifts: Vec<Vec<CellShift>>,
+}
+
+/// One row of a regime's yearly transitions: where the chain goes from one state, each entry
+/// indexed like the regime's states. Every form sums to 1 in each run.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Row {
+    /// Plain numbers, the same in every run, summing to 1 (entries set by an extending file,
+    /// `--set` or `--vary` already made room for, by scaling the others in proportion).
+    Fixed(Vec<f64>),
+    /// Some entries drawn in each run (a parameter or a distribution). The entries at `scaled`
+    /// — the plain numbers of the row's own file — are scaled in proportion to fill what the
+    /// others leave; with `scaled` empty, the whole row is divided by its sum.
+    Drawn {
+        /// Each entry as written.
+        entries: Vec<Value>,
+        /// The entries that make room (plain numbers), in states order.
+        scaled: Vec<usize>,
+    },
+    /// `concentration = c`: a Dirichlet draw with these means and concentration, so that entry
+    /// `i` is `Beta(c·mᵢ, c·(1 − mᵢ))` at the margin. Drawn by breaking a stick: entry `i` takes
+    /// the fraction `sticks[i]` (a beta parameter) of what the entries before it leave; an
+    /// entry of mean 0 is 0, and the last positive entry takes what is left.
+    Dirichlet {
+        /// The means, summing to 1.
+        means: Vec<f64>,
+        /// `concentration`: the larger, the closer each run's row stays to the means.
+        concentration: f64,
+        /// The parameter of each entry's fraction, `None` for a zero entry and the last one.
+        sticks: Vec<Option<usize>>,
+    },
+}
+
+impl Row {
+    /// This run's row into `out` (indexed like the states), from the run's parameter values.
+    pub fn resolve(&self, params: &[f64], out: &mut [f64]) {
+        match self {
+            Row::Fixed(p) => out.copy_from_slice(p),
+            Row::Drawn { entries, scaled } => {
+                for (o, v) in out.iter_mut().zip(entries) {
+                    *o = v.resolve(params);
+                }
+                let scaled_sum: f64 = scaled.iter().map(|&i| out[i]).sum();
+                let total: f64 = out.iter().sum();
+                if scaled.is_empty() {
+                    out.iter_mut().for_each(|o| *o /= total);
+                } else {
+                    // Validation keeps the kept entries' sum at most 1 and the scaled ones' sum
+                    // positive.
+                    let factor = (1.0 - (total - scaled_sum)).max(0.0) / scaled_sum;
+                    for &i in scaled {
+                        out[i] *= factor;
+                    }
+                }
+            }
+            Row::Dirichlet { means, sticks, .. } => {
+                let mut left = 1.0;
+                let last = means.iter().rposition(|&m| m > 0.0);
+                for (i, (o, stick)) in out.iter_mut().zip(sticks).enumerate() {
+                    *o = match stick {
+                        Some(p) => params[*p] * left,
+                        None if Some(i) == last => left,
+                        None => 0.0,
+                    };
+                    left -= *o;
+                    left = left.max(0.0);
+                }
+            }
+        }
+    }
+
+    /// Whether every run has the same row.
+    pub fn is_fixed(&self) -> bool {
+        matches!(self, Row::Fixed(_))
+    }
 }
 
 /// A factor driver (`type = "factor"`): once a year

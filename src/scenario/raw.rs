@@ -12,8 +12,9 @@ pub type Text = Option<Spanned<String>>;
 /// `[initial.TARGET.CHANNEL]`: actor → share (and an optional `source`).
 pub type RawInitial =
     IndexMap<Name, Spanned<IndexMap<Name, Spanned<IndexMap<Name, RawInitialValue>>>>>;
-/// `[drivers.D.transitions]`: from-state → (to-state → probability).
-pub type RawTransitions = IndexMap<Name, Spanned<IndexMap<Name, Spanned<f64>>>>;
+/// `[drivers.D.transitions]`: from-state → (to-state → probability, a constant, a parameter or
+/// a distribution; and `concentration` for a Dirichlet row).
+pub type RawTransitions = IndexMap<Name, Spanned<IndexMap<Name, Number>>>;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -187,8 +187,14 @@ fn driver() -> Value {
             "initial": { "type": ["string", "number"], "description": "Regime: initial state; factor: initial value." },
             "transitions": {
                 "type": "object",
-                "description": "Regime: per-year transition probabilities, a row per state, each summing to 1.",
-                "additionalProperties": { "type": "object", "additionalProperties": { "type": "number", "minimum": 0, "maximum": 1 } }
+                "description": "Regime: per-year transition probabilities, a row per state, each summing to 1. An entry may be drawn (a parameter or a distribution): the row's plain numbers then make room in proportion in each run. An entry set by an extending file, --set or --vary replaces only itself, the row's other numbers scaled to keep the sum 1.",
+                "additionalProperties": {
+                    "type": "object",
+                    "properties": {
+                        "concentration": { "type": "number", "exclusiveMinimum": 0, "maximum": 1000000, "description": "Makes the row a Dirichlet around its numbers (the means): each run draws its row; the larger, the closer to the means." }
+                    },
+                    "additionalProperties": number("The yearly probability of moving to this state.")
+                }
             },
             "persistence": number("Factor: AR(1) coefficient over one year, in [0, 1)."),
             "sd": number("Factor: stationary standard deviation."),
@@ -349,6 +355,11 @@ mod tests {
                 "[correlations] (validate/correlations.rs)",
                 &["repair"],
                 "/properties/correlations",
+            ),
+            fixed(
+                "a row of [drivers.D.transitions] (validate/transitions.rs)",
+                &[crate::scenario::validate::CONCENTRATION],
+                "/properties/drivers/additionalProperties/properties/transitions/additionalProperties",
             ),
             fixed(
                 "a row of [correlations] (merge.rs)",

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 use steppe::distribution::Distribution;
-use steppe::scenario::{self, DriverKind, Scenario, Value};
+use steppe::scenario::{self, DriverKind, Row, Scenario, Value};
 
 const PARENT: &str = r#"
 [scenario]
@@ -110,11 +110,14 @@ expr = 'fired("e")'
     let a = s.cell(0, 0, 0);
     assert_eq!(s.cells[a].drift, vec![Value::Param(0), Value::Const(0.02)]);
     assert_eq!(s.cells[a].volatility, Value::Const(0.1));
-    // A transition row replaces the inherited row; the other row stays.
+    // A transition row given whole replaces the inherited row; the other row stays.
     let DriverKind::Regime(war) = &s.drivers[0].kind else {
         panic!("war is a regime")
     };
-    assert_eq!(war.transitions, vec![vec![0.5, 0.5], vec![0.5, 0.5]]);
+    assert_eq!(
+        war.transitions,
+        vec![Row::Fixed(vec![0.5, 0.5]), Row::Fixed(vec![0.5, 0.5])]
+    );
     // New metrics come after the inherited ones.
     let metrics: Vec<&str> = s.metrics.iter().map(|m| m.name.as_str()).collect();
     assert_eq!(metrics, ["m1", "m2"]);

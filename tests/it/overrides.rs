@@ -252,19 +252,52 @@ fn sweeping_a_correlated_parameter_works() {
 }
 
 #[test]
-fn sweeping_one_transition_probability_reports_the_real_problem_only() {
+fn sweeping_one_transition_probability_scales_the_rest_of_its_row() {
+    // negotiation = { war = 0.3, negotiation = 0.5, treaty = 0.2 }: treaty at 0.36 leaves
+    // 0.64 for war and negotiation, which keep their ratio 3 : 5 (0.24 and 0.40).
+    let out = steppe(&[
+        "explain",
+        "small.toml",
+        "--set",
+        "drivers.peace.transitions.negotiation.treaty=0.36",
+    ]);
+    let said = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let flat = said.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        flat.contains("now from negotiation a year later: war 24%, negotiation 40%, treaty 36%; was from negotiation a year later: war 30%, negotiation 50%, treaty 20%"),
+        "{said}"
+    );
+    let out = steppe(&[
+        "sweep",
+        "small.toml",
+        "--vary",
+        "drivers.peace.transitions.negotiation.treaty=0.1..0.3:3",
+        "--runs",
+        "200",
+        "--json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // A probability out of range is refused at the flag, once.
     refused(
         &[
-            "sweep",
+            "run",
             "small.toml",
-            "--vary",
-            "drivers.peace.transitions.negotiation.treaty=0.1..0.3:3",
+            "--set",
+            "drivers.peace.transitions.war.negotiation=1.2",
         ],
-        "--vary:1:27: the row of `negotiation` does not give `war`, `negotiation`
+        "--set:1:45: `negotiation` must be a probability within [0, 1], got 1.2
   |
-1 | drivers.peace.transitions.negotiation.treaty = 0.1
-  |                           ^^^^^^^^^^^
-  = help: a row given by an extending file, --set or --vary replaces the inherited row whole: give all of it, drivers.peace.transitions.negotiation = { war = …, negotiation = …, treaty = 0.1 }
+1 | drivers.peace.transitions.war.negotiation = 1.2
+  |                                             ^^^
 
 error: 1 problem found
 ",

@@ -227,3 +227,165 @@ fn explain_shows_which_starting_shares_and_weights_are_drawn() {
         assert!(flat.contains(needle), "{needle} not in:\n{text}");
     }
 }
+
+/// One actor; a regime `w` over states x, y, z starting in x, its row of x as given; metrics:
+/// the state one year on.
+fn chain(row_x: &str, extra: &str) -> String {
+    crate::common::one_cell(
+        "start = 2020\nend = 2022",
+        &format!(
+            r#"[drivers.w]
+type = "regime"
+states = ["x", "y", "z"]
+initial = "x"
+[drivers.w.transitions]
+x = {row_x}
+y = {{ x = 0.1, y = 0.8, z = 0.1 }}
+z = {{ x = 0.0, y = 0.0, z = 1.0 }}
+[events.e]
+hazard = 0.3
+[[events.e.effects]]
+actors = ["a"]
+jump = 0.1
+[metrics.x]
+kind = "at"
+year = 2021
+expr = 'regime("w") == "x"'
+[metrics.y]
+kind = "at"
+year = 2021
+expr = 'regime("w") == "y"'
+[metrics.z]
+kind = "at"
+year = 2021
+expr = 'regime("w") == "z"'
+[metrics.e]
+kind = "ever"
+expr = 'fired("e")'
+{extra}
+"#
+        ),
+    )
+}
+
+/// Each run's row of `x`, rebuilt from the run's parameter draws as the engine does.
+fn rows_of_x(s: &steppe::Scenario, outcome: &steppe::engine::Outcome) -> Vec<Vec<f64>> {
+    let steppe::scenario::DriverKind::Regime(r) = &s.drivers[0].kind else {
+        panic!("a regime");
+    };
+    let runs = outcome.params.first().map_or(0, Vec::len);
+    (0..runs)
+        .map(|run| {
+            let params: Vec<f64> = outcome.params.iter().map(|p| p[run]).collect();
+            let mut row = vec![0.0; 3];
+            r.transitions[0].resolve(&params, &mut row);
+            row
+        })
+        .collect()
+}
+
+#[test]
+fn a_dirichlet_row_has_beta_margins_its_means_as_frequencies_and_sums_to_one() {
+    // Dirichlet(c·m) with m = (0.6, 0.3, 0.1), c = 20: entry i is Beta(c·mᵢ, c·(1 − mᵢ)).
+    let text = chain("{ x = 0.6, y = 0.3, z = 0.1, concentration = 20 }", "");
+    let n = 20_000;
+    let (s, outcome) = run(&text, n, 11);
+    let rows = rows_of_x(&s, &outcome);
+    for row in &rows {
+        let sum: f64 = row.iter().sum();
+        assert!((sum - 1.0).abs() <= 4.0 * f64::EPSILON, "sum {sum}");
+        assert!(row.iter().all(|p| (0.0..=1.0).contains(p)));
+    }
+    let critical = 1.95 / (n as f64).sqrt();
+    for (i, m) in [0.6, 0.3, 0.1].into_iter().enumerate() {
+        let margin = steppe::distribution::Distribution::Beta {
+            alpha: 20.0 * m,
+            beta: 20.0 * (1.0 - m),
+        };
+        let entry: Vec<f64> = rows.iter().map(|r| r[i]).collect();
+        let distance = ks(&entry, |x| margin.cdf(x));
+        assert!(distance < critical, "entry {i}: KS {distance}");
+    }
+    // A year on, the chain is in each state with the row's mean probability.
+    for (state, m) in [("x", 0.6), ("y", 0.3), ("z", 0.1)] {
+        let (p, se) = crate::common::probability(crate::common::metric(&s, &outcome, state));
+        assert!((p - m).abs() < 4.0 * se, "{state}: {p} ± {se} against {m}");
+    }
+}
+
+#[test]
+fn a_drawn_entry_keeps_its_draw_and_the_rows_plain_numbers_make_room() {
+    // y is drawn; x and z (0.6 and 0.2 as written) share the rest 3 : 1.
+    let text = chain(r#"{ x = 0.6, y = "uniform(0.1, 0.3)", z = 0.2 }"#, "");
+    let (s, outcome) = run(&text, 4_000, 12);
+    let y = s.params.iter().position(|p| p.inline).unwrap();
+    assert_eq!(s.params[y].name, "drivers.w.transitions.x.y");
+    for (row, draw) in rows_of_x(&s, &outcome).iter().zip(&outcome.params[y]) {
+        assert_eq!(row[1], *draw);
+        let rest = 1.0 - draw;
+        assert!((row[0] - 0.75 * rest).abs() < 1e-12 && (row[2] - 0.25 * rest).abs() < 1e-12);
+    }
+    // E[y] = 0.2, so a year on P(y) = 0.2 and P(x) = 0.75 · 0.8 = 0.6.
+    for (state, m) in [("x", 0.6), ("y", 0.2), ("z", 0.2)] {
+        let (p, se) = crate::common::probability(crate::common::metric(&s, &outcome, state));
+        assert!((p - m).abs() < 4.0 * se, "{state}: {p} ± {se} against {m}");
+    }
+    // Drawing the row changes no other component's draws.
+    let (s0, fixed) = run(&chain("{ x = 0.6, y = 0.2, z = 0.2 }", ""), 4_000, 12);
+    assert_eq!(
+        crate::common::metric(&s0, &fixed, "e"),
+        crate::common::metric(&s, &outcome, "e")
+    );
+}
+
+#[test]
+fn one_entry_set_from_above_scales_the_others_in_proportion() {
+    // `--set` of one entry: the row's other entries keep their ratio (0.6 : 0.2) and fill 0.9.
+    let text = chain("{ x = 0.6, y = 0.2, z = 0.2 }", "");
+    let s = steppe::scenario::load_with_overrides(
+        "t.toml",
+        &text,
+        &mut |p| Err(format!("{p}: no files here")),
+        &["drivers.w.transitions.x.y=0.1".to_string()],
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let steppe::scenario::DriverKind::Regime(r) = &s.drivers[0].kind else {
+        panic!("a regime");
+    };
+    let steppe::scenario::Row::Fixed(row) = &r.transitions[0] else {
+        panic!("a fixed row: {:?}", r.transitions[0]);
+    };
+    let expected = [0.6 * 0.9 / 0.8, 0.1, 0.2 * 0.9 / 0.8];
+    for (got, want) in row.iter().zip(expected) {
+        assert!((got - want).abs() < 1e-15, "{row:?}");
+    }
+}
+
+#[test]
+fn rows_that_cannot_sum_to_one_are_refused_where_written() {
+    let problems = |row: &str| {
+        steppe::scenario::load("t.toml", &chain(row, ""))
+            .expect_err("refused")
+            .to_string()
+    };
+    let too_much = problems(r#"{ x = 0.6, y = "uniform(0.5, 0.9)", z = "uniform(0.2, 0.3)" }"#);
+    assert!(
+        too_much.contains("can sum to 1.2, more than 1"),
+        "{too_much}"
+    );
+    let nothing = problems(r#"{ x = 0, y = "uniform(0.1, 0.3)", z = 0 }"#);
+    assert!(nothing.contains("has nothing to scale"), "{nothing}");
+    let drawn_means =
+        problems(r#"{ x = 0.6, y = "uniform(0.1, 0.3)", z = 0.2, concentration = 5 }"#);
+    assert!(
+        drawn_means.contains("takes plain numbers as its means"),
+        "{drawn_means}"
+    );
+    let bad_c = problems("{ x = 0.6, y = 0.2, z = 0.2, concentration = 0 }");
+    assert!(
+        bad_c.contains("`concentration` must be within (0, 1000000]"),
+        "{bad_c}"
+    );
+    let sums = problems("{ x = 0.6, y = 0.2, z = 0.1 }");
+    assert!(sums.contains("sums to 0.9, not 1"), "{sums}");
+}

@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use super::words::{amount, cells, correlation_lines, event_clause, term};
+use super::words::{amount, cells, correlation_lines, event_clause, row_moves, term};
 use crate::diff::{Change, Correlation, Correlations, DriverClause, ItemChange, MetricClause};
 use crate::report::format::{percent_trimmed, thousands, trimmed};
 
@@ -163,12 +163,8 @@ fn item_change<C>(kind: &str, change: &ItemChange<C>, clause: impl Fn(&C) -> Str
 fn driver_clause(clause: &DriverClause) -> String {
     match clause {
         DriverClause::StartsIn(state) => format!("starts in {state}"),
-        DriverClause::Moves { from, to } => {
-            let moves: Vec<String> = to
-                .iter()
-                .map(|(to, p)| format!("{to} {}", percent_trimmed(*p)))
-                .collect();
-            format!("from {from} a year later: {}", moves.join(", "))
+        DriverClause::Moves { from, to, rule } => {
+            format!("from {from} a year later: {}", row_moves(to, rule, true))
         }
         DriverClause::DriftWhile { state, shift } => format!(
             "while {state} drift {} for {}",

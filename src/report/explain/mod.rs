@@ -11,7 +11,7 @@ mod words;
 
 use std::fmt::Write as _;
 
-use words::{amount, cells, correlation_lines, event_clause, term};
+use words::{amount, cells, correlation_lines, event_clause, row_moves, term};
 
 use crate::diff::{self, DriverClause, EventClause};
 use crate::report::format::{percent_trimmed, thousands, trimmed};
@@ -256,13 +256,8 @@ fn drivers(out: &mut String, scenario: &Scenario) {
         note(out, &driver.description, &driver.source);
         for clause in &clauses {
             let line = match clause {
-                DriverClause::Moves { from, to } => {
-                    let moves: Vec<String> = to
-                        .iter()
-                        .filter(|(_, p)| *p > 0.0)
-                        .map(|(to, p)| format!("{to} {}", percent_trimmed(*p)))
-                        .collect();
-                    format!("from {from}, a year later: {}", moves.join(", "))
+                DriverClause::Moves { from, to, rule } => {
+                    format!("from {from}, a year later: {}", row_moves(to, rule, false))
                 }
                 DriverClause::DriftWhile { state, shift } => format!(
                     "while {state}: drift {} for {}",

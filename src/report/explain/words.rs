@@ -2,8 +2,10 @@
 //! event clauses, correlations — shared by the explanation of a scenario and by the sentences
 //! of what it changes.
 
-use crate::diff::{self, Amount, CellGroup, Cells, Correlations, EventClause, Names, Term};
-use crate::report::format::{exact, trimmed};
+use crate::diff::{
+    self, Amount, CellGroup, Cells, Correlations, EventClause, Names, RowRule, Term,
+};
+use crate::report::format::{exact, percent_trimmed, trimmed};
 
 pub(super) fn event_clause(clause: &EventClause) -> String {
     match clause {
@@ -69,6 +71,32 @@ pub(super) fn term(t: &Term) -> String {
             "{d} (5–95 %: {} to {})",
             trimmed(d.quantile(0.05)),
             trimmed(d.quantile(0.95))
+        ),
+    }
+}
+
+/// A transition row in words: each move with its probability (or what it is drawn from), and
+/// how each run's row comes to sum to 1. With `all`, zero entries are shown too.
+pub(super) fn row_moves(to: &[(String, Term)], rule: &RowRule, all: bool) -> String {
+    let moves: Vec<String> = to
+        .iter()
+        .filter(|(_, t)| all || *t != Term::Const(0.0))
+        .map(|(to, t)| match t {
+            Term::Const(p) => format!("{to} {}", percent_trimmed(*p)),
+            t => format!("{to} {}", term(t)),
+        })
+        .collect();
+    let moves = moves.join(", ");
+    match rule {
+        RowRule::Fixed => moves,
+        RowRule::Scaled(names) => format!(
+            "{moves}; in each run {} scaled in proportion so that the row sums to 1",
+            names.join(", ")
+        ),
+        RowRule::Normalised => format!("{moves}; in each run the row divided by its sum"),
+        RowRule::Dirichlet(c) => format!(
+            "{moves} on average: each run draws its row from a Dirichlet of concentration {} around these",
+            trimmed(*c)
         ),
     }
 }

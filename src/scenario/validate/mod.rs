@@ -22,6 +22,9 @@ mod params;
 mod selection;
 mod transitions;
 
+#[cfg(test)]
+pub(crate) use transitions::CONCENTRATION;
+
 use std::collections::HashMap;
 use std::ops::Range;
 
