@@ -15,6 +15,8 @@ pub enum Term {
     Param(String),
     /// A distribution written inline (its own parameter, named by where it is written).
     Inline(Distribution),
+    /// An expression of parameters written inline, as written.
+    Expression(String),
 }
 
 /// `v` by name.
@@ -27,6 +29,14 @@ pub fn term(scenario: &Scenario, v: Value) -> Term {
                 Term::Inline(p.distribution)
             } else {
                 Term::Param(p.name.clone())
+            }
+        }
+        Value::Derived(j) => {
+            let d = &scenario.derived[j];
+            if d.inline {
+                Term::Expression(d.text.clone())
+            } else {
+                Term::Param(d.name.clone())
             }
         }
     }
@@ -460,7 +470,10 @@ impl EventClause {
 /// Event `event` of `scenario` as clauses.
 pub fn event_clauses(scenario: &Scenario, event: &scenario::Event) -> Vec<EventClause> {
     let mut clauses = vec![
-        EventClause::Hazard(term(scenario, event.hazard)),
+        EventClause::Hazard(match &event.hazard_of_state {
+            Some((_, text)) => Term::Expression(text.clone()),
+            None => term(scenario, event.hazard),
+        }),
         EventClause::Window(event.window.0, event.window.1),
         EventClause::Repeats(event.repeat),
     ];

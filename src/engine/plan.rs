@@ -171,9 +171,14 @@ impl Plan {
     }
 
     /// Resolves every per-run number of the scenario from the run's parameter values.
-    pub fn coefficients(&self, scenario: &Scenario, params: &[f64], out: &mut Coefficients) {
+    pub fn coefficients(
+        &self,
+        scenario: &Scenario,
+        (params, derived): (&[f64], &[f64]),
+        out: &mut Coefficients,
+    ) {
         let dt = self.dt;
-        let v = |value: Value| value.resolve(params);
+        let v = |value: Value| value.resolve(params, derived);
         for (cell, dynamics) in scenario.cells.iter().enumerate() {
             out.base_drift[cell] = dynamics.drift.iter().map(|d| v(*d)).sum();
             let sigma = v(dynamics.volatility);
@@ -206,7 +211,7 @@ impl Plan {
                             regime.transitions.iter().zip(&mut out.regime_cumulative[d])
                         {
                             if !row.is_fixed() {
-                                row.resolve(params, cumulative);
+                                row.resolve(params, derived, cumulative);
                                 accumulate(cumulative);
                             }
                         }

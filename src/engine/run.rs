@@ -15,6 +15,7 @@ struct State<'a> {
     regimes: &'a [usize],
     factors: &'a [f64],
     params: &'a [f64],
+    derived: &'a [f64],
     fired: &'a [bool],
     year: f64,
     n_channels: usize,
@@ -40,6 +41,9 @@ impl Context for State<'_> {
     fn param(&self, param: usize) -> f64 {
         self.params[param]
     }
+    fn derived(&self, derived: usize) -> f64 {
+        self.derived[derived]
+    }
     fn fired(&self, event: usize) -> bool {
         self.fired[event]
     }
@@ -47,6 +51,10 @@ impl Context for State<'_> {
         self.year
     }
 }
+
+/// Highest hazard of a repeatable event whose hazard depends on the state: just below 1, as
+/// for parameters (a hazard of 1 would be an infinite rate).
+const MAX_REPEAT_HAZARD: f64 = 1.0 - 1e-15;
 
 /// Moves the strengths `exp` (total `sum`) so that every share lies within its bounds, changing
 /// only the strengths of the slots that end on a bound, and returns the new total.
@@ -129,6 +137,8 @@ pub struct Worker<'a> {
     pub series: SeriesAccumulator,
     coefficients: Coefficients,
     params: Vec<f64>,
+    /// This run's derived parameters, computed from `params`.
+    derived: Vec<f64>,
     x: Vec<f64>,
     initial_x: Vec<f64>,
     /// This run's channel and target weights, normalised (the plan's, unless some weight is a
@@ -194,6 +204,7 @@ impl<'a> Worker<'a> {
             series: SeriesAccumulator::new(plan.n_steps + 1, plan.n_series(), bins),
             coefficients: plan.empty_coefficients(scenario),
             params: vec![0.0; scenario.params.len()],
+            derived: vec![0.0; scenario.derived.len()],
             x: initial_x.clone(),
             initial_x,
             channel_weights: plan.channel_weights.clone(),
@@ -251,14 +262,20 @@ impl<'a> Worker<'a> {
             self.params[p] = param.distribution.quantile(u);
         }
         params_out.copy_from_slice(&self.params);
+        crate::scenario::derive(&scenario.derived, &self.params, &mut self.derived);
         if self.uncertain_start {
             self.draw_start();
         }
         if self.uncertain_weights {
-            draw_weights(&scenario.channels, &self.params, &mut self.channel_weights);
-            draw_weights(&scenario.targets, &self.params, &mut self.target_weights);
+            let inputs = (self.params.as_slice(), self.derived.as_slice());
+            draw_weights(&scenario.channels, inputs, &mut self.channel_weights);
+            draw_weights(&scenario.targets, inputs, &mut self.target_weights);
         }
-        plan.coefficients(scenario, &self.params, &mut self.coefficients);
+        plan.coefficients(
+            scenario,
+            (&self.params, &self.derived),
+            &mut self.coefficients,
+        );
         let co = &self.coefficients;
 
         let n = plan.n_cells;
@@ -327,7 +344,7 @@ impl<'a> Worker<'a> {
         {
             let mut sum = 0.0;
             for (value, x) in cells[..slots - 1].iter().zip(x.iter_mut()) {
-                let share = value.resolve(&self.params);
+                let share = value.resolve(&self.params, &self.derived);
                 sum += share;
                 *x = share.ln();
             }
@@ -370,10 +387,25 @@ impl<'a> Worker<'a> {
             if !self.plan.event_open[e][point] || (self.fired[e] && !event.repeat) {
                 continue;
             }
-            let count = if event.repeat {
-                poisson_quantile(u, self.coefficients.event_rate[e])
-            } else {
-                u32::from(u < self.coefficients.event_probability[e])
+            let count = match &event.hazard_of_state {
+                // The hazard of the moment, on the state the step starts from.
+                Some((hazard, _)) => {
+                    let h = hazard.eval(&self.state(point - 1));
+                    let dt = self.plan.dt;
+                    if event.repeat {
+                        let h = if h.is_nan() {
+                            0.0
+                        } else {
+                            h.clamp(0.0, MAX_REPEAT_HAZARD)
+                        };
+                        poisson_quantile(u, -(1.0 - h).ln() * dt)
+                    } else {
+                        let h = if h.is_nan() { 0.0 } else { h.clamp(0.0, 1.0) };
+                        u32::from(u < 1.0 - (1.0 - h).powf(dt))
+                    }
+                }
+                None if event.repeat => poisson_quantile(u, self.coefficients.event_rate[e]),
+                None => u32::from(u < self.coefficients.event_probability[e]),
             };
             if count == 0 {
                 continue;
@@ -511,6 +543,7 @@ impl<'a> Worker<'a> {
             regimes: &self.regimes,
             factors: &self.factors,
             params: &self.params,
+            derived: &self.derived,
             fired: &self.fired,
             year: self.plan.times[point],
             n_channels: self.plan.n_channels,
@@ -561,9 +594,13 @@ impl<'a> Worker<'a> {
 }
 
 /// A table's weights for this run: each as drawn, normalised to sum 1.
-fn draw_weights(entities: &[crate::scenario::Entity], params: &[f64], out: &mut [f64]) {
+fn draw_weights(
+    entities: &[crate::scenario::Entity],
+    (params, derived): (&[f64], &[f64]),
+    out: &mut [f64],
+) {
     for (w, e) in out.iter_mut().zip(entities) {
-        *w = e.weight_value.resolve(params);
+        *w = e.weight_value.resolve(params, derived);
     }
     let total: f64 = out.iter().sum();
     for w in out.iter_mut() {

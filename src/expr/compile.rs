@@ -21,6 +21,8 @@ pub struct Names {
     pub drivers: Vec<(String, Option<Vec<String>>)>,
     /// Named parameters.
     pub params: Vec<String>,
+    /// Derived parameters (expressions of others), read with `param` too.
+    pub derived: Vec<String>,
     /// Events, in the scenario's order.
     pub events: Vec<String>,
 }
@@ -261,6 +263,12 @@ impl Compiler<'_> {
                     Type::Number,
                 ))
             }
+            // A condition times a number counts as 1 where it holds, 0 elsewhere:
+            // `0.1 * (regime("war") == "gains")`.
+            (Mul, Typed::Value(x, Type::Number), Typed::Value(y, Type::Condition))
+            | (Mul, Typed::Value(x, Type::Condition), Typed::Value(y, Type::Number)) => Some(
+                Typed::Value(Expr::Binary(op, Box::new(x), Box::new(y)), Type::Number),
+            ),
             (
                 Lt | Le | Gt | Ge | Eq | Ne,
                 Typed::Value(x, Type::Number),
@@ -281,6 +289,11 @@ impl Compiler<'_> {
                     }
                     (Typed::Str(_), _) | (_, Typed::Str(_)) => {
                         Some("strings are only names given to functions, or states compared with regime(...)".to_string())
+                    }
+                    (Typed::Value(_, Type::Condition), _) | (_, Typed::Value(_, Type::Condition))
+                        if needs == "numbers" =>
+                    {
+                        Some("a condition counts as 1 or 0 only when multiplied by a number, e.g. 0.1 * (regime(\"war\") == \"gains\"); or write if(condition, then, else)".to_string())
                     }
                     _ => None,
                 };
@@ -456,8 +469,32 @@ impl Compiler<'_> {
                     );
                     return None;
                 };
-                let param = self.name_arg(arg, "parameter", &self.names.params.clone())?;
+                if let Ast::Str { value, .. } = arg
+                    && let Some(derived) = self.names.derived.iter().position(|d| d == value)
+                {
+                    return Some(Typed::Value(Expr::Derived { derived }, Type::Number));
+                }
+                let mut all = self.names.params.clone();
+                all.extend(self.names.derived.iter().cloned());
+                let param = self.name_arg(arg, "parameter", &all)?;
                 Some(Typed::Value(Expr::Param { param }, Type::Number))
+            }
+            "if" => {
+                let [condition, then, otherwise] = args else {
+                    self.error(
+                        span,
+                        format!(
+                            "if(condition, then, else) takes 3 arguments, got {}",
+                            args.len()
+                        ),
+                        None,
+                    );
+                    return None;
+                };
+                let condition = self.condition(condition);
+                let (then, otherwise) = (self.number(then), self.number(otherwise));
+                let parts = [condition?, then?, otherwise?];
+                Some(Typed::Value(Expr::If(Box::new(parts)), Type::Number))
             }
             "fired" => {
                 let [arg] = args else {
@@ -473,11 +510,25 @@ impl Compiler<'_> {
             }
             _ => {
                 let functions = [
-                    "share", "region", "regime", "factor", "param", "fired", "min", "max", "abs",
-                    "exp", "ln", "sqrt", "sin", "cos",
+                    "share", "region", "regime", "factor", "param", "fired", "if", "min", "max",
+                    "abs", "exp", "ln", "sqrt", "sin", "cos",
                 ];
                 let hint = unknown_name_hint(name, "functions", functions);
                 self.error(name_span, format!("unknown function `{name}`"), Some(hint));
+                None
+            }
+        }
+    }
+
+    fn condition(&mut self, ast: &Ast) -> Option<Expr> {
+        match self.expr(ast)? {
+            Typed::Value(e, Type::Condition) => Some(e),
+            other => {
+                self.error(
+                    ast.span(),
+                    format!("expected a condition, found {}", other.describe()),
+                    Some("e.g. regime(\"war\") == \"gains\", or share(\"t\", \"a\") > 0.3".into()),
+                );
                 None
             }
         }

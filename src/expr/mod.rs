@@ -26,6 +26,9 @@ pub trait Context {
     fn factor(&self, driver: usize) -> f64;
     /// This run's value of parameter `param` (an index into the scenario's parameters).
     fn param(&self, param: usize) -> f64;
+    /// This run's value of derived parameter `derived` (an index into the scenario's derived
+    /// parameters).
+    fn derived(&self, derived: usize) -> f64;
     /// Whether event `event` has fired so far in this run.
     fn fired(&self, event: usize) -> bool;
     /// The time of the step, in years (`start + k·dt`).
@@ -75,6 +78,13 @@ pub enum Expr {
         /// The parameter's index.
         param: usize,
     },
+    /// `param("p")` of a derived parameter: its value in this run.
+    Derived {
+        /// The derived parameter's index.
+        derived: usize,
+    },
+    /// `if(condition, then, else)`.
+    If(Box<[Expr; 3]>),
     /// `fired("e")`: whether an event has fired so far.
     Fired {
         /// The event's index.
@@ -131,6 +141,15 @@ impl Expr {
             Expr::RegimeIs { driver, state } => truth(ctx.regime(*driver) == *state),
             Expr::Factor { driver } => ctx.factor(*driver),
             Expr::Param { param } => ctx.param(*param),
+            Expr::Derived { derived } => ctx.derived(*derived),
+            Expr::If(parts) => {
+                let [condition, then, otherwise] = &**parts;
+                if condition.eval(ctx) != 0.0 {
+                    then.eval(ctx)
+                } else {
+                    otherwise.eval(ctx)
+                }
+            }
             Expr::Fired { event } => truth(ctx.fired(*event)),
             Expr::Year => ctx.year(),
             Expr::Neg(e) => -e.eval(ctx),
@@ -161,10 +180,48 @@ impl Expr {
         }
     }
 
+    /// Every derived parameter the expression reads, directly.
+    pub fn derived_read(&self, out: &mut Vec<usize>) {
+        self.visit(&mut |e| {
+            if let Expr::Derived { derived } = e {
+                out.push(*derived);
+            }
+        });
+    }
+
+    /// Every parameter the expression reads, directly.
+    pub fn params_read(&self, out: &mut Vec<usize>) {
+        self.visit(&mut |e| {
+            if let Expr::Param { param } = e {
+                out.push(*param);
+            }
+        });
+    }
+
+    /// Calls `f` on this node and every node below it.
+    fn visit(&self, f: &mut impl FnMut(&Expr)) {
+        f(self);
+        match self {
+            Expr::Neg(e) | Expr::Not(e) | Expr::Call(_, e) => e.visit(f),
+            Expr::Binary(_, a, b) => {
+                a.visit(f);
+                b.visit(f);
+            }
+            Expr::Chain(first, rest) => {
+                first.visit(f);
+                rest.iter().for_each(|(_, e)| e.visit(f));
+            }
+            Expr::Min(args) | Expr::Max(args) => args.iter().for_each(|e| e.visit(f)),
+            Expr::If(parts) => parts.iter().for_each(|e| e.visit(f)),
+            _ => {}
+        }
+    }
+
     /// Whether the expression reads anything that changes during a run.
     pub fn depends_on_state(&self) -> bool {
         match self {
-            Expr::Const(_) | Expr::Param { .. } => false,
+            Expr::Const(_) | Expr::Param { .. } | Expr::Derived { .. } => false,
+            Expr::If(parts) => parts.iter().any(Expr::depends_on_state),
             Expr::Neg(e) | Expr::Not(e) | Expr::Call(_, e) => e.depends_on_state(),
             Expr::Binary(_, a, b) => a.depends_on_state() || b.depends_on_state(),
             Expr::Chain(first, rest) => {
@@ -228,6 +285,9 @@ mod tests {
             0.0
         }
         fn param(&self, _: usize) -> f64 {
+            0.0
+        }
+        fn derived(&self, _: usize) -> f64 {
             0.0
         }
         fn fired(&self, _: usize) -> bool {

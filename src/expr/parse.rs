@@ -157,6 +157,38 @@ impl Ast {
             | Ast::Chain { span, .. } => *span,
         }
     }
+
+    /// The first thing the expression reads that changes during a run — a share, a regime, a
+    /// factor, an event, the year — as its name and where it is written; `None` when it reads
+    /// only numbers and parameters.
+    pub fn first_state_read(&self) -> Option<(&str, Span)> {
+        match self {
+            Ast::Number { .. } | Ast::Str { .. } => None,
+            Ast::Ident { name, span } => (name == "year").then_some((name.as_str(), *span)),
+            Ast::Call {
+                name,
+                name_span,
+                args,
+                ..
+            } => {
+                if matches!(
+                    name.as_str(),
+                    "share" | "region" | "regime" | "factor" | "fired"
+                ) {
+                    Some((name.as_str(), *name_span))
+                } else {
+                    args.iter().find_map(Ast::first_state_read)
+                }
+            }
+            Ast::Unary { operand, .. } => operand.first_state_read(),
+            Ast::Binary { lhs, rhs, .. } => {
+                lhs.first_state_read().or_else(|| rhs.first_state_read())
+            }
+            Ast::Chain { first, rest, .. } => first
+                .first_state_read()
+                .or_else(|| rest.iter().find_map(|(_, _, e)| e.first_state_read())),
+        }
+    }
 }
 
 /// Why the text is not an expression, and where.

@@ -5,6 +5,7 @@
 //! to the step). `load` turns TOML text into a `Scenario` or into the list of everything wrong
 //! with it; it does no I/O, the caller reads the file.
 
+mod derived;
 mod loader;
 mod merge;
 mod raw;
@@ -15,6 +16,7 @@ mod validate;
 use crate::distribution::Distribution;
 use crate::expr::Expr;
 
+pub use derived::{Derived, derive};
 pub use loader::{
     Added, Layers, ReadFile, STDIN_NAME, load, load_with, load_with_layers, load_with_overrides,
 };
@@ -82,6 +84,9 @@ pub struct Scenario {
     pub initial: Vec<Value>,
     /// Named parameters first, in file order, then the anonymous ones written inline.
     pub params: Vec<Param>,
+    /// Parameters derived from others, in the order they are computed: the named ones in file
+    /// order, then those written inline.
+    pub derived: Vec<Derived>,
     /// How each cell's log-strength moves, indexed like `initial_shares`.
     pub cells: Vec<CellDynamics>,
     /// The `[[dynamics]]` rules as written (resolved), in file order; `cells` is what they
@@ -209,23 +214,33 @@ pub struct Param {
     pub inline: bool,
 }
 
-/// A number of the scenario: a constant or a parameter drawn once per run.
+/// A number of the scenario: a constant, a parameter drawn once per run, or a parameter
+/// derived from others.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Value {
     /// A constant, the same in every run.
     Const(f64),
     /// A parameter, by its index in [`Scenario::params`].
     Param(usize),
+    /// A derived parameter, by its index in [`Scenario::derived`].
+    Derived(usize),
 }
 
 impl Value {
-    /// This run's value: the constant, or the parameter's draw from `param_values` (indexed like
-    /// [`Scenario::params`]).
-    pub fn resolve(self, param_values: &[f64]) -> f64 {
+    /// This run's value: the constant, the parameter's draw from `param_values` (indexed like
+    /// [`Scenario::params`]), or the derived value from `derived_values` (indexed like
+    /// [`Scenario::derived`]).
+    pub fn resolve(self, param_values: &[f64], derived_values: &[f64]) -> f64 {
         match self {
             Value::Const(v) => v,
             Value::Param(i) => param_values[i],
+            Value::Derived(i) => derived_values[i],
         }
+    }
+
+    /// Whether it may differ from run to run (a parameter or a derived one).
+    pub fn is_drawn(self) -> bool {
+        !matches!(self, Value::Const(_))
     }
 
     /// Whether this is the constant 0 (a parameter is not, whatever it draws).
@@ -334,13 +349,14 @@ pub enum Row {
 }
 
 impl Row {
-    /// This run's row into `out` (indexed like the states), from the run's parameter values.
-    pub fn resolve(&self, params: &[f64], out: &mut [f64]) {
+    /// This run's row into `out` (indexed like the states), from the run's parameter values
+    /// and derived values.
+    pub fn resolve(&self, params: &[f64], derived: &[f64], out: &mut [f64]) {
         match self {
             Row::Fixed(p) => out.copy_from_slice(p),
             Row::Drawn { entries, scaled } => {
                 for (o, v) in out.iter_mut().zip(entries) {
-                    *o = v.resolve(params);
+                    *o = v.resolve(params, derived);
                 }
                 let scaled_sum: f64 = scaled.iter().map(|&i| out[i]).sum();
                 let total: f64 = out.iter().sum();
@@ -400,8 +416,12 @@ pub struct Event {
     pub description: String,
     /// `source`; empty when not given.
     pub source: String,
-    /// Probability per year.
+    /// Probability per year (unused when `hazard_of_state` is given).
     pub hazard: Value,
+    /// A hazard that depends on the state of the run (`'0.02 + 0.1 * (regime("war") ==
+    /// "gains")'`), evaluated before each step on the state the step starts from, clamped to
+    /// the allowed range; with its text as written.
+    pub hazard_of_state: Option<(Expr, String)>,
     /// Calendar years, inclusive.
     pub window: (i32, i32),
     /// `repeat`: `false` fires at most once per run; `true` is a Poisson process with the hazard as
@@ -506,12 +526,12 @@ impl Scenario {
         self.targets
             .iter()
             .chain(&self.channels)
-            .any(|e| matches!(e.weight_value, Value::Param(_)))
+            .any(|e| e.weight_value.is_drawn())
     }
 
     /// Whether some initial share is a parameter (the start differs from run to run).
     pub fn uncertain_start(&self) -> bool {
-        self.initial.iter().any(|v| matches!(v, Value::Param(_)))
+        self.initial.iter().any(|v| v.is_drawn())
     }
 
     /// Index of the cell (target, channel, slot) in `initial_shares`, `cells` and the engine.

@@ -278,7 +278,7 @@ fn rows_of_x(s: &steppe::Scenario, outcome: &steppe::engine::Outcome) -> Vec<Vec
         .map(|run| {
             let params: Vec<f64> = outcome.params.iter().map(|p| p[run]).collect();
             let mut row = vec![0.0; 3];
-            r.transitions[0].resolve(&params, &mut row);
+            r.transitions[0].resolve(&params, &[], &mut row);
             row
         })
         .collect()
@@ -388,4 +388,106 @@ fn rows_that_cannot_sum_to_one_are_refused_where_written() {
     );
     let sums = problems("{ x = 0.6, y = 0.2, z = 0.1 }");
     assert!(sums.contains("sums to 0.9, not 1"), "{sums}");
+}
+
+#[test]
+fn a_hazard_of_the_state_follows_the_closed_form_along_a_known_regime_path() {
+    // The chain goes a → b → c and stays: b in the first year, c after. With monthly steps,
+    // each step fires with 1 − (1 − h)^(1/12) for the hazard h of the moment, so over
+    // 2020–2024: P(fired) = 1 − (1 − 0.1)·(1 − 0.3)³.
+    let text = crate::common::one_cell(
+        "start = 2020\nend = 2024\nstep = \"month\"",
+        r#"[drivers.w]
+type = "regime"
+states = ["a", "b", "c"]
+initial = "a"
+[drivers.w.transitions]
+a = { a = 0, b = 1, c = 0 }
+b = { a = 0, b = 0, c = 1 }
+c = { a = 0, b = 0, c = 1 }
+[events.e]
+hazard = '0.1 * (regime("w") == "b") + if(regime("w") == "c", 0.3, 0)'
+[[events.e.effects]]
+actors = ["a"]
+jump = 0.1
+[metrics.fired]
+kind = "ever"
+expr = 'fired("e")'
+"#,
+    );
+    let (s, outcome) = run(&text, 40_000, 21);
+    let (p, se) = crate::common::probability(crate::common::metric(&s, &outcome, "fired"));
+    let expected = 1.0 - 0.9 * 0.7f64.powi(3);
+    assert!(
+        (p - expected).abs() < 4.0 * se,
+        "{p} ± {se} against {expected}"
+    );
+}
+
+/// Two actors; `extra` holds the parameters and what uses them.
+fn derived(params: &str, extra: &str) -> String {
+    two_actors("0.4", &format!("[params]\n{params}\n{extra}"))
+        .replacen("[params]\nother = \"uniform(0, 1)\"\n", "", 1)
+        .replacen("[params]\n", "[params]\nother = \"uniform(0, 1)\"\n", 1)
+}
+
+#[test]
+fn a_derived_parameter_is_its_expression_of_the_draws_and_no_input_of_its_own() {
+    let text = derived(
+        "pivot = \"normal(0.03, 0.01)\"\ngain = '-param(\"pivot\")'\n",
+        "[[dynamics]]\nactors = [\"b\"]\ndrift = \"gain\"\nvolatility = '0.5 * param(\"other\")'\n[metrics.gain]\nkind = \"at\"\nexpr = 'param(\"gain\")'\n",
+    );
+    let (s, outcome) = run(&text, 2_000, 22);
+    // Not an input: the design's parameters are `other` and `pivot` only.
+    let names: Vec<&str> = s.params.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, ["other", "pivot"]);
+    let inline: Vec<&str> = s.derived.iter().map(|d| d.name.as_str()).collect();
+    assert_eq!(inline, ["gain", "dynamics[b;all;all].volatility"]);
+    let pivot = &outcome.params[1];
+    let gain = crate::common::metric(&s, &outcome, "gain");
+    for (g, p) in gain.iter().zip(pivot) {
+        assert_eq!(*g, -p);
+    }
+}
+
+#[test]
+fn derived_numbers_are_checked_where_written() {
+    let problems = |params: &str, extra: &str| {
+        steppe::scenario::load("t.toml", &derived(params, extra))
+            .expect_err("refused")
+            .to_string()
+    };
+    // The negation of a name points to the expression that negates the draw.
+    let negated = problems(
+        "pivot = \"normal(0.03, 0.01)\"",
+        "[[dynamics]]\nactors = [\"b\"]\ndrift = \"-pivot\"\n",
+    );
+    assert!(
+        negated.contains("write drift = '-param(\"pivot\")'"),
+        "{negated}"
+    );
+    // A derived hazard is bounded over its parameters' ranges.
+    let hazard = problems(
+        "route = \"uniform(0.1, 0.7)\"",
+        "[events.f]\nhazard = '2 * param(\"route\")'\n[[events.f.effects]]\nactors = [\"b\"]\njump = 0.1\n",
+    );
+    assert!(
+        hazard.contains("`hazard` must be a probability within [0, 1], but '2 * param(\"route\")' reaches 0.2 to 1.4"),
+        "{hazard}"
+    );
+    // Only a hazard may read the state.
+    let state = problems(
+        "",
+        "[[dynamics]]\nactors = [\"b\"]\ndrift = '0.1 * share(\"t\", \"a\")'\n",
+    );
+    assert!(
+        state.contains("`drift` is fixed for the whole run, so it cannot read `share`"),
+        "{state}"
+    );
+    // Derived parameters are computed in file order.
+    let order = problems("x = '2 * param(\"y\")'\ny = '-param(\"other\")'", "");
+    assert!(
+        order.contains("parameter `x` reads `y`, which is computed after it"),
+        "{order}"
+    );
 }

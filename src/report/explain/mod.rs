@@ -95,14 +95,15 @@ fn who_where(out: &mut String, scenario: &Scenario) {
     let weighted = |entities: &[crate::scenario::Entity]| -> String {
         entities
             .iter()
-            .map(|e| match e.weight_value {
-                crate::scenario::Value::Param(p) => format!(
-                    "{} {} (at the medians; weight {}, drawn per run)",
-                    e.label,
-                    percent_trimmed(e.weight),
-                    drawn(scenario, p)
-                ),
-                crate::scenario::Value::Const(_) => {
+            .map(|e| {
+                if e.weight_value.is_drawn() {
+                    format!(
+                        "{} {} (at the medians; weight {}, drawn per run)",
+                        e.label,
+                        percent_trimmed(e.weight),
+                        drawn(scenario, e.weight_value)
+                    )
+                } else {
                     format!("{} {}", e.label, percent_trimmed(e.weight))
                 }
             })
@@ -129,18 +130,8 @@ fn who_where(out: &mut String, scenario: &Scenario) {
 
 /// A parameter as a number slot shows it: a named one by its name, an inline one as its
 /// distribution with its 5–95 % range.
-fn drawn(scenario: &Scenario, p: usize) -> String {
-    let param = &scenario.params[p];
-    if param.inline {
-        let d = param.distribution;
-        format!(
-            "{d} (5–95 %: {} to {})",
-            crate::report::format::trimmed(d.quantile(0.05)),
-            crate::report::format::trimmed(d.quantile(0.95))
-        )
-    } else {
-        param.name.clone()
-    }
+fn drawn(scenario: &Scenario, value: crate::scenario::Value) -> String {
+    term(&diff::term(scenario, value))
 }
 
 /// The initial shares that are drawn per run (the others are the observed start).
@@ -155,14 +146,15 @@ fn uncertain_start(out: &mut String, scenario: &Scenario) {
     for (t, target) in scenario.targets.iter().enumerate() {
         for (c, channel) in scenario.channels.iter().enumerate() {
             for (a, actor) in scenario.actors.iter().enumerate() {
-                if let crate::scenario::Value::Param(p) = scenario.initial[scenario.cell(t, c, a)] {
+                let value = scenario.initial[scenario.cell(t, c, a)];
+                if value.is_drawn() {
                     out.push_str(&wrap(
                         &format!(
                             "{} in {}/{}: {}",
                             actor.label,
                             target.label,
                             channel.label,
-                            drawn(scenario, p)
+                            drawn(scenario, value)
                         ),
                         "  ",
                         WIDTH,
@@ -190,6 +182,18 @@ fn parameters(out: &mut String, scenario: &Scenario) {
             trimmed(d.quantile(0.95))
         );
         note(out, &p.description, &p.source);
+    }
+    let derived: Vec<_> = scenario.derived.iter().filter(|d| !d.inline).collect();
+    if derived.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "  computed from them, once per run (not inputs of their own):"
+    );
+    for d in derived {
+        let _ = writeln!(out, "  {} = '{}'", d.name, d.text);
+        note(out, &d.description, &d.source);
     }
 }
 

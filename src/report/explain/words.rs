@@ -67,6 +67,7 @@ pub(super) fn term(t: &Term) -> String {
     match t {
         Term::Const(c) => exact(*c),
         Term::Param(name) => name.clone(),
+        Term::Expression(text) => format!("'{text}'"),
         Term::Inline(d) => format!(
             "{d} (5–95 %: {} to {})",
             trimmed(d.quantile(0.05)),

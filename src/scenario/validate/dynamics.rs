@@ -11,7 +11,7 @@ use super::number::{Bounds, CEILING, FLOOR, NON_NEGATIVE, POSITIVE, Place, RATE}
 use super::selection::selection_key;
 use super::{Declared, Validator, round, text};
 use crate::scenario::raw::{RawReversion, RawRule};
-use crate::scenario::{AUTONOMY, CellDynamics, Note, Param, Reversion, Rule, Value};
+use crate::scenario::{AUTONOMY, CellDynamics, Note, Reversion, Rule, Value};
 
 impl Validator<'_> {
     /// The motion of every cell, and the rules as resolved, in file order.
@@ -113,14 +113,8 @@ impl Validator<'_> {
     fn check_bounds(&mut self, cells: &[CellDynamics], spans: &[BoundSpans], declared: &Declared) {
         let n_slots = declared.actors.len() + 1;
         let n_channels = declared.channels.len();
-        let lowest = |v: Value, params: &[Param]| match v {
-            Value::Const(c) => c,
-            Value::Param(p) => params[p].distribution.quantile(0.0),
-        };
-        let highest = |v: Value, params: &[Param]| match v {
-            Value::Const(c) => c,
-            Value::Param(p) => params[p].distribution.quantile(1.0),
-        };
+        let lowest = |v: Value| self.spread(v).0;
+        let highest = |v: Value| self.spread(v).2;
         // (span, message, hint) → number of places.
         let mut found: Vec<(Range<usize>, String, &str, usize)> = Vec::new();
         let mut report = |span: Range<usize>, message: String, hint: &'static str| match found
@@ -139,7 +133,7 @@ impl Validator<'_> {
             let slot_name = |s: usize| declared.actors.get(s).map_or(AUTONOMY, String::as_str);
             for (s, cell) in chunk.iter().enumerate() {
                 if let (Some(f), Some(c)) = (cell.floor, cell.ceiling) {
-                    let (f, c) = (highest(f, &self.params), lowest(c, &self.params));
+                    let (f, c) = (highest(f), lowest(c));
                     if f >= c {
                         let span = spans[pair * n_slots + s].ceiling.clone().unwrap_or(0..0);
                         report(
@@ -155,11 +149,7 @@ impl Validator<'_> {
                     }
                 }
             }
-            let floors: f64 = chunk
-                .iter()
-                .filter_map(|c| c.floor)
-                .map(|f| highest(f, &self.params))
-                .sum();
+            let floors: f64 = chunk.iter().filter_map(|c| c.floor).map(highest).sum();
             if floors >= 1.0 {
                 let span = (0..n_slots)
                     .rev()
@@ -175,11 +165,7 @@ impl Validator<'_> {
                 );
             }
             if chunk.iter().all(|c| c.ceiling.is_some()) {
-                let ceilings: f64 = chunk
-                    .iter()
-                    .filter_map(|c| c.ceiling)
-                    .map(|c| lowest(c, &self.params))
-                    .sum();
+                let ceilings: f64 = chunk.iter().filter_map(|c| c.ceiling).map(lowest).sum();
                 if ceilings < 1.0 {
                     let span = (0..n_slots)
                         .rev()

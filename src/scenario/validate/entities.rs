@@ -94,10 +94,7 @@ impl Validator<'_> {
                 }
                 if let Some(value) = self.number(&weight, &place, POSITIVE) {
                     entity.weight_value = value;
-                    entity.weight = match value {
-                        Value::Const(w) => w,
-                        Value::Param(p) => self.params[p].distribution.quantile(0.5),
-                    };
+                    entity.weight = self.spread(value).1;
                 }
             }
             normalise_weights(list);

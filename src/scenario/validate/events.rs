@@ -6,13 +6,13 @@ use std::ops::Range;
 use indexmap::IndexMap;
 use toml::Spanned;
 
-use super::number::{PROBABILITY, Place, RATE, REPEAT_HAZARD};
+use super::number::{PROBABILITY, Place, RATE, REPEAT_HAZARD, is_expression};
 use super::selection::selection_key;
 use super::{Declared, Horizon, Validator, text};
 use crate::diagnostic::unknown_name_hint;
 use crate::expr::{Expr, Names, Type};
-use crate::scenario::raw::{Name, RawEvent, RawEventEffect};
-use crate::scenario::{CellShift, Driver, DriverKind, Event};
+use crate::scenario::raw::{Name, Number, RawEvent, RawEventEffect, RawNumber};
+use crate::scenario::{CellShift, Driver, DriverKind, Event, Value};
 
 /// What an event's effects do when it fires.
 #[derive(Default)]
@@ -58,8 +58,15 @@ impl Validator<'_> {
         // A repeatable event is a Poisson process: a hazard of exactly 1 would be an
         // infinite rate.
         let bounds = if repeat { REPEAT_HAZARD } else { PROBABILITY };
+        let mut hazard_of_state = None;
         let hazard = match &event.hazard {
-            Some(h) => self.number(h, &Place::at(&format!("events.{ename}"), "hazard"), bounds),
+            Some(h) => match self.hazard_of_state(h, names) {
+                Some(found) => {
+                    hazard_of_state = Some(found?);
+                    Some(Value::Const(0.0))
+                }
+                None => self.number(h, &Place::at(&format!("events.{ename}"), "hazard"), bounds),
+            },
             None => {
                 self.error_hint(
                     span.clone(),
@@ -78,6 +85,7 @@ impl Validator<'_> {
             description: text(event.description),
             source: text(event.source),
             hazard,
+            hazard_of_state,
             window,
             repeat,
             condition,
@@ -86,6 +94,37 @@ impl Validator<'_> {
             drifts: effects.drifts,
             regime_changes: effects.regime_changes,
         })
+    }
+
+    /// A hazard that reads the state of the run: `None` when `hazard` does not (a number, a
+    /// parameter, a distribution, an expression of parameters); `Some(None)` when it does and
+    /// is wrong (reported).
+    fn hazard_of_state(
+        &mut self,
+        hazard: &Number,
+        names: &Names,
+    ) -> Option<Option<(Expr, String)>> {
+        let RawNumber::Text(text) = hazard.get_ref() else {
+            return None;
+        };
+        if !is_expression(text) {
+            return None;
+        }
+        let ast = crate::expr::parse::parse(text).ok()?;
+        ast.first_state_read()?;
+        let written = Spanned::new(hazard.span(), text.clone());
+        let Some((expr, ty)) = self.expression(&written, names) else {
+            return Some(None);
+        };
+        if ty == Type::Condition {
+            self.error_hint(
+                hazard.span(),
+                "`hazard` must be a number, and this is a condition",
+                "a condition counts as 1 or 0 when multiplied by a number: '0.02 + 0.1 * (regime(\"war\") == \"gains\")'",
+            );
+            return Some(None);
+        }
+        Some(Some((expr, text.clone())))
     }
 
     /// The calendar years in which an event may fire, clipped to the simulated years.

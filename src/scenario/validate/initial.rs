@@ -93,13 +93,7 @@ impl Validator<'_> {
             present[actor] = true;
             match self.initial_share(&owner, actor_name, value) {
                 Some(share) => {
-                    let (nominal, top) = match share {
-                        Value::Const(v) => (v, v),
-                        Value::Param(p) => {
-                            let d = self.params[p].distribution;
-                            (d.quantile(0.5), d.quantile(1.0))
-                        }
-                    };
+                    let (_, nominal, top) = self.spread(share);
                     sum += nominal;
                     highest += top;
                     slots[actor] = nominal;

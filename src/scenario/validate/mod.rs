@@ -32,7 +32,7 @@ use indexmap::IndexMap;
 use toml::Spanned;
 
 use super::raw::{Name, RawEvent, RawParam, RawScenario, Text};
-use super::{Driver, DriverKind, Param, Scenario, Step};
+use super::{Derived, Driver, DriverKind, Param, Scenario, Step};
 use crate::diagnostic::{Diagnostic, Sources, unknown_name_hint};
 use crate::expr::{self, Expr, Names, Type};
 
@@ -61,6 +61,7 @@ pub fn scenario(
         warnings: Vec::new(),
         params: Vec::new(),
         param_spans: Vec::new(),
+        derived: Vec::new(),
         stand_ins: false,
         inline_names: HashMap::new(),
     };
@@ -99,6 +100,8 @@ struct Validator<'a> {
     params: Vec<Param>,
     /// Where each named parameter's value is written (indexed like the first `params`).
     param_spans: Vec<Range<usize>>,
+    /// The derived parameters so far: the named ones, then those written inline.
+    derived: Vec<Derived>,
     /// Whether a driver with a mistake was replaced by a stand-in (see `drivers`).
     stand_ins: bool,
     /// How many inline distributions have been given each name so far (see `inline_name`).
@@ -146,7 +149,13 @@ impl Validator<'_> {
         let correlations = self.correlations(&raw.correlations);
         let dynamics = self.dynamics(raw.dynamics, &declared);
         let drivers = self.drivers(raw.drivers, &declared);
-        let names = expression_names(&declared, &drivers, &self.params[..n_named], &raw.events);
+        let names = expression_names(
+            &declared,
+            &drivers,
+            &self.params[..n_named],
+            &self.derived,
+            &raw.events,
+        );
         let horizon = Horizon {
             start,
             end,
@@ -173,6 +182,7 @@ impl Validator<'_> {
             initial_shares: initial.as_ref()?.0.clone(),
             initial: initial?.1,
             params: std::mem::take(&mut self.params),
+            derived: std::mem::take(&mut self.derived),
             correlations,
             cells,
             rules,
@@ -341,6 +351,7 @@ fn expression_names(
     declared: &Declared,
     drivers: &[Driver],
     named_params: &[Param],
+    named_derived: &[Derived],
     events: &IndexMap<Name, Spanned<RawEvent>>,
 ) -> Names {
     Names {
@@ -358,6 +369,11 @@ fn expression_names(
             })
             .collect(),
         params: named_params.iter().map(|p| p.name.clone()).collect(),
+        derived: named_derived
+            .iter()
+            .filter(|d| !d.inline)
+            .map(|d| d.name.clone())
+            .collect(),
         events: events.keys().map(|k| k.get_ref().clone()).collect(),
     }
 }

@@ -6,11 +6,24 @@
 
 use std::ops::Range;
 
+use toml::Spanned;
+
 use super::{Validator, round, show};
 use crate::diagnostic::unknown_name_hint;
 use crate::distribution::Distribution;
+use crate::expr::{Expr, Names, Type};
 use crate::scenario::raw::{Number, RawNumber};
-use crate::scenario::{Param, Value};
+use crate::scenario::{Derived, Param, Value, derive};
+
+/// Whether text in a number's place is an expression of parameters.
+enum Expression {
+    /// It is, and is this derived parameter.
+    Derived(Value),
+    /// It is meant as one, and its problems are reported.
+    Refused,
+    /// It is not one: the text is judged as a name.
+    NotOne,
+}
 
 /// Allowed range of a number, and how messages say it.
 #[derive(Clone, Copy)]
@@ -217,7 +230,7 @@ impl Validator<'_> {
         let span = number.span();
         let (value, lo, hi) = match number.get_ref() {
             RawNumber::Constant(v) => (Value::Const(*v), *v, *v),
-            RawNumber::Text(t) if Distribution::looks_like_call(t) => {
+            RawNumber::Text(t) if is_distribution(t) => {
                 let distribution = self.distribution(t, span.clone())?;
                 let (lo, hi) = (distribution.quantile(0.0), distribution.quantile(1.0));
                 let name = self.inline_name(place);
@@ -232,9 +245,23 @@ impl Validator<'_> {
             }
             RawNumber::Text(t) => {
                 let found = self.params.iter().position(|p| !p.inline && p.name == *t);
+                if found.is_none()
+                    && let Some(j) = self.derived.iter().position(|d| !d.inline && d.name == *t)
+                {
+                    let (lo, _, hi) = self.spread(Value::Derived(j));
+                    return self.in_bounds(Value::Derived(j), place, span, bounds, (lo, hi));
+                }
                 let Some(index) = found else {
                     if self.number_in_words(t, place, &span) {
                         return None;
+                    }
+                    match self.inline_derived(t, span.clone(), place) {
+                        Expression::Derived(value) => {
+                            let (lo, _, hi) = self.spread(value);
+                            return self.in_bounds(value, place, span, bounds, (lo, hi));
+                        }
+                        Expression::Refused => return None,
+                        Expression::NotOne => {}
                     }
                     if let Some(percent) = t
                         .trim()
@@ -262,6 +289,18 @@ impl Validator<'_> {
                 (Value::Param(index), d.quantile(0.0), d.quantile(1.0))
             }
         };
+        self.in_bounds(value, place, span, bounds, (lo, hi))
+    }
+
+    /// `value` if its whole range `(lo, hi)` lies within `bounds`; else reports it.
+    fn in_bounds(
+        &mut self,
+        value: Value,
+        place: &Place,
+        span: Range<usize>,
+        bounds: Bounds,
+        (lo, hi): (f64, f64),
+    ) -> Option<Value> {
         if bounds.text.is_empty() && lo.is_finite() && hi.is_finite() {
             return Some(value);
         }
@@ -270,6 +309,144 @@ impl Validator<'_> {
             return None;
         }
         Some(value)
+    }
+
+    /// What `value` can be: its lowest, its value at every parameter's median, its highest. A
+    /// derived value is evaluated at the medians and at every corner of the ranges of the
+    /// parameters it reads (the first 12 of them; the others at their medians), which bounds it
+    /// exactly when it is monotone in each of them.
+    pub(super) fn spread(&self, value: Value) -> (f64, f64, f64) {
+        match value {
+            Value::Const(v) => (v, v, v),
+            Value::Param(p) => {
+                let d = self.params[p].distribution;
+                (d.quantile(0.0), d.quantile(0.5), d.quantile(1.0))
+            }
+            Value::Derived(j) => {
+                let mut base = Vec::new();
+                self.base_params(j, &mut base);
+                base.sort_unstable();
+                base.dedup();
+                let medians: Vec<f64> = self
+                    .params
+                    .iter()
+                    .map(|p| p.distribution.quantile(0.5))
+                    .collect();
+                let mut values = vec![0.0; j + 1];
+                let mut at = |params: &[f64]| {
+                    derive(&self.derived[..=j], params, &mut values);
+                    values[j]
+                };
+                let nominal = at(&medians);
+                let (mut lo, mut hi) = (nominal, nominal);
+                let corners = base.len().min(12);
+                let mut params = medians.clone();
+                for mask in 0..1u32 << corners {
+                    for (bit, &i) in base.iter().take(corners).enumerate() {
+                        let d = self.params[i].distribution;
+                        params[i] = d.quantile(f64::from((mask >> bit) & 1));
+                    }
+                    let v = at(&params);
+                    if v.is_nan() {
+                        return (f64::NAN, nominal, f64::NAN);
+                    }
+                    lo = lo.min(v);
+                    hi = hi.max(v);
+                }
+                (lo, nominal, hi)
+            }
+        }
+    }
+
+    /// The parameters derived value `j` reads, directly or through other derived values.
+    fn base_params(&self, j: usize, out: &mut Vec<usize>) {
+        self.derived[j].expr.params_read(out);
+        let mut through = Vec::new();
+        self.derived[j].expr.derived_read(&mut through);
+        for k in through {
+            if k < j {
+                self.base_params(k, out);
+            }
+        }
+    }
+
+    /// Text in a number's place that is an expression of parameters
+    /// (`'0.5 * param("route_hazard")'`): a derived parameter named after the place.
+    fn inline_derived(&mut self, text: &str, span: Range<usize>, place: &Place) -> Expression {
+        let Ok(ast) = crate::expr::parse::parse(text) else {
+            if !text.contains("param(") {
+                return Expression::NotOne;
+            }
+            // Report the parse error where it is.
+            let _ = self.derived_expression(text, span, &place.key_in_messages(), false);
+            return Expression::Refused;
+        };
+        if matches!(ast, crate::expr::parse::Ast::Ident { .. }) {
+            return Expression::NotOne;
+        }
+        let Some(expr) = self.derived_expression(text, span, &place.key_in_messages(), false)
+        else {
+            return Expression::Refused;
+        };
+        let name = self.inline_name(place);
+        self.derived.push(Derived {
+            name,
+            expr,
+            text: text.to_string(),
+            description: String::new(),
+            source: String::new(),
+            inline: true,
+        });
+        Expression::Derived(Value::Derived(self.derived.len() - 1))
+    }
+
+    /// Compiles `text` (at `span`) as an expression of parameters for `what`: a number, not
+    /// reading the state of a run. With `named`, derived parameters may be read only when
+    /// declared before this one (`self.derived` holds exactly those).
+    pub(super) fn derived_expression(
+        &mut self,
+        text: &str,
+        span: Range<usize>,
+        what: &str,
+        named: bool,
+    ) -> Option<Expr> {
+        let written = Spanned::new(span.clone(), text.to_string());
+        if let Ok(ast) = crate::expr::parse::parse(text)
+            && let Some((read, at)) = ast.first_state_read()
+        {
+            let at = self.inner_span(&span, text, at.start..at.end);
+            self.error_hint(
+                at,
+                format!("{what} is fixed for the whole run, so it cannot read `{read}`"),
+                "a number computed from others may read parameters only, with param(\"name\"); only an event's `hazard` may depend on the state of the run",
+            );
+            return None;
+        }
+        let names = Names {
+            params: self
+                .params
+                .iter()
+                .filter(|p| !p.inline)
+                .map(|p| p.name.clone())
+                .collect(),
+            derived: self
+                .derived
+                .iter()
+                .filter(|d| named || !d.inline)
+                .map(|d| d.name.clone())
+                .collect(),
+            ..Names::default()
+        };
+        let (expr, ty) = self.expression(&written, &names)?;
+        if ty == Type::Condition {
+            self.error_hint(
+                span,
+                format!("{what} must be a number, and this is a condition"),
+                "a condition counts as 1 or 0 when multiplied by a number: 0.1 * (param(\"x\") > 0)",
+            );
+            return None;
+        }
+        Some(expr)
     }
 
     /// Reports a number outside its range. A named parameter's value written in another file
@@ -295,6 +472,27 @@ impl Validator<'_> {
                 return;
             }
             Value::Param(p) => p,
+            Value::Derived(j) => {
+                let d = &self.derived[j];
+                let what = if d.inline {
+                    format!("'{}'", d.text)
+                } else {
+                    format!("parameter `{}` = '{}'", d.name, d.text)
+                };
+                let message = format!(
+                    "{} {}, but {what} reaches {} to {} over its parameters' ranges",
+                    place.key_in_messages(),
+                    bounds.text,
+                    round(lo),
+                    round(hi)
+                );
+                self.error_hint(
+                    span,
+                    message,
+                    "narrow the parameters it reads, or bound it with min(...) and max(...)",
+                );
+                return;
+            }
         };
         let param = &self.params[p];
         let reaches = format!("reaches {} to {}", round(lo), round(hi));
@@ -358,20 +556,16 @@ impl Validator<'_> {
         let Some(negated) = trimmed.strip_prefix('-').map(str::trim) else {
             return false;
         };
-        let Some(param) = self.params.iter().find(|p| !p.inline && p.name == negated) else {
+        let known = self.params.iter().any(|p| !p.inline && p.name == negated)
+            || self.derived.iter().any(|d| !d.inline && d.name == negated);
+        if !known {
             return false;
-        };
-        let example = match negated_distribution(param.distribution) {
-            Some(d) => format!(
-                ", e.g. [params.{negated}_negated] dist = \"{d}\" (it draws numbers of its own, not the negation of `{negated}`'s)"
-            ),
-            None => " with a distribution of its own".to_string(),
-        };
+        }
         self.error_hint(
             span.clone(),
-            format!("a parameter cannot be negated here: \"{written}\""),
+            format!("a parameter's name cannot be negated: \"{written}\""),
             format!(
-                "`{key}` takes a number, a parameter's name or a distribution; for the opposite sign, declare a parameter{example}"
+                "for the same draw with the opposite sign, write {key} = '-param(\"{negated}\")' (an expression of parameters, computed once per run)"
             ),
         );
         true
@@ -390,34 +584,23 @@ impl Validator<'_> {
     }
 }
 
-/// The distribution of −X for X of `d`, when it is of the same family.
-fn negated_distribution(d: Distribution) -> Option<Distribution> {
-    // `0.0 - x`, not `-x`: a zero stays 0 rather than printing as -0.
-    let minus = |x: f64| 0.0 - x;
-    Some(match d {
-        Distribution::Fixed { value } => Distribution::Fixed {
-            value: minus(value),
-        },
-        Distribution::Normal { mean, sd } => Distribution::Normal {
-            mean: minus(mean),
-            sd,
-        },
-        Distribution::Uniform { low, high } => Distribution::Uniform {
-            low: minus(high),
-            high: minus(low),
-        },
-        Distribution::Triangular { low, mode, high } => Distribution::Triangular {
-            low: minus(high),
-            mode: minus(mode),
-            high: minus(low),
-        },
-        Distribution::Pert { low, mode, high } => Distribution::Pert {
-            low: minus(high),
-            mode: minus(mode),
-            high: minus(low),
-        },
-        Distribution::LogNormal { .. } | Distribution::Beta { .. } => return None,
-    })
+/// Whether `text` is meant as an inline distribution (`normal(0, 1)`, even misspelt) rather
+/// than an expression of parameters (`0.5 * param("x")`).
+pub(super) fn is_distribution(text: &str) -> bool {
+    Distribution::looks_like_call(text) && !text.contains("param(")
+}
+
+/// Whether `text` is meant as an expression of parameters: it reads one, or it computes
+/// (`'0.5 * 0.2'`), rather than naming a parameter or giving a distribution.
+pub(super) fn is_expression(text: &str) -> bool {
+    !is_distribution(text)
+        && match crate::expr::parse::parse(text) {
+            Ok(ast) => !matches!(
+                ast,
+                crate::expr::parse::Ast::Ident { .. } | crate::expr::parse::Ast::Number { .. }
+            ),
+            Err(_) => text.contains("param("),
+        }
 }
 
 /// The last key of a path such as `events.x.hazard`, for messages.

@@ -4,14 +4,17 @@
 use indexmap::IndexMap;
 use toml::Spanned;
 
-use super::{Validator, text};
+use super::number::is_expression;
+use super::{Validator, text as text_of};
 use crate::distribution::Distribution;
-use crate::scenario::Param;
 use crate::scenario::raw::{Name, RawNumber, RawParam};
+use crate::scenario::{Derived, Param};
 
 impl Validator<'_> {
-    /// Declares the named parameters, in file order, in `self.params`.
+    /// Declares the named parameters, in file order, in `self.params`; then those computed
+    /// from others, in file order, in `self.derived`.
     pub(super) fn named_params(&mut self, params: IndexMap<Name, Spanned<RawParam>>) {
+        let mut deferred = Vec::new();
         for (name, param) in params {
             self.identifier(&name);
             let span = param.span();
@@ -29,6 +32,12 @@ impl Validator<'_> {
                     }
                 },
             };
+            if let RawNumber::Text(t) = number.get_ref()
+                && is_expression(t)
+            {
+                deferred.push((name, number, description, source));
+                continue;
+            }
             let distribution = match number.get_ref() {
                 RawNumber::Constant(v) if v.is_finite() => Distribution::Fixed { value: *v },
                 RawNumber::Constant(v) => {
@@ -48,8 +57,37 @@ impl Validator<'_> {
             self.params.push(Param {
                 name: name.into_inner(),
                 distribution,
-                description: text(description),
-                source: text(source),
+                description: text_of(description),
+                source: text_of(source),
+                inline: false,
+            });
+        }
+        let later: Vec<String> = deferred.iter().map(|(n, ..)| n.get_ref().clone()).collect();
+        for (i, (name, number, description, source)) in deferred.into_iter().enumerate() {
+            let RawNumber::Text(text) = number.get_ref() else {
+                continue;
+            };
+            let what = format!("parameter `{}`", name.get_ref());
+            if let Some(after) = later[i + 1..]
+                .iter()
+                .find(|n| text.contains(&format!("\"{n}\"")) || text.contains(&format!("'{n}'")))
+            {
+                self.error_hint(
+                    number.span(),
+                    format!("{what} reads `{after}`, which is computed after it"),
+                    format!("parameters computed from others are computed in file order: declare `{after}` above `{}`", name.get_ref()),
+                );
+                continue;
+            }
+            let Some(expr) = self.derived_expression(text, number.span(), &what, true) else {
+                continue;
+            };
+            self.derived.push(Derived {
+                name: name.into_inner(),
+                expr,
+                text: text.clone(),
+                description: text_of(description),
+                source: text_of(source),
                 inline: false,
             });
         }

@@ -208,10 +208,10 @@ impl Validator<'_> {
     ) -> Option<Row> {
         // Entries that keep their value: drawn ones and those set above; the row's own plain
         // numbers make room.
-        let kept = |e: &Entry| e.above || matches!(e.value, Value::Param(_));
+        let kept = |e: &Entry| e.above || !matches!(e.value, Value::Const(_));
         let constant = |e: &Entry| match e.value {
             Value::Const(v) => Some(v),
-            Value::Param(_) => None,
+            Value::Param(_) | Value::Derived(_) => None,
         };
         let scaled: Vec<usize> = (0..entries.len()).filter(|&i| !kept(&entries[i])).collect();
         let scaled_sum: f64 = scaled.iter().filter_map(|&i| constant(&entries[i])).sum();
@@ -219,13 +219,13 @@ impl Validator<'_> {
         let mut kept_names = Vec::new();
         for (e, state) in entries.iter().zip(states) {
             if kept(e) {
-                let (lo, hi) = self.range_of(e.value);
+                let (lo, _, hi) = self.spread(e.value);
                 kept_low += lo;
                 kept_high += hi;
                 kept_names.push(state.as_str());
             }
         }
-        let drawn = entries.iter().any(|e| matches!(e.value, Value::Param(_)));
+        let drawn = entries.iter().any(|e| !matches!(e.value, Value::Const(_)));
         if kept_names.is_empty() || (!drawn && scaled_sum == 0.0) {
             // Plain numbers throughout: the row as written must sum to 1.
             let row: Vec<f64> = entries.iter().filter_map(constant).collect();
@@ -292,17 +292,6 @@ impl Validator<'_> {
             entries: entries.iter().map(|e| e.value).collect(),
             scaled,
         })
-    }
-
-    /// The lowest and highest value of `value`.
-    fn range_of(&self, value: Value) -> (f64, f64) {
-        match value {
-            Value::Const(v) => (v, v),
-            Value::Param(p) => {
-                let d = self.params[p].distribution;
-                (d.quantile(0.0), d.quantile(1.0))
-            }
-        }
     }
 
     /// A Dirichlet row around the means of `row` (a plain row), its fractions as beta
