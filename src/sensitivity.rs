@@ -222,7 +222,7 @@ pub fn tornado_from(
         .enumerate()
         .map(|(i, &p)| {
             let (at_low, at_high) = (mean(1 + 2 * i), mean(2 + 2 * i));
-            let d = scenario.params[p].distribution;
+            let d = &scenario.params[p].distribution;
             Bar {
                 param: scenario.params[p].name.clone(),
                 low_value: d.quantile(0.1),

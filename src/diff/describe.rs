@@ -26,7 +26,7 @@ pub fn term(scenario: &Scenario, v: Value) -> Term {
         Value::Param(i) => {
             let p = &scenario.params[i];
             if p.inline {
-                Term::Inline(p.distribution)
+                Term::Inline(p.distribution.clone())
             } else {
                 Term::Param(p.name.clone())
             }

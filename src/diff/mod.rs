@@ -73,7 +73,7 @@ pub fn changes(parent: &Scenario, child: &Scenario) -> Vec<Change> {
         s.params
             .iter()
             .filter(|p| !p.inline)
-            .map(|p| (p.name.clone(), vec![p.distribution]))
+            .map(|p| (p.name.clone(), vec![p.distribution.clone()]))
             .collect()
     };
     out.extend(items(params(parent), params(child)).map(Change::Param));

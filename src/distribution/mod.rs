@@ -19,8 +19,13 @@
 //! cdf, mean and support by family. `parse.rs` reads the inline form; `quantile.rs` holds the
 //! numerics that make each family's quantile monotone.
 
+mod metalog;
 mod parse;
+mod pool;
 mod quantile;
+
+pub use metalog::Metalog;
+pub use pool::{Expert, Experts};
 
 use statrs::distribution::{ContinuousCDF, LogNormal as LogNormalDist, Normal as NormalDist};
 
@@ -32,7 +37,7 @@ use quantile::{
 /// An uncertain number. The variants are public to be matched on; build them with
 /// [`Distribution::new`] or [`Distribution::parse`], which validate. A value built by hand with
 /// invalid fields (say a negative `sd`) makes `quantile` and `cdf` return NaN, never panic.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Distribution {
     /// Always `value`.
     Fixed {
@@ -85,6 +90,12 @@ pub enum Distribution {
         /// Upper end, > `low`.
         high: f64,
     },
+    /// `quantiles(5% = 0.1, 50% = 0.25, 95% = 0.5)`, optionally with `low = …`, `high = …`:
+    /// the metalog through those quantiles (see [`Metalog`]).
+    Metalog(Box<Metalog>),
+    /// `pool = [...]` of a parameter: a weighted mixture of experts' distributions (see
+    /// [`Expert`]).
+    Pool(Experts),
 }
 
 impl Distribution {
@@ -115,6 +126,9 @@ impl Distribution {
         let x = self.quantile_within(u.clamp(U_MIN, U_MAX));
         let (low, high) = match *self {
             Distribution::Fixed { .. } | Distribution::Normal { .. } => return x,
+            Distribution::Metalog(ref m) if m.low.is_infinite() && m.high.is_infinite() => {
+                return x;
+            }
             _ => self.support(),
         };
         inside(x, low, high)
@@ -146,6 +160,8 @@ impl Distribution {
                 }
                 None => f64::NAN,
             },
+            Distribution::Metalog(ref m) => m.quantile(u),
+            Distribution::Pool(ref experts) => pool::quantile(experts, u),
         }
     }
 
@@ -183,6 +199,8 @@ impl Distribution {
                 Some((alpha, beta)) => beta_cdf(alpha, beta, (x - low) / (high - low)),
                 None => f64::NAN,
             },
+            Distribution::Metalog(ref m) => m.cdf(x),
+            Distribution::Pool(ref experts) => pool::cdf(experts, x),
         }
     }
 
@@ -196,6 +214,8 @@ impl Distribution {
             Distribution::Triangular { low, mode, high } => low / 3.0 + mode / 3.0 + high / 3.0,
             Distribution::Beta { alpha, beta } => alpha / (alpha + beta),
             Distribution::Pert { low, mode, high } => low / 6.0 + mode * (4.0 / 6.0) + high / 6.0,
+            Distribution::Metalog(ref m) => m.mean(),
+            Distribution::Pool(ref experts) => pool::mean(experts),
         }
     }
 
@@ -210,6 +230,8 @@ impl Distribution {
             | Distribution::Triangular { low, high, .. }
             | Distribution::Pert { low, high, .. } => (low, high),
             Distribution::Beta { .. } => (0.0, 1.0),
+            Distribution::Metalog(ref m) => (m.low, m.high),
+            Distribution::Pool(ref experts) => pool::support(experts),
         }
     }
 
@@ -223,6 +245,8 @@ impl Distribution {
             Distribution::Triangular { .. } => "triangular",
             Distribution::Beta { .. } => "beta",
             Distribution::Pert { .. } => "pert",
+            Distribution::Metalog(_) => "quantiles",
+            Distribution::Pool(_) => "pool",
         }
     }
 }
@@ -231,6 +255,32 @@ impl Distribution {
 /// the shortest text that reads back as the same `f64`, so `parse` inverts it exactly.
 impl std::fmt::Display for Distribution {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if let Distribution::Metalog(m) = self {
+            f.write_str("quantiles(")?;
+            for (i, (p, q)) in m.given[..m.n].iter().enumerate() {
+                if i > 0 {
+                    f.write_str(", ")?;
+                }
+                write!(f, "{p}% = {q}")?;
+            }
+            if m.low.is_finite() {
+                write!(f, ", low = {}", m.low)?;
+            }
+            if m.high.is_finite() {
+                write!(f, ", high = {}", m.high)?;
+            }
+            return f.write_str(")");
+        }
+        if let Distribution::Pool(experts) = self {
+            f.write_str("pool(")?;
+            for (i, e) in experts.iter().enumerate() {
+                if i > 0 {
+                    f.write_str(", ")?;
+                }
+                write!(f, "{} × {}", e.weight, e.distribution)?;
+            }
+            return f.write_str(")");
+        }
         let (args, n) = self.args();
         write!(f, "{}(", self.name())?;
         for (i, arg) in args[..n].iter().enumerate() {
@@ -274,6 +324,7 @@ impl Distribution {
             Distribution::Triangular { low, mode, high }
             | Distribution::Pert { low, mode, high } => ([low, mode, high], 3),
             Distribution::Beta { alpha, beta } => ([alpha, beta, 0.0], 2),
+            Distribution::Metalog(_) | Distribution::Pool(_) => ([0.0; 3], 0),
         }
     }
 }

@@ -1,7 +1,7 @@
 //! Reading the inline form of a distribution, `normal(-0.03, 0.01)`: the text to a validated
 //! [`Distribution`], or the byte offset of the problem and a message, for a caret under it.
 
-use super::{Blame, Distribution, build, params_of, unknown_name};
+use super::{Blame, Distribution, Metalog, build, params_of, unknown_name};
 
 impl Distribution {
     /// Parses the inline form used in scenario files: `normal(-0.03, 0.01)`, `pert(0, 0.03, 0.08)`,
@@ -21,6 +21,9 @@ impl Distribution {
                 Some(c) => format!("expected a distribution name such as `normal`, found `{c}`"),
             };
             return Err((cur.pos, message));
+        }
+        if name == "quantiles" {
+            return quantiles(&mut cur);
         }
         if params_of(name).is_none() {
             return Err((name_start, unknown_name(name)));
@@ -98,6 +101,79 @@ impl Distribution {
         cur.skip_ws();
         cur.peek() == Some('(')
     }
+}
+
+/// The rest of `quantiles(P% = V, …, low = L, high = H)` after its name: a metalog through
+/// the quantiles, within the bounds.
+fn quantiles(cur: &mut Cursor) -> Result<Distribution, (usize, String)> {
+    cur.skip_ws();
+    if !cur.eat('(') {
+        return Err((
+            cur.pos,
+            format!(
+                "expected `(` after `quantiles`, found {}",
+                cur.describe_next()
+            ),
+        ));
+    }
+    let start = cur.pos;
+    let (mut given, mut low, mut high) = (Vec::new(), f64::NEG_INFINITY, f64::INFINITY);
+    loop {
+        cur.skip_ws();
+        let at = cur.pos;
+        let key = cur.take_while(|_, c| !c.is_whitespace() && !matches!(c, '=' | ',' | ')'));
+        cur.skip_ws();
+        if !cur.eat('=') {
+            return Err((
+                cur.pos,
+                format!(
+                    "expected `=` after `{key}` (quantiles are written 5% = 0.1), found {}",
+                    cur.describe_next()
+                ),
+            ));
+        }
+        cur.skip_ws();
+        let value_at = cur.pos;
+        let token = cur.number_token();
+        let Ok(value) = token.parse::<f64>() else {
+            return Err((value_at, format!("`{token}` is not a number")));
+        };
+        match key {
+            "low" => low = value,
+            "high" => high = value,
+            _ => match key.strip_suffix('%').map(str::parse::<f64>) {
+                Some(Ok(percent)) => given.push((percent, value)),
+                _ => {
+                    return Err((
+                        at,
+                        format!("expected a percent such as `5%`, `low` or `high`, found `{key}`"),
+                    ));
+                }
+            },
+        }
+        cur.skip_ws();
+        if cur.eat(',') {
+            continue;
+        }
+        let close = cur.pos;
+        if !cur.eat(')') {
+            return Err((
+                close,
+                match cur.peek() {
+                    None => "missing `)` to close `quantiles(`".to_string(),
+                    Some(c) => format!("expected `,` or `)`, found `{c}`"),
+                },
+            ));
+        }
+        break;
+    }
+    cur.skip_ws();
+    if let Some(c) = cur.peek() {
+        return Err((cur.pos, format!("unexpected `{c}` after the closing `)`")));
+    }
+    Metalog::fit(&given, low, high)
+        .map(|m| Distribution::Metalog(Box::new(m)))
+        .map_err(|message| (start, message))
 }
 
 /// A position in the text being parsed; `pos` is always on a char boundary.
@@ -234,7 +310,7 @@ mod tests {
             let dist = d(text);
             let shown = dist.to_string();
             let back = Distribution::parse(&shown);
-            assert_eq!(back, Ok(dist), "{text} shown as {shown}");
+            assert_eq!(back, Ok(dist.clone()), "{text} shown as {shown}");
             // Bit for bit, which `==` is not for -0.
             let bits = |d: Distribution| d.args().0.map(f64::to_bits);
             assert_eq!(bits(back.unwrap()), bits(dist), "{text} shown as {shown}");

@@ -103,12 +103,18 @@ fn param(c: Spanned<RawParam>, p: Spanned<RawParam>) -> Spanned<RawParam> {
     let parent_span = p.span();
     match (c.into_inner(), p.into_inner()) {
         (RawParam::Full(mut c), RawParam::Full(p)) => {
-            inherit!(c, p: dist, description, source);
+            // A value of either kind — a distribution or a pool — replaces the other.
+            if c.dist.is_none() && c.pool.is_none() {
+                c.dist = p.dist;
+                c.pool = p.pool;
+            }
+            inherit!(c, p: description, source);
             Spanned::new(span, RawParam::Full(c))
         }
         // A new value for a described parameter keeps its description and source.
         (RawParam::Short(number), RawParam::Full(mut p)) => {
             p.dist = Some(Spanned::new(span.clone(), number));
+            p.pool = None;
             p.remove = None;
             Spanned::new(span, RawParam::Full(p))
         }

@@ -161,7 +161,18 @@ pub struct RawParamTable {
     /// In an extending scenario: drop the inherited item of this name.
     pub remove: Option<Spanned<bool>>,
     pub dist: Option<Number>,
+    /// A pool of experts' distributions, instead of `dist`.
+    pub pool: Option<Spanned<Vec<Spanned<RawExpert>>>>,
     pub description: Text,
+    pub source: Text,
+}
+
+/// One expert of a parameter's `pool`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawExpert {
+    pub dist: Option<Number>,
+    pub weight: Option<Spanned<f64>>,
     pub source: Text,
 }
 

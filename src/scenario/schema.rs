@@ -164,7 +164,20 @@ fn param() -> Value {
                 "type": "object",
                 "additionalProperties": false,
                 "properties": {
-                    "dist": number("The distribution: fixed(v), normal(mean, sd), lognormal(mu, sigma), uniform(low, high), triangular(low, mode, high), beta(alpha, beta), pert(low, mode, high)."),
+                    "dist": number("The distribution: fixed(v), normal(mean, sd), lognormal(mu, sigma), uniform(low, high), triangular(low, mode, high), beta(alpha, beta), pert(low, mode, high), quantiles(5% = a, 50% = b, 95% = c[, low = l][, high = h]) (a metalog through them); or an expression of other parameters such as '-param(\"x\")'."),
+                    "pool": {
+                        "type": "array",
+                        "description": "Instead of dist: a pool of experts, a weighted mixture of their distributions.",
+                        "items": {
+                            "type": "object",
+                            "additionalProperties": false,
+                            "properties": {
+                                "dist": number("This expert's distribution."),
+                                "weight": { "type": "number", "exclusiveMinimum": 0, "description": "Relative weight (default 1); the weights are normalised." },
+                                "source": { "type": "string", "description": "Who judged so." }
+                            }
+                        }
+                    },
                     "description": { "type": "string" },
                     "source": { "type": "string", "description": "A claim id (C1-C19) or data source." },
                     "remove": remove()
@@ -275,8 +288,8 @@ mod tests {
 
     use super::schema;
     use crate::scenario::raw::{
-        RawDriver, RawDriverEffect, RawEntity, RawEvent, RawEventEffect, RawHeader, RawMetric,
-        RawParamTable, RawReversion, RawRule, RawScenario,
+        RawDriver, RawDriverEffect, RawEntity, RawEvent, RawEventEffect, RawExpert, RawHeader,
+        RawMetric, RawParamTable, RawReversion, RawRule, RawScenario,
     };
     use crate::scenario::shape::keys_of;
 
@@ -316,6 +329,10 @@ mod tests {
             place::<RawParamTable>(
                 "RawParamTable",
                 "/properties/params/additionalProperties/anyOf/2",
+            ),
+            place::<RawExpert>(
+                "RawExpert",
+                "/properties/params/additionalProperties/anyOf/2/properties/pool/items",
             ),
             place::<RawRule>("RawRule", "/properties/dynamics/items"),
             place::<RawReversion>(

@@ -14,8 +14,8 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use super::raw::{
-    RawDriver, RawDriverEffect, RawEntity, RawEvent, RawEventEffect, RawHeader, RawMetric,
-    RawParamTable, RawReversion, RawRule, RawScenario,
+    RawDriver, RawDriverEffect, RawEntity, RawEvent, RawEventEffect, RawExpert, RawHeader,
+    RawMetric, RawParamTable, RawReversion, RawRule, RawScenario,
 };
 use crate::diagnostic::{Diagnostic, nearest};
 
@@ -371,6 +371,7 @@ fn keys_of_struct(name: &str) -> Option<Vec<String>> {
         "RawHeader" => keys_of::<RawHeader>(),
         "RawEntity" => keys_of::<RawEntity>(),
         "RawParamTable" => keys_of::<RawParamTable>(),
+        "RawExpert" => keys_of::<RawExpert>(),
         "RawRule" => keys_of::<RawRule>(),
         "RawReversion" => keys_of::<RawReversion>(),
         "RawDriver" => keys_of::<RawDriver>(),

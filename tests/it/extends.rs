@@ -245,7 +245,7 @@ fn merging_keeps_what_the_child_does_not_change_and_refuses_contradictions() {
     let s = load(&[("main.toml", child), ("parent.toml", &parent)]).unwrap();
     let other = s.params.iter().find(|p| p.name == "other").unwrap();
     assert_eq!(
-        (other.distribution, other.description.as_str()),
+        (other.distribution.clone(), other.description.as_str()),
         (
             Distribution::Uniform {
                 low: 0.0,

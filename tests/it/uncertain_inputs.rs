@@ -70,7 +70,8 @@ fn an_initial_share_drawn_from_a_distribution_has_that_distribution_at_the_start
         .iter()
         .find(|p| p.inline)
         .expect("the share is an inline parameter")
-        .distribution;
+        .distribution
+        .clone();
     let start = crate::common::metric(&s, &outcome, "start");
     // D at α = 0.001: 1.95/√n = 0.0138 for n = 20,000.
     let distance = ks(start, |x| d.cdf(x));
@@ -490,4 +491,72 @@ fn derived_numbers_are_checked_where_written() {
         order.contains("parameter `x` reads `y`, which is computed after it"),
         "{order}"
     );
+}
+
+/// One actor and the parameters `params` with a metric `p` reading parameter `p`.
+fn elicited(params: &str) -> String {
+    crate::common::one_cell(
+        "start = 2020\nend = 2021",
+        &format!("[params]\n{params}\n[metrics.p]\nkind = \"at\"\nexpr = 'param(\"p\")'\n"),
+    )
+}
+
+#[test]
+fn a_distribution_from_quantiles_reproduces_them_in_the_draws() {
+    let text = elicited("p = \"quantiles(5% = 0.1, 50% = 0.25, 95% = 0.5, low = 0, high = 1)\"");
+    let n = 40_000;
+    let (s, outcome) = run(&text, n, 31);
+    let mut draws = crate::common::metric(&s, &outcome, "p").to_vec();
+    draws.sort_by(f64::total_cmp);
+    // The share of draws below each given quantile is its probability, within 4 binomial s.e.
+    for (p, q) in [(0.05, 0.1), (0.5, 0.25), (0.95, 0.5)] {
+        let below = draws.partition_point(|&x| x < q) as f64 / n as f64;
+        let se = (p * (1.0 - p) / n as f64).sqrt();
+        assert!((below - p).abs() < 4.0 * se, "{p}: {below}");
+    }
+    assert!(draws[0] > 0.0 && draws[draws.len() - 1] < 1.0);
+}
+
+#[test]
+fn a_pool_of_experts_draws_from_their_weighted_mixture() {
+    let text = elicited(
+        "[params.p]\npool = [\n  { dist = \"pert(0.01, 0.03, 0.06)\", weight = 2, source = \"A\" },\n  { dist = \"uniform(-0.01, 0.01)\", weight = 1, source = \"B\" },\n]",
+    );
+    let n = 20_000;
+    let (s, outcome) = run(&text, n, 32);
+    let draws = crate::common::metric(&s, &outcome, "p");
+    // The mixture's cdf from its parts: 2/3 of the PERT's plus 1/3 of the uniform's.
+    let pert = steppe::distribution::Distribution::new("pert", &[0.01, 0.03, 0.06]).unwrap();
+    let mixture = |x: f64| 2.0 / 3.0 * pert.cdf(x) + (x.clamp(-0.01, 0.01) + 0.01) / 0.02 / 3.0;
+    let distance = ks(draws, mixture);
+    assert!(distance < 1.95 / (n as f64).sqrt(), "KS {distance}");
+    // Its mean is the weighted mean of the experts' means: 2/3 · 0.19/6.
+    let mean = draws.iter().sum::<f64>() / n as f64;
+    let sd = (draws.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n as f64).sqrt();
+    let expected = 2.0 / 3.0 * (0.01 + 4.0 * 0.03 + 0.06) / 6.0;
+    assert!(
+        (mean - expected).abs() < 4.0 * sd / (n as f64).sqrt(),
+        "{mean}"
+    );
+}
+
+#[test]
+fn elicitation_mistakes_are_refused_where_written() {
+    let problems = |params: &str| {
+        steppe::scenario::load("t.toml", &elicited(params))
+            .expect_err("refused")
+            .to_string()
+    };
+    let lopsided = problems("p = \"quantiles(5% = 0, 50% = 0.95, 95% = 1)\"");
+    assert!(lopsided.contains("too lopsided"), "{lopsided}");
+    let order = problems("p = \"quantiles(50% = 0.3, 5% = 0.1, 95% = 0.5)\"");
+    assert!(order.contains("increasing order"), "{order}");
+    let weight = problems("[params.p]\npool = [{ dist = \"uniform(0, 1)\", weight = 0 }]");
+    assert!(
+        weight.contains("an expert's weight must be > 0, got 0"),
+        "{weight}"
+    );
+    let both =
+        problems("[params.p]\ndist = \"uniform(0, 1)\"\npool = [{ dist = \"uniform(0, 1)\" }]");
+    assert!(both.contains("has both `dist` and `pool`"), "{both}");
 }

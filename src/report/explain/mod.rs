@@ -172,8 +172,45 @@ fn parameters(out: &mut String, scenario: &Scenario) {
     }
     section(out, "Assumptions: parameters, each drawn once per run");
     for p in named {
-        let d = p.distribution;
-        let _ = writeln!(out, "  {} = {d}", p.name);
+        let d = &p.distribution;
+        match d {
+            crate::distribution::Distribution::Pool(experts) => {
+                let _ = writeln!(out, "  {} = a pool of {} experts", p.name, experts.len());
+                for e in experts.iter() {
+                    let who = if e.source.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" — {}", e.source)
+                    };
+                    out.push_str(&wrap(
+                        &format!(
+                            "{} weight: {}{who}",
+                            percent_trimmed(e.weight),
+                            term(&diff::Term::Inline(e.distribution.clone()))
+                        ),
+                        "      ",
+                        WIDTH,
+                    ));
+                }
+            }
+            crate::distribution::Distribution::Metalog(m) => {
+                let bounds = match (m.low.is_finite(), m.high.is_finite()) {
+                    (false, false) => "unbounded".to_string(),
+                    (true, false) => format!("above {}", trimmed(m.low)),
+                    (false, true) => format!("below {}", trimmed(m.high)),
+                    (true, true) => format!("within ({}, {})", trimmed(m.low), trimmed(m.high)),
+                };
+                let _ = writeln!(out, "  {} = {d}", p.name);
+                let _ = writeln!(
+                    out,
+                    "      the metalog through these quantiles ({} terms, {bounds}; Keelin 2016)",
+                    m.n
+                );
+            }
+            _ => {
+                let _ = writeln!(out, "  {} = {d}", p.name);
+            }
+        }
         let _ = writeln!(
             out,
             "      5 %: {}   50 %: {}   95 %: {}",

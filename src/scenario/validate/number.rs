@@ -285,7 +285,7 @@ impl Validator<'_> {
                     self.error_hint(span, format!("unknown parameter `{t}`"), hint);
                     return None;
                 };
-                let d = self.params[index].distribution;
+                let d = &self.params[index].distribution;
                 (Value::Param(index), d.quantile(0.0), d.quantile(1.0))
             }
         };
@@ -319,7 +319,7 @@ impl Validator<'_> {
         match value {
             Value::Const(v) => (v, v, v),
             Value::Param(p) => {
-                let d = self.params[p].distribution;
+                let d = &self.params[p].distribution;
                 (d.quantile(0.0), d.quantile(0.5), d.quantile(1.0))
             }
             Value::Derived(j) => {
@@ -343,7 +343,7 @@ impl Validator<'_> {
                 let mut params = medians.clone();
                 for mask in 0..1u32 << corners {
                     for (bit, &i) in base.iter().take(corners).enumerate() {
-                        let d = self.params[i].distribution;
+                        let d = &self.params[i].distribution;
                         params[i] = d.quantile(f64::from((mask >> bit) & 1));
                     }
                     let v = at(&params);
@@ -508,9 +508,9 @@ impl Validator<'_> {
             return;
         }
         // A fixed value is a number, not a range.
-        let described = match param.distribution {
+        let described = match &param.distribution {
             Distribution::Fixed { value } => {
-                format!("parameter `{}` is {}", param.name, show(value))
+                format!("parameter `{}` is {}", param.name, show(*value))
             }
             d => format!("parameter `{}` = {d} {reaches}", param.name),
         };
