@@ -141,14 +141,25 @@ pub fn tornado(
     tornado_from(scenario, output, runs, &simulate(scenario, &config))
 }
 
+/// The parameters a tornado has a bar for: every one that can vary, named or written inline
+/// (an uncertain initial share, weight, transition entry or hazard, by its place's name).
+fn tornado_inputs(scenario: &Scenario) -> Vec<usize> {
+    (0..scenario.params.len())
+        .filter(|&p| {
+            !matches!(
+                scenario.params[p].distribution,
+                crate::distribution::Distribution::Fixed { .. }
+            )
+        })
+        .collect()
+}
+
 /// The simulation a tornado needs: `runs` rows at the medians, then `runs` rows with each
-/// named parameter at its 10th and `runs` at its 90th percentile, then `runs` rows with every
+/// varying parameter at its 10th and `runs` at its 90th percentile, then `runs` rows with every
 /// parameter drawn as run `run` draws it (for the metric's value beside the base).
 pub fn tornado_config(scenario: &Scenario, output: &Output, runs: u64, seed: u64) -> RunConfig {
     let n_params = scenario.params.len();
-    let named: Vec<usize> = (0..n_params)
-        .filter(|&p| !scenario.params[p].inline)
-        .collect();
+    let named = tornado_inputs(scenario);
     // Row blocks: all at medians, then each named parameter low and high.
     let mut uniforms = Vec::new();
     let mut stream_runs = Vec::new();
@@ -210,9 +221,7 @@ pub fn tornado_from(
     runs: u64,
     outcome: &Outcome,
 ) -> Result<Tornado, String> {
-    let named: Vec<usize> = (0..scenario.params.len())
-        .filter(|&p| !scenario.params[p].inline)
-        .collect();
+    let named = tornado_inputs(scenario);
     let values = output.values(scenario, outcome)?;
     let last = values.last().expect("at least one output");
     let n = runs as usize;

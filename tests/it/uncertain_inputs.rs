@@ -560,3 +560,28 @@ fn elicitation_mistakes_are_refused_where_written() {
         problems("[params.p]\ndist = \"uniform(0, 1)\"\npool = [{ dist = \"uniform(0, 1)\" }]");
     assert!(both.contains("has both `dist` and `pool`"), "{both}");
 }
+
+#[test]
+fn an_actor_absent_from_a_cell_stays_at_zero_there() {
+    // b is absent (0): drift, noise and a jump on it leave its share nil; a's share is then a's
+    // part of the rest.
+    let text = two_actors(
+        "0.4",
+        "[[dynamics]]\nactors = [\"b\"]\ndrift = 0.5\nvolatility = 0.3\n",
+    )
+    .replace("b = 0.2", "b = 0");
+    let (s, outcome) = run(&text, 500, 41);
+    assert_eq!(s.initial_shares[1], 0.0);
+    let start = crate::common::metric(&s, &outcome, "start");
+    assert!(start.iter().all(|&a| (a - 0.4).abs() < 1e-12));
+    let (s, outcome) = run(
+        &text.replace(
+            "[metrics.end]\nkind = \"at\"\nexpr = 'share(\"t\", \"a\")'",
+            "[metrics.end]\nkind = \"at\"\nexpr = 'share(\"t\", \"b\")'",
+        ),
+        500,
+        41,
+    );
+    let end = crate::common::metric(&s, &outcome, "end");
+    assert!(end.iter().all(|&b| b < 1e-200), "{:?}", &end[..3]);
+}

@@ -118,7 +118,7 @@ impl Validator<'_> {
                     channel_name.get_ref(),
                     quote_list(&missing)
                 ),
-                "every actor needs a positive initial share in every target and channel",
+                "every actor needs an initial share in every target and channel (0 where it is absent)",
             );
             false
         } else if sum >= 1.0 - 1e-12 {
@@ -153,8 +153,8 @@ impl Validator<'_> {
         }
     }
 
-    /// One actor's initial share: a number within (0, 1), a parameter's name or a distribution
-    /// whose values all lie within (0, 1).
+    /// One actor's initial share: a number within [0, 1) (0: absent), a parameter's name or a
+    /// distribution whose values all lie within (0, 1).
     fn initial_share(
         &mut self,
         owner: &str,
@@ -162,11 +162,16 @@ impl Validator<'_> {
         value: &RawInitialValue,
     ) -> Option<Value> {
         let number = match value {
+            // 0: the actor is absent there (its strength stays nil whatever moves it).
+            RawInitialValue::Share(v) if *v.get_ref() == 0.0 => return Some(Value::Const(0.0)),
             RawInitialValue::Share(v) if !(*v.get_ref() > 0.0 && *v.get_ref() < 1.0) => {
                 self.error_hint(
                     v.span(),
-                    format!("an initial share must be within (0, 1), got {}", v.get_ref()),
-                    "strengths are positive: use a small share such as 0.001 for an actor that is nearly absent",
+                    format!(
+                        "an initial share must be within [0, 1), got {}",
+                        v.get_ref()
+                    ),
+                    "a share is a fraction of the cell; 0 means the actor is absent there",
                 );
                 return None;
             }
