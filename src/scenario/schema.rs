@@ -54,10 +54,13 @@ pub fn schema() -> Value {
                     "type": "object",
                     "additionalProperties": {
                         "type": "object",
-                        "properties": { "source": { "type": "string", "description": "Where these figures come from." } },
+                        "properties": {
+                            "source": { "type": "string", "description": "Where these figures come from." },
+                            "concentration": { "type": "number", "exclusiveMinimum": 0, "maximum": 1000000, "description": "Makes the cell a Dirichlet around its shares (autonomy the rest): each run draws them; the larger, the closer to the shares written." }
+                        },
                         "additionalProperties": {
                             "oneOf": [
-                                { "type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1 },
+                                { "type": "number", "minimum": 0, "exclusiveMaximum": 1, "description": "A share; 0 when the actor is absent here." },
                                 { "type": "string", "description": "A parameter's name or a distribution whose values lie in (0, 1), e.g. \"pert(0.35, 0.45, 0.55)\"." }
                             ],
                             "description": "The actor's initial share, in (0, 1): a number, a parameter or a distribution (the actors' highest values must sum below 1; autonomy is the remainder in every run)."
@@ -365,7 +368,7 @@ mod tests {
         vec![
             fixed(
                 "[initial.T.C] (validate/initial.rs)",
-                &["source"],
+                &["source", crate::scenario::validate::CONCENTRATION],
                 "/properties/initial/additionalProperties/additionalProperties",
             ),
             fixed(

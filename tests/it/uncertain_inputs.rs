@@ -585,3 +585,35 @@ fn an_actor_absent_from_a_cell_stays_at_zero_there() {
     let end = crate::common::metric(&s, &outcome, "end");
     assert!(end.iter().all(|&b| b < 1e-200), "{:?}", &end[..3]);
 }
+
+#[test]
+fn a_dirichlet_cell_draws_its_shares_with_beta_margins_around_the_numbers_written() {
+    // a 0.4, b 0.2, autonomy 0.4 with concentration 30: each share is Beta(30·m, 30·(1 − m)).
+    let text = two_actors(
+        "0.4",
+        "[metrics.b]\nkind = \"at\"\nyear = 2020\nexpr = 'share(\"t\", \"b\")'\n[metrics.autonomy]\nkind = \"at\"\nyear = 2020\nexpr = 'share(\"t\", \"autonomy\")'\n",
+    )
+    .replace("b = 0.2\n", "b = 0.2\nconcentration = 30\n");
+    let n = 20_000;
+    let (s, outcome) = run(&text, n, 42);
+    let critical = 1.95 / (n as f64).sqrt();
+    for (metric, m) in [("start", 0.4), ("b", 0.2), ("autonomy", 0.4)] {
+        let margin = steppe::distribution::Distribution::Beta {
+            alpha: 30.0 * m,
+            beta: 30.0 * (1.0 - m),
+        };
+        let values = crate::common::metric(&s, &outcome, metric);
+        let distance = ks(values, |x| margin.cdf(x));
+        assert!(distance < critical, "{metric}: KS {distance}");
+    }
+    // The cell's drawn shares are positive and leave autonomy positive in every run.
+    let (a, b) = (
+        crate::common::metric(&s, &outcome, "start"),
+        crate::common::metric(&s, &outcome, "b"),
+    );
+    assert!(
+        a.iter()
+            .zip(b)
+            .all(|(a, b)| *a > 0.0 && *b > 0.0 && a + b < 1.0)
+    );
+}

@@ -4,9 +4,11 @@
 use toml::Spanned;
 
 use super::number::{INITIAL_SHARE, Place};
+use super::transitions::CONCENTRATION;
 use super::{Declared, Validator, quote_list, round};
+use crate::expr::{BinaryOp, Expr};
 use crate::scenario::raw::{Name, RawInitial, RawInitialValue, RawNumber};
-use crate::scenario::{AUTONOMY, Value};
+use crate::scenario::{AUTONOMY, Derived, Value};
 
 /// One `[initial.T.C]` table: actor (or `source`) → value.
 type RawRow = indexmap::IndexMap<Name, RawInitialValue>;
@@ -70,10 +72,37 @@ impl Validator<'_> {
             channel_name.get_ref()
         );
         let mut present = vec![false; declared.actors.len()];
+        let mut concentration = None;
         for (actor_name, value) in row.get_ref() {
             if actor_name.get_ref() == "source" {
                 if let RawInitialValue::Share(v) = value {
                     self.error(v.span(), "`source` must be text");
+                }
+                continue;
+            }
+            if actor_name.get_ref() == CONCENTRATION {
+                match value {
+                    RawInitialValue::Share(c) if *c.get_ref() > 0.0 && *c.get_ref() <= 1e6 => {
+                        concentration = Some((*c.get_ref(), c.span()));
+                    }
+                    RawInitialValue::Share(c) => {
+                        self.error(
+                            c.span(),
+                            format!(
+                                "`concentration` must be within (0, 1000000], got {}",
+                                c.get_ref()
+                            ),
+                        );
+                        ok = false;
+                    }
+                    RawInitialValue::Text(t) => {
+                        self.error_hint(
+                            t.span(),
+                            "`concentration` must be a plain number",
+                            "a Dirichlet cell is its shares (the means) and one concentration, e.g. concentration = 80",
+                        );
+                        ok = false;
+                    }
                 }
                 continue;
             }
@@ -133,6 +162,11 @@ impl Validator<'_> {
                 "the actors' shares must sum to less than 1; autonomy is the remainder",
             );
             false
+        } else if let Some((c, at)) = concentration {
+            slots[slots.len() - 1] = 1.0 - sum;
+            let last = values.len() - 1;
+            values[last] = Value::Const(1.0 - sum);
+            ok && self.dirichlet_cell(&owner, declared, (c, at), slots, values)
         } else if highest >= 1.0 - 1e-12 {
             self.error_hint(
                 row.span(),
@@ -151,6 +185,68 @@ impl Validator<'_> {
             values[last] = Value::Const(1.0 - sum);
             ok
         }
+    }
+
+    /// A cell with `concentration`: every run draws its shares from the Dirichlet of that
+    /// concentration around the shares written (autonomy the rest), each actor's share a
+    /// derived value of the sticks before it.
+    fn dirichlet_cell(
+        &mut self,
+        owner: &str,
+        declared: &Declared,
+        (concentration, at): (f64, std::ops::Range<usize>),
+        slots: &[f64],
+        values: &mut [Value],
+    ) -> bool {
+        if let Some(drawn) = values.iter().position(|v| v.is_drawn()) {
+            self.error_hint(
+                at,
+                format!(
+                    "a Dirichlet cell (with `concentration`) takes plain numbers as its means, but {}'s share is drawn",
+                    declared.actors[drawn]
+                ),
+                "write the cell's shares as numbers: each run draws them around those",
+            );
+            return false;
+        }
+        let mut names: Vec<&str> = declared.actors.iter().map(String::as_str).collect();
+        names.push(AUTONOMY);
+        let sticks = self.dirichlet_sticks(owner, &names, slots, concentration);
+        // Share i = its stick × what the sticks before it leave.
+        let mut left: Vec<Expr> = Vec::new();
+        for (a, stick) in sticks.iter().enumerate().take(declared.actors.len()) {
+            let Some(p) = *stick else {
+                continue;
+            };
+            let fraction = Expr::Param { param: p };
+            let expr = if left.is_empty() {
+                fraction.clone()
+            } else {
+                Expr::Chain(
+                    Box::new(fraction.clone()),
+                    left.iter().map(|e| (BinaryOp::Mul, e.clone())).collect(),
+                )
+            };
+            left.push(Expr::Binary(
+                BinaryOp::Sub,
+                Box::new(Expr::Const(1.0)),
+                Box::new(fraction),
+            ));
+            self.derived.push(Derived {
+                name: format!("{owner}.{}", declared.actors[a]),
+                expr,
+                text: format!(
+                    "{} on average, Dirichlet of concentration {}",
+                    round(slots[a]),
+                    round(concentration)
+                ),
+                description: String::new(),
+                source: String::new(),
+                inline: true,
+            });
+            values[a] = Value::Derived(self.derived.len() - 1);
+        }
+        true
     }
 
     /// One actor's initial share: a number within [0, 1) (0: absent), a parameter's name or a

@@ -10,6 +10,7 @@
 //! that names inline distributions) and `selection` (the cells a rule or an effect selects).
 
 mod correlations;
+mod dirichlet;
 mod drivers;
 mod dynamics;
 mod entities;

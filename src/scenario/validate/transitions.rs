@@ -15,9 +15,8 @@ use toml::Spanned;
 use super::number::{PROBABILITY, Place};
 use super::{Validator, quote_list, round};
 use crate::diagnostic::unknown_name_hint;
-use crate::distribution::Distribution;
 use crate::scenario::raw::{Name, Number, RawDriver, RawNumber};
-use crate::scenario::{Param, Row, Value};
+use crate::scenario::{Row, Value};
 
 /// One row as written: to-state → probability (and `concentration`).
 type RawRow = IndexMap<Name, Number>;
@@ -312,31 +311,8 @@ impl Validator<'_> {
             );
             return None;
         };
-        let last = means.iter().rposition(|&m| m > 0.0);
-        let mut rest = 1.0;
-        let mut sticks = Vec::with_capacity(means.len());
-        for (i, (&m, state)) in means.iter().zip(states).enumerate() {
-            if m <= 0.0 || Some(i) == last {
-                sticks.push(None);
-                continue;
-            }
-            // What the entries after this one leave, as a share of the row.
-            let after = (rest - m).max(0.0);
-            rest = after;
-            let (alpha, beta) = (concentration * m, concentration * after);
-            if beta <= 0.0 {
-                sticks.push(None);
-                continue;
-            }
-            self.params.push(Param {
-                name: format!("{owner}.{state}"),
-                distribution: Distribution::Beta { alpha, beta },
-                description: String::new(),
-                source: String::new(),
-                inline: true,
-            });
-            sticks.push(Some(self.params.len() - 1));
-        }
+        let names: Vec<&str> = states.iter().map(String::as_str).collect();
+        let sticks = self.dirichlet_sticks(owner, &names, &means, concentration);
         Some(Row::Dirichlet {
             means,
             concentration,
