@@ -23,9 +23,11 @@ mod metalog;
 mod parse;
 mod pool;
 mod quantile;
+mod table;
 
 pub use metalog::Metalog;
 pub use pool::{Expert, Experts};
+pub use table::Sampler;
 
 use statrs::distribution::{ContinuousCDF, LogNormal as LogNormalDist, Normal as NormalDist};
 

@@ -245,7 +245,7 @@ pub fn simulate_with_progress(
     config: &RunConfig,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Outcome {
-    let plan = plan::Plan::new(scenario);
+    let plan = plan::Plan::for_runs(scenario);
     let runs = config.runs as usize;
     let n_metrics = scenario.metrics.len();
     // A run's row: its metric values, then its tracked series values.

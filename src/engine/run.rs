@@ -254,12 +254,12 @@ impl<'a> Worker<'a> {
         let source_run = |i: usize| sources.map_or(run, |s| s[i]);
         let (noise_run, first_driver) = (source_run(0), self.noise_source);
         let first_event = first_driver + scenario.drivers.len();
-        for (p, param) in scenario.params.iter().enumerate() {
+        for p in 0..scenario.params.len() {
             let u = match self.source.uniform(scenario, seed, row, p) {
                 Some(u) => u,
                 None => rng::uniform(&mut rng::stream(seed, run, plan.param_keys[p])),
             };
-            self.params[p] = param.distribution.quantile(u);
+            self.params[p] = plan.samplers[p].quantile(u);
         }
         params_out.copy_from_slice(&self.params);
         crate::scenario::derive(&scenario.derived, &self.params, &mut self.derived);
