@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use crate::discover::Discovery;
 use crate::report::format::{decimal, p_value, percent};
-use crate::report::text::{WIDTH, wrap};
+use crate::report::text::{WIDTH, own_line, wrap};
 
 /// The discovery as the terminal shows it: the peeling trajectory, then the chosen box.
 pub fn table(d: &Discovery) -> String {
@@ -66,10 +66,11 @@ pub fn table(d: &Discovery) -> String {
         let quasi = l
             .quasi_p
             .map_or(String::new(), |q| format!("   quasi-p {}", p_value(q)));
+        let name = own_line(&mut out, &l.param, 24, "  ");
         let _ = writeln!(
             out,
             "  {:<24} {} … {}{quasi}",
-            l.param,
+            name,
             decimal(l.low),
             decimal(l.high)
         );

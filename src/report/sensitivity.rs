@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use crate::report::format::{decimal, fixed, thousands};
-use crate::report::text::{WIDTH, truncate, wrap};
+use crate::report::text::{WIDTH, own_line, wrap};
 use crate::sensitivity::{Index, Indices, Tornado};
 
 /// The analysis as the terminal shows it: the tornado (if run), then the Sobol indices of
@@ -43,10 +43,11 @@ pub fn table(tornado: Option<&Tornado>, sobol: &[Indices]) -> String {
             } else {
                 0
             };
+            let name = own_line(&mut out, &bar.param, 22, "  ");
             let _ = writeln!(
                 out,
                 "  {:<22} {:>9} → {:<9} {:<14} {}",
-                truncate(&bar.param, 22),
+                name,
                 decimal(bar.at_low),
                 decimal(bar.at_high),
                 "█".repeat(width),
@@ -152,7 +153,8 @@ pub fn table(tornado: Option<&Tornado>, sobol: &[Indices]) -> String {
         }
         let _ = writeln!(out, "{header}");
         for (i, input) in sobol[0].inputs.iter().enumerate() {
-            let mut line = format!("  {:<18}", truncate(&input.input, 18));
+            let name = own_line(&mut out, &input.input, 18, "  ");
+            let mut line = format!("  {name:<18}");
             for &y in &shown {
                 let _ = write!(line, "{:>7}", index(sobol[y].inputs[i].total));
             }
@@ -193,11 +195,8 @@ fn index_row(out: &mut String, i: &Index, indent: &str) {
         index(i.total_high)
     );
     let width = 22 - indent.len();
-    let _ = writeln!(
-        out,
-        "  {indent}{:<width$}{first:>24}{total:>24}",
-        truncate(&i.input, width)
-    );
+    let name = own_line(out, &i.input, width, &format!("  {indent}"));
+    let _ = writeln!(out, "  {indent}{name:<width$}{first:>24}{total:>24}");
 }
 
 /// A Sobol index (or a sum of them): three decimals.

@@ -78,9 +78,19 @@ pub fn render(scenario: &Scenario, summary: &Summary) -> String {
     } else {
         START_WIDTH
     };
+    // Names give way to the numbers when every column has an interval: the table stays within
+    // the terminal's 80 columns (actors' names shortened with "…").
+    let columns: usize = reported
+        .iter()
+        .map(|&(point, _)| if point == 0 { start_width } else { cell_width })
+        .sum();
+    let name_width = name_width.min(WIDTH.saturating_sub(columns)).max(8);
     for (t, label) in labels.iter().enumerate() {
         let _ = writeln!(out);
-        let mut header = format!("{:<name_width$}", truncate(label, MAX_LABEL));
+        let mut header = format!(
+            "{:<name_width$}",
+            truncate(label, MAX_LABEL.min(name_width))
+        );
         for &(point, year) in &reported {
             let width = if point == 0 { start_width } else { cell_width };
             let _ = write!(header, "{year:>width$}");
@@ -93,7 +103,7 @@ pub fn render(scenario: &Scenario, summary: &Summary) -> String {
                     .actors
                     .get(s)
                     .map_or("autonomy", |a| a.label.as_str()),
-                MAX_LABEL,
+                MAX_LABEL.min(name_width - 2),
             );
             let mut line = format!("  {name:<width$}", width = name_width - 2);
             for &(point, _) in &reported {

@@ -36,6 +36,20 @@ pub fn truncate(label: &str, max: usize) -> String {
     }
 }
 
+/// A name for a column `width` wide: itself if it fits; else it goes on a line of its own
+/// (after `indent`), whole, and the row's numbers follow on the next line under a blank name —
+/// an inline parameter's name (`drivers.war.transitions.stalemate.ceasefire`) says where it is
+/// written, and cut short it would say nothing.
+pub fn own_line<'a>(out: &mut String, name: &'a str, width: usize, indent: &str) -> &'a str {
+    if name.chars().count() < width {
+        return name;
+    }
+    out.push_str(indent);
+    out.push_str(name);
+    out.push('\n');
+    ""
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
