@@ -16,6 +16,7 @@ pub struct Plan {
     pub n_cells: usize,
     pub n_steps: usize,
     pub dt: f64,
+    /// The channels' weights in each target's composite, `[target × channels + channel]`.
     pub channel_weights: Vec<f64>,
     pub target_weights: Vec<f64>,
     pub param_keys: Vec<ComponentKey>,
@@ -146,7 +147,7 @@ impl Plan {
             n_cells: scenario.n_cells(),
             n_steps,
             dt: scenario.step.dt(),
-            channel_weights: scenario.channels.iter().map(|c| c.weight).collect(),
+            channel_weights: scenario.composite_weights.clone(),
             target_weights: scenario.targets.iter().map(|t| t.weight).collect(),
             samplers: Vec::new(),
             param_keys: scenario

@@ -268,7 +268,7 @@ impl<'a> Worker<'a> {
         }
         if self.uncertain_weights {
             let inputs = (self.params.as_slice(), self.derived.as_slice());
-            draw_weights(&scenario.channels, inputs, &mut self.channel_weights);
+            draw_composite_weights(scenario, inputs, &mut self.channel_weights);
             draw_weights(&scenario.targets, inputs, &mut self.target_weights);
         }
         plan.coefficients(
@@ -521,7 +521,8 @@ impl<'a> Worker<'a> {
         for t in 0..plan.n_targets {
             let composite = &mut composites[t * n_slots..(t + 1) * n_slots];
             composite.fill(0.0);
-            for (c, &w) in self.channel_weights.iter().enumerate() {
+            let weights = &self.channel_weights[t * n_channels..(t + 1) * n_channels];
+            for (c, &w) in weights.iter().enumerate() {
                 let base = (t * n_channels + c) * n_slots;
                 for (acc, share) in composite.iter_mut().zip(&self.shares[base..base + n_slots]) {
                     *acc += w * share;
@@ -590,6 +591,22 @@ impl<'a> Worker<'a> {
             }
         }
         self.metric_state = metric_state;
+    }
+}
+
+/// This run's channel weights in every target's composite: a target's own where it has them,
+/// else the channels', each row normalised to sum 1.
+fn draw_composite_weights(scenario: &Scenario, inputs: (&[f64], &[f64]), out: &mut [f64]) {
+    let n = scenario.channels.len();
+    for (target, row) in scenario.targets.iter().zip(out.chunks_mut(n)) {
+        for (w, c) in row.iter_mut().zip(&scenario.channels) {
+            *w = c.weight_value.resolve(inputs.0, inputs.1);
+        }
+        for &(c, value) in &target.channel_weights {
+            row[c] = value.resolve(inputs.0, inputs.1);
+        }
+        let total: f64 = row.iter().sum();
+        row.iter_mut().for_each(|w| *w /= total);
     }
 }
 

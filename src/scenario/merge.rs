@@ -95,6 +95,14 @@ fn entity(c: Spanned<RawEntity>, p: Spanned<RawEntity>) -> Spanned<RawEntity> {
     let span = c.span();
     let (mut c, p) = (c.into_inner(), p.into_inner());
     inherit!(c, p: label, weight, description, source);
+    // A target's own channel weights merge channel by channel.
+    c.channels = match (c.channels, p.channels) {
+        (Some(c), Some(p)) => {
+            let span = c.span();
+            Some(Spanned::new(span, union(c.into_inner(), p.into_inner())))
+        }
+        (c, p) => c.or(p),
+    };
     Spanned::new(span, c)
 }
 

@@ -72,6 +72,10 @@ pub struct Scenario {
     pub targets: Vec<Entity>,
     /// Channels with weights normalised to sum 1.
     pub channels: Vec<Entity>,
+    /// The channels' weights in each target's composite, `[target × channels + channel]`,
+    /// normalised per target, at the medians: the channels' weights, or a target's own
+    /// (`[targets.T] channels = { … }`).
+    pub composite_weights: Vec<f64>,
     /// Initial share of every cell (see [`Scenario::cell`]), autonomy included; for a share
     /// that is a parameter, its median (autonomy then the remainder of the medians). What a
     /// run starts from is [`Scenario::initial`].
@@ -156,6 +160,10 @@ pub struct Entity {
     /// `weight` as written, before normalisation: a constant (1 when not given) or a
     /// parameter drawn once per run; each run normalises the table's weights as drawn.
     pub weight_value: Value,
+    /// A target's own weights for some channels (`channels = { energy = 0.3 }`), replacing
+    /// theirs as written in this target's composite: (channel index, weight). Empty for
+    /// actors, channels and targets without any.
+    pub channel_weights: Vec<(usize, Value)>,
     /// `description`; empty when not given.
     pub description: String,
     /// `source`; empty when not given.
@@ -523,10 +531,9 @@ impl Scenario {
 
     /// Whether some target's or channel's weight is a parameter (it differs from run to run).
     pub fn uncertain_weights(&self) -> bool {
-        self.targets
-            .iter()
-            .chain(&self.channels)
-            .any(|e| e.weight_value.is_drawn())
+        self.targets.iter().chain(&self.channels).any(|e| {
+            e.weight_value.is_drawn() || e.channel_weights.iter().any(|(_, v)| v.is_drawn())
+        })
     }
 
     /// Whether some initial share is a parameter (the start differs from run to run).

@@ -128,6 +128,8 @@ pub struct RawHeader {
 pub struct RawEntity {
     pub label: Text,
     pub weight: Option<Number>,
+    /// A target's own weights for some channels.
+    pub channels: Option<Spanned<IndexMap<Name, Number>>>,
     pub description: Text,
     pub source: Text,
 }

@@ -45,7 +45,7 @@ pub fn schema() -> Value {
                 }
             },
             "actors": named("Outside powers competing for influence.", entity(false)),
-            "targets": named("States where influence is contested.", entity(true)),
+            "targets": named("States where influence is contested.", target()),
             "channels": named("Kinds of influence (security, economy, ...).", entity(true)),
             "initial": {
                 "type": "object",
@@ -140,6 +140,17 @@ fn entity(weighted: bool) -> Value {
         });
     }
     json!({ "type": "object", "additionalProperties": false, "properties": properties })
+}
+
+/// A target: an entity with a weight, and the channels' weights in its own composite.
+fn target() -> Value {
+    let mut t = entity(true);
+    t["properties"]["channels"] = json!({
+        "type": "object",
+        "description": "The weights of some channels in this target's composite, replacing theirs (as written, before normalisation) here only: e.g. { energy = 0.30 } where energy matters more. Each a number, a parameter or a distribution.",
+        "additionalProperties": number("This channel's weight in this target.")
+    });
+    t
 }
 
 /// A number slot: a constant, a parameter's name or an inline distribution.
@@ -324,11 +335,15 @@ mod tests {
             place::<RawHeader>("RawHeader", "/properties/scenario"),
             Place {
                 // An actor takes no weight (validation says so); the schema marks it at once.
-                left_out: &["weight"],
+                left_out: &["weight", "channels"],
                 ..place::<RawEntity>("RawEntity", "/properties/actors/additionalProperties")
             },
             place::<RawEntity>("RawEntity", "/properties/targets/additionalProperties"),
-            place::<RawEntity>("RawEntity", "/properties/channels/additionalProperties"),
+            Place {
+                // Channel weights by target belong to targets (validation says so).
+                left_out: &["channels"],
+                ..place::<RawEntity>("RawEntity", "/properties/channels/additionalProperties")
+            },
             place::<RawParamTable>(
                 "RawParamTable",
                 "/properties/params/additionalProperties/anyOf/2",

@@ -441,7 +441,7 @@ mod tests {
                 "wrong type: found integer `5`, expected text in quotes",
                 "wrong type: found string \"2022\", expected a whole number",
                 "unknown key `stpe`",
-                "wrong type: found integer `3`, expected a table of `label`, `weight`, `description`, `source` keys",
+                "wrong type: found integer `3`, expected a table of `label`, `weight`, `channels`, `description`, `source` keys",
                 "wrong type: found boolean `true`, expected a number, a parameter name or a distribution such as \"normal(0, 1)\"",
                 "wrong type: found integer `2025`, expected a list, e.g. [2025, 2030]",
                 "wrong type: found boolean `true`, expected a number, a parameter name or a distribution such as \"normal(0, 1)\"",

@@ -617,3 +617,48 @@ fn a_dirichlet_cell_draws_its_shares_with_beta_margins_around_the_numbers_writte
             .all(|(a, b)| *a > 0.0 && *b > 0.0 && a + b < 1.0)
     );
 }
+
+#[test]
+fn a_target_may_weigh_the_channels_its_own_way() {
+    // Channels c1 = 2, c2 = 1 everywhere; target u weighs c2 at 6 (on the same scale): its
+    // composite is (2·0.2 + 6·0.6)/8 = 0.5, while t keeps (2·0.2 + 1·0.6)/3 = 1/3. With u's
+    // weight drawn from uniform(4, 8), each run's composite follows its draw w: (0.4 + 0.6·w)/(2 + w).
+    let two_targets = |own: &str| {
+        weighted_channels("2", "1")
+            .replace("t = {}", &format!("t = {{}}\nu = {{ channels = {{ c2 = {own} }} }}"))
+            .replace(
+                "[params]",
+                "[initial.u.c1]\na = 0.2\n[initial.u.c2]\na = 0.6\n[metrics.own]\nkind = \"at\"\nexpr = 'share(\"u\", \"a\")'\n[params]",
+            )
+    };
+    let (s, outcome) = run(&two_targets("6"), 50, 6);
+    let (t, u) = (
+        crate::common::metric(&s, &outcome, "composite"),
+        crate::common::metric(&s, &outcome, "own"),
+    );
+    assert!(t.iter().all(|c| (c - 1.0 / 3.0).abs() < 1e-12), "{}", t[0]);
+    assert!(u.iter().all(|c| (c - 0.5).abs() < 1e-12), "{}", u[0]);
+    let (s, outcome) = run(&two_targets("\"uniform(4, 8)\""), 500, 7);
+    let w = s
+        .params
+        .iter()
+        .position(|p| p.name == "targets.u.channels.c2")
+        .unwrap();
+    for (c, w) in crate::common::metric(&s, &outcome, "own")
+        .iter()
+        .zip(&outcome.params[w])
+    {
+        assert!((c - (0.4 + 0.6 * w) / (2.0 + w)).abs() < 1e-12);
+    }
+    // Only a target weighs channels.
+    let refused = steppe::scenario::load(
+        "t.toml",
+        &weighted_channels("2", "1").replace("a = {}", "a = { channels = { c1 = 2 } }"),
+    )
+    .expect_err("refused")
+    .to_string();
+    assert!(
+        refused.contains("an actor has no channel weights"),
+        "{refused}"
+    );
+}

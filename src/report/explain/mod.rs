@@ -126,6 +126,33 @@ fn who_where(out: &mut String, scenario: &Scenario) {
         "  ",
         WIDTH,
     ));
+    let n = scenario.channels.len();
+    for (t, target) in scenario.targets.iter().enumerate() {
+        if target.channel_weights.is_empty() {
+            continue;
+        }
+        let own: Vec<String> = target
+            .channel_weights
+            .iter()
+            .map(|&(c, v)| format!("{} {}", scenario.channels[c].label, drawn(scenario, v)))
+            .collect();
+        let row: Vec<String> = scenario
+            .channels
+            .iter()
+            .zip(&scenario.composite_weights[t * n..(t + 1) * n])
+            .map(|(c, w)| format!("{} {}", c.label, percent_trimmed(*w)))
+            .collect();
+        out.push_str(&wrap(
+            &format!(
+                "In {}, its own weights: {} (as written, on the channels' scale), so that its composite weighs {} (at the medians)",
+                target.label,
+                own.join(", "),
+                row.join(", ")
+            ),
+            "  ",
+            WIDTH,
+        ));
+    }
 }
 
 /// A parameter as a number slot shows it: a named one by its name, an inline one as its

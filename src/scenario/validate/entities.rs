@@ -17,6 +17,10 @@ pub(super) struct Entities {
     /// The weights of targets and channels as written, resolved by [`Validator::weights`]
     /// once the parameters are known.
     weights: [Vec<Option<Number>>; 2],
+    /// Each target's own channel weights as written, resolved with the others.
+    target_channels: Vec<Option<OwnWeights>>,
+    /// See [`crate::scenario::Scenario::composite_weights`].
+    pub(super) composite_weights: Vec<f64>,
 }
 
 impl Entities {
@@ -33,6 +37,9 @@ impl Entities {
 
 type RawEntities = IndexMap<Name, Spanned<RawEntity>>;
 
+/// A target's `channels = { … }` as written.
+type OwnWeights = Spanned<IndexMap<Name, Number>>;
+
 impl Validator<'_> {
     pub(super) fn entities(
         &mut self,
@@ -40,9 +47,9 @@ impl Validator<'_> {
         targets: RawEntities,
         channels: RawEntities,
     ) -> Entities {
-        let (actors, _) = self.entity_table(actors, "actor", false);
-        let (targets, target_weights) = self.entity_table(targets, "target", true);
-        let (channels, channel_weights) = self.entity_table(channels, "channel", true);
+        let (actors, _, _) = self.entity_table(actors, "actor", false);
+        let (targets, target_weights, target_channels) = self.entity_table(targets, "target", true);
+        let (channels, channel_weights, _) = self.entity_table(channels, "channel", true);
         for (list, kind) in [
             (&actors, "actors"),
             (&targets, "targets"),
@@ -61,6 +68,8 @@ impl Validator<'_> {
             targets,
             channels,
             weights: [target_weights, channel_weights],
+            target_channels,
+            composite_weights: Vec::new(),
         }
     }
 
@@ -68,6 +77,9 @@ impl Validator<'_> {
     /// distributions, all positive) and normalises them; after the named parameters.
     pub(super) fn weights(&mut self, entities: &mut Entities) {
         let weights = std::mem::take(&mut entities.weights);
+        // The channels' weights as written (at their medians), before normalisation: a
+        // target's own weights replace them on that scale.
+        let mut written = Vec::new();
         for ((list, kind), raw) in [
             (&mut entities.targets, "targets"),
             (&mut entities.channels, "channels"),
@@ -97,7 +109,51 @@ impl Validator<'_> {
                     entity.weight = self.spread(value).1;
                 }
             }
+            if kind == "channels" {
+                written = list.iter().map(|e| e.weight).collect();
+            }
             normalise_weights(list);
+        }
+        let target_channels = std::mem::take(&mut entities.target_channels);
+        for (t, own) in target_channels.into_iter().enumerate() {
+            let Some(own) = own else {
+                // The channels' own normalised weights, to the bit.
+                entities
+                    .composite_weights
+                    .extend(entities.channels.iter().map(|c| c.weight));
+                continue;
+            };
+            let mut row = written.clone();
+            {
+                for (channel, weight) in own.get_ref() {
+                    let names: Vec<String> =
+                        entities.channels.iter().map(|c| c.name.clone()).collect();
+                    let Some(c) = self.lookup(channel, "channel", &names) else {
+                        continue;
+                    };
+                    let place = Place::at(
+                        &format!("targets.{}.channels", entities.targets[t].name),
+                        channel.get_ref(),
+                    );
+                    if let RawNumber::Constant(w) = weight.get_ref()
+                        && !(*w > 0.0 && w.is_finite())
+                    {
+                        self.error(
+                            weight.span(),
+                            format!("a channel's weight must be > 0, got {w}"),
+                        );
+                        continue;
+                    }
+                    if let Some(value) = self.number(weight, &place, POSITIVE) {
+                        row[c] = self.spread(value).1;
+                        entities.targets[t].channel_weights.push((c, value));
+                    }
+                }
+            }
+            let total: f64 = row.iter().sum();
+            entities
+                .composite_weights
+                .extend(row.iter().map(|w| w / total));
         }
     }
 
@@ -108,9 +164,10 @@ impl Validator<'_> {
         map: RawEntities,
         kind: &str,
         weighted: bool,
-    ) -> (Vec<Entity>, Vec<Option<Number>>) {
+    ) -> (Vec<Entity>, Vec<Option<Number>>, Vec<Option<OwnWeights>>) {
         let mut entities = Vec::new();
         let mut weights = Vec::new();
+        let mut own_channels = Vec::new();
         for (name, entity) in map {
             self.identifier(&name);
             let reserved = name.get_ref() == AUTONOMY
@@ -134,6 +191,16 @@ impl Validator<'_> {
                 );
             }
             weights.push(entity.weight.filter(|_| weighted));
+            if let Some(c) = &entity.channels
+                && kind != "target"
+            {
+                self.error_hint(
+                    c.span(),
+                    format!("{} {kind} has no channel weights", if kind == "actor" { "an" } else { "a" }),
+                    "a target's `channels = { energy = 0.3 }` gives the channels' weights in that target's composite",
+                );
+            }
+            own_channels.push(entity.channels.filter(|_| kind == "target"));
             let name = name.into_inner();
             entities.push(Entity {
                 label: entity
@@ -142,12 +209,13 @@ impl Validator<'_> {
                 name,
                 weight: 1.0,
                 weight_value: Value::Const(1.0),
+                channel_weights: Vec::new(),
                 description: text(entity.description),
                 source: text(entity.source),
             });
         }
         normalise_weights(&mut entities);
-        (entities, weights)
+        (entities, weights, own_channels)
     }
 }
 

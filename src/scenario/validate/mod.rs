@@ -180,6 +180,7 @@ impl Validator<'_> {
             actors: entities.actors,
             targets: entities.targets,
             channels: entities.channels,
+            composite_weights: entities.composite_weights,
             initial_shares: initial.as_ref()?.0.clone(),
             initial: initial?.1,
             params: std::mem::take(&mut self.params),
