@@ -27,6 +27,12 @@ pub struct Names {
     pub events: Vec<String>,
 }
 
+/// The functions of the expression language, by name (`log` is also `ln`).
+pub const FUNCTIONS: [&str; 15] = [
+    "share", "region", "regime", "factor", "param", "fired", "if", "min", "max", "abs", "exp",
+    "ln", "sqrt", "sin", "cos",
+];
+
 /// What an expression gives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Type {
@@ -509,11 +515,7 @@ impl Compiler<'_> {
                 Some(Typed::Value(Expr::Fired { event }, Type::Condition))
             }
             _ => {
-                let functions = [
-                    "share", "region", "regime", "factor", "param", "fired", "if", "min", "max",
-                    "abs", "exp", "ln", "sqrt", "sin", "cos",
-                ];
-                let hint = unknown_name_hint(name, "functions", functions);
+                let hint = unknown_name_hint(name, "functions", FUNCTIONS.iter().copied());
                 self.error(name_span, format!("unknown function `{name}`"), Some(hint));
                 None
             }

@@ -9,7 +9,7 @@ mod compile;
 mod lex;
 pub mod parse;
 
-pub use compile::{CompileError, Names, Type, compile};
+pub use compile::{CompileError, FUNCTIONS, Names, Type, compile};
 pub use parse::{BinaryOp, Span};
 
 /// What an expression can see of one run at one step. The engine's state implements it.

@@ -323,7 +323,17 @@ fn named<V>(
 fn rows(child: RawTransitions, parent: RawTransitions) -> RawTransitions {
     named(child, parent, |c, p| {
         let span = c.span();
-        Spanned::new(span, union(c.into_inner(), p.into_inner()))
+        let (c, mut p) = (c.into_inner(), p.into_inner());
+        // A row given whole (every state the inherited row names) replaces it, its
+        // `concentration` included: the child's row is plain unless it says otherwise.
+        let whole = p
+            .keys()
+            .filter(|k| k.get_ref() != "concentration")
+            .all(|k| c.contains_key(k));
+        if whole {
+            p.retain(|k, _| k.get_ref() != "concentration");
+        }
+        Spanned::new(span, union(c, p))
     })
 }
 

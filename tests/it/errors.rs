@@ -131,7 +131,7 @@ bad.toml:20:9: unknown distribution `normall`; did you mean `normal`?
    |
 20 | jump = \"normall(0, 1)\"
    |         ^^^^^^^
-   = help: distributions: fixed(v), normal(mean, sd), lognormal(mu, sigma), uniform(low, high), triangular(low, mode, high), beta(alpha, beta), pert(low, mode, high)
+   = help: distributions: fixed(v), normal(mean, sd), lognormal(mu, sigma), uniform(low, high), triangular(low, mode, high), beta(alpha, beta), pert(low, mode, high), quantiles(5% = a, 50% = b, 95% = c[, low = l, high = h])
 
 error: 2 problems found
 ",

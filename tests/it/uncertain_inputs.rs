@@ -662,3 +662,80 @@ fn a_target_may_weigh_the_channels_its_own_way() {
         "{refused}"
     );
 }
+
+#[test]
+fn a_hazard_of_the_state_may_start_with_a_function_and_its_parse_errors_are_shown() {
+    let with = |hazard: &str| {
+        crate::common::one_cell(
+            "start = 2020\nend = 2025",
+            &format!(
+                "[events.e]\nhazard = '{hazard}'\n[[events.e.effects]]\nactors = [\"a\"]\njump = 0.1\n"
+            ),
+        )
+    };
+    for hazard in [
+        r#"if(share("t", "a") < 0.3, 0.08, 0.02)"#,
+        r#"min(0.5, 0.1 * (share("t", "a") > 0.2))"#,
+        r#"share("t", "a") * 0.2"#,
+    ] {
+        let s = load(&with(hazard));
+        assert!(s.events[0].hazard_of_state.is_some(), "{hazard}");
+    }
+    let broken = steppe::scenario::load("t.toml", &with(r#"0.1 * (share("t", "a") > 0.3"#))
+        .expect_err("refused")
+        .to_string();
+    assert!(!broken.contains("unknown parameter"), "{broken}");
+    assert!(broken.contains("t.toml:"), "{broken}");
+}
+
+#[test]
+fn a_dirichlet_row_whose_means_sum_just_over_one_keeps_its_probable_entries() {
+    // The means sum to 1 + 1e-10 (within the tolerance): y must keep its half.
+    let text = chain("{ x = 0.5, y = 0.5, z = 1e-10, concentration = 50 }", "");
+    let (s, outcome) = run(&text, 4_000, 51);
+    let (p, se) = crate::common::probability(crate::common::metric(&s, &outcome, "y"));
+    assert!((p - 0.5).abs() < 4.0 * se, "{p} ± {se}");
+}
+
+#[test]
+fn a_row_given_whole_by_an_extending_file_is_plain_unless_it_says_otherwise() {
+    let parent = chain("{ x = 0.6, y = 0.3, z = 0.1, concentration = 20 }", "");
+    let child = "extends = \"parent.toml\"\n[scenario]\nname = \"c\"\n[drivers.w.transitions]\nx = { x = 0.2, y = 0.5, z = 0.3 }\n";
+    let s = steppe::scenario::load_with("child.toml", child, &mut |_| Ok(parent.clone()))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let steppe::scenario::DriverKind::Regime(r) = &s.drivers[0].kind else {
+        panic!("a regime");
+    };
+    assert_eq!(
+        r.transitions[0],
+        steppe::scenario::Row::Fixed(vec![0.2, 0.5, 0.3])
+    );
+}
+
+#[test]
+fn computed_numbers_are_checked_over_every_uncertain_parameter_they_read() {
+    // Twelve fixed parameters no longer hide the one that varies.
+    let fixed: String = (1..=12)
+        .map(|i| format!("[params.f{i}]\ndist = 0\n"))
+        .collect();
+    let sum: Vec<String> = (1..=12).map(|i| format!("param(\"f{i}\")")).collect();
+    let text = two_actors(
+        "\"sum\"",
+        &format!(
+            "[params.big]\ndist = \"uniform(0.1, 0.95)\"\n[params.sum]\ndist = '{} + param(\"big\")'\n{fixed}",
+            sum.join(" + ")
+        ),
+    );
+    let refused = steppe::scenario::load("t.toml", &text)
+        .expect_err("refused")
+        .to_string();
+    assert!(refused.contains("can sum to 1.15"), "{refused}");
+    // A derived parameter cannot read itself.
+    let own = steppe::scenario::load(
+        "t.toml",
+        &two_actors("0.4", "[params.d1]\ndist = 'param(\"d1\") * 2'\n"),
+    )
+    .expect_err("refused")
+    .to_string();
+    assert!(own.contains("parameter `d1` reads itself"), "{own}");
+}

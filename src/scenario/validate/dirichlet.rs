@@ -21,21 +21,16 @@ impl Validator<'_> {
         concentration: f64,
     ) -> Vec<Option<usize>> {
         let last = means.iter().rposition(|&m| m > 0.0);
-        let mut rest = 1.0;
         let mut sticks = Vec::with_capacity(means.len());
         for (i, (&m, name)) in means.iter().zip(names).enumerate() {
             if m <= 0.0 || Some(i) == last {
                 sticks.push(None);
                 continue;
             }
-            // What the entries after this one leave, as a share of the whole.
-            let after = (rest - m).max(0.0);
-            rest = after;
+            // The means of the entries after this one, summed (not 1 minus those before: a
+            // running difference could reach 0 before the last positive entry).
+            let after: f64 = means[i + 1..].iter().filter(|&&m| m > 0.0).sum();
             let (alpha, beta) = (concentration * m, concentration * after);
-            if beta <= 0.0 {
-                sticks.push(None);
-                continue;
-            }
             self.params.push(Param {
                 name: format!("{owner}.{name}"),
                 distribution: Distribution::Beta { alpha, beta },

@@ -171,13 +171,14 @@ impl Validator<'_> {
         for (name, entity) in map {
             self.identifier(&name);
             let reserved = name.get_ref() == AUTONOMY
-                || (kind == "actor" && name.get_ref() == "source")
+                || (kind == "actor"
+                    && (name.get_ref() == "source" || name.get_ref() == "concentration"))
                 || (kind == "target" && name.get_ref() == "region");
             if reserved {
                 self.error_hint(
                     name.span(),
                     format!("`{}` is reserved and cannot be the name of {} {kind}", name.get_ref(), if kind == "actor" { "an" } else { "a" }),
-                    "`autonomy` is the target's own share, `region` the aggregate of the targets in results, `source` cites a row of initial shares",
+                    "`autonomy` is the target's own share, `region` the aggregate of the targets in results, `source` cites a row of initial shares and `concentration` makes it a Dirichlet",
                 );
             }
             let entity = entity.into_inner();

@@ -25,6 +25,10 @@ enum Expression {
     NotOne,
 }
 
+/// Most uncertain parameters a computed number in a bounded slot may read: its range is
+/// checked at every corner of theirs (2¹² evaluations).
+const MAX_CORNERS: usize = 12;
+
 /// Allowed range of a number, and how messages say it.
 #[derive(Clone, Copy)]
 pub(super) struct Bounds {
@@ -189,7 +193,7 @@ impl Validator<'_> {
                         .unwrap_or(rest.len())
                 });
                 let at = self.inner_span(&span, written, offset..offset + word.max(1));
-                self.error_hint(at, message, "distributions: fixed(v), normal(mean, sd), lognormal(mu, sigma), uniform(low, high), triangular(low, mode, high), beta(alpha, beta), pert(low, mode, high)");
+                self.error_hint(at, message, "distributions: fixed(v), normal(mean, sd), lognormal(mu, sigma), uniform(low, high), triangular(low, mode, high), beta(alpha, beta), pert(low, mode, high), quantiles(5% = a, 50% = b, 95% = c[, low = l, high = h])");
                 None
             }
         }
@@ -248,6 +252,9 @@ impl Validator<'_> {
                 if found.is_none()
                     && let Some(j) = self.derived.iter().position(|d| !d.inline && d.name == *t)
                 {
+                    if !self.checkable(Value::Derived(j), &span, place, bounds) {
+                        return None;
+                    }
                     let (lo, _, hi) = self.spread(Value::Derived(j));
                     return self.in_bounds(Value::Derived(j), place, span, bounds, (lo, hi));
                 }
@@ -257,6 +264,9 @@ impl Validator<'_> {
                     }
                     match self.inline_derived(t, span.clone(), place) {
                         Expression::Derived(value) => {
+                            if !self.checkable(value, &span, place, bounds) {
+                                return None;
+                            }
                             let (lo, _, hi) = self.spread(value);
                             return self.in_bounds(value, place, span, bounds, (lo, hi));
                         }
@@ -292,6 +302,34 @@ impl Validator<'_> {
         self.in_bounds(value, place, span, bounds, (lo, hi))
     }
 
+    /// A derived value in a slot with bounds must read few enough uncertain parameters for its
+    /// range to be checked at their corners; reports it otherwise.
+    fn checkable(
+        &mut self,
+        value: Value,
+        span: &Range<usize>,
+        place: &Place,
+        bounds: Bounds,
+    ) -> bool {
+        let Value::Derived(j) = value else {
+            return true;
+        };
+        let n = self.varying_base(j).len();
+        if n <= MAX_CORNERS || bounds.text.is_empty() {
+            return true;
+        }
+        self.error_hint(
+            span.clone(),
+            format!(
+                "{} {}, and this expression reads {n} uncertain parameters: steppe checks a computed number's range at the corners of at most {MAX_CORNERS}",
+                place.key_in_messages(),
+                bounds.text
+            ),
+            "compute it in steps (a derived parameter of some of them, then of that), or bound it with min(...) and max(...) and fewer inputs",
+        );
+        false
+    }
+
     /// `value` if its whole range `(lo, hi)` lies within `bounds`; else reports it.
     fn in_bounds(
         &mut self,
@@ -323,10 +361,7 @@ impl Validator<'_> {
                 (d.quantile(0.0), d.quantile(0.5), d.quantile(1.0))
             }
             Value::Derived(j) => {
-                let mut base = Vec::new();
-                self.base_params(j, &mut base);
-                base.sort_unstable();
-                base.dedup();
+                let base = self.varying_base(j);
                 let medians: Vec<f64> = self
                     .params
                     .iter()
@@ -339,7 +374,7 @@ impl Validator<'_> {
                 };
                 let nominal = at(&medians);
                 let (mut lo, mut hi) = (nominal, nominal);
-                let corners = base.len().min(12);
+                let corners = base.len().min(MAX_CORNERS);
                 let mut params = medians.clone();
                 for mask in 0..1u32 << corners {
                     for (bit, &i) in base.iter().take(corners).enumerate() {
@@ -358,6 +393,17 @@ impl Validator<'_> {
         }
     }
 
+    /// The parameters that vary (not fixed) which derived value `j` reads, directly or through
+    /// other derived values, each once.
+    fn varying_base(&self, j: usize) -> Vec<usize> {
+        let mut base = Vec::new();
+        self.base_params(j, &mut base);
+        base.sort_unstable();
+        base.dedup();
+        base.retain(|&p| !matches!(self.params[p].distribution, Distribution::Fixed { .. }));
+        base
+    }
+
     /// The parameters derived value `j` reads, directly or through other derived values.
     fn base_params(&self, j: usize, out: &mut Vec<usize>) {
         self.derived[j].expr.params_read(out);
@@ -374,7 +420,11 @@ impl Validator<'_> {
     /// (`'0.5 * param("route_hazard")'`): a derived parameter named after the place.
     fn inline_derived(&mut self, text: &str, span: Range<usize>, place: &Place) -> Expression {
         let Ok(ast) = crate::expr::parse::parse(text) else {
-            if !text.contains("param(") {
+            // Meant as an expression (it calls or computes), so its parse error is the news.
+            let computes = text.contains('(')
+                || text.trim().contains(|c: char| "+*/<>=^".contains(c))
+                || text.trim().get(1..).is_some_and(|rest| rest.contains('-'));
+            if !computes {
                 return Expression::NotOne;
             }
             // Report the parse error where it is.
@@ -587,7 +637,12 @@ impl Validator<'_> {
 /// Whether `text` is meant as an inline distribution (`normal(0, 1)`, even misspelt) rather
 /// than an expression of parameters (`0.5 * param("x")`).
 pub(super) fn is_distribution(text: &str) -> bool {
-    Distribution::looks_like_call(text) && !text.contains("param(")
+    let name = text
+        .trim_start()
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .next();
+    let function = name.is_some_and(|n| n == "log" || crate::expr::FUNCTIONS.contains(&n));
+    Distribution::looks_like_call(text) && !function && !text.contains("param(")
 }
 
 /// Whether `text` is meant as an expression of parameters: it reads one, or it computes

@@ -92,10 +92,14 @@ impl Validator<'_> {
                 continue;
             };
             let what = format!("parameter `{}`", name.get_ref());
-            if let Some(after) = later[i + 1..]
+            if let Some(after) = later[i..]
                 .iter()
                 .find(|n| text.contains(&format!("\"{n}\"")) || text.contains(&format!("'{n}'")))
             {
+                if *after == later[i] {
+                    self.error(number.span(), format!("{what} reads itself"));
+                    continue;
+                }
                 self.error_hint(
                     number.span(),
                     format!("{what} reads `{after}`, which is computed after it"),
