@@ -275,9 +275,10 @@ pub struct Indices {
     /// Variance of the output over the A and B blocks; when it is zero (the output takes one
     /// value in every run) every index is undefined: NaN here, `null` in JSON, empty in CSV.
     pub variance: f64,
-    /// Whether the scenario has `[correlations]`, which the Sobol design does not impose (the
-    /// indices are those of independent inputs).
-    pub correlations_ignored: bool,
+    /// The parameters in a block of rank-correlated ones (`[correlations]`), which the design
+    /// draws together: their block's group index (`group correlated A+B`) is valid under their
+    /// dependence, their own indices swap one without the others and are not.
+    pub correlated: Vec<String>,
     /// Every parameter, then `chance` (every source of chance at once), then — when a run has
     /// two or more — each source of chance alone: `noise`, `driver NAME`, `event NAME`; then
     /// each group of parameters asked for, `group NAME`.
@@ -392,7 +393,30 @@ pub fn sobol_config(
             crate::design::SOBOL_MAX_PARAMS / 2
         ));
     }
-    let ab = crate::design::sobol_matrix(seed, n, 2 * k);
+    let groups = &with_correlated_blocks(scenario, groups);
+    let mut ab = crate::design::sobol_matrix(seed, n, 2 * k);
+    // Correlated parameters are drawn with their rank correlations within A and within B
+    // (Iman–Conover over each matrix's n rows), so that a block swapped whole between them
+    // keeps its joint distribution: the block's indices are then those of dependent inputs
+    // (Jacques, Lavergne and Devictor 2006, "Sensitivity analysis in presence of model
+    // uncertainty and correlated inputs", Reliab. Eng. Syst. Saf. 91).
+    if let Some(c) = &scenario.correlations {
+        for (half, salt) in [(0, "sensitivity/sobol/A"), (k, "sensitivity/sobol/B")] {
+            let mut columns: Vec<Vec<f64>> = c
+                .params
+                .iter()
+                .map(|&p| (0..n).map(|j| ab[j * 2 * k + half + p]).collect())
+                .collect();
+            let salted = seed ^ ComponentKey::new(salt).value();
+            crate::correlation::iman_conover(&mut columns, &c.matrix, salted);
+            for (column, &p) in columns.iter().zip(&c.params) {
+                for (j, &u) in column.iter().enumerate() {
+                    ab[j * 2 * k + half + p] = u;
+                }
+            }
+        }
+    }
+    let ab = ab;
     let a = |j: usize, p: usize| ab[j * 2 * k + p];
     let b = |j: usize, p: usize| ab[j * 2 * k + k + p];
     let sources = split_sources(scenario).len();
@@ -433,6 +457,57 @@ pub fn sobol_config(
     Ok(config)
 }
 
+/// The groups a Sobol analysis reports: the user's, then each block of rank-correlated
+/// parameters (a connected set of the `[correlations]` matrix), named `correlated A+B…`.
+fn with_correlated_blocks(scenario: &Scenario, groups: &[Group]) -> Vec<Group> {
+    let mut all = groups.to_vec();
+    let Some(c) = &scenario.correlations else {
+        return all;
+    };
+    let m = c.params.len();
+    let mut block = vec![usize::MAX; m];
+    for start in 0..m {
+        if block[start] != usize::MAX {
+            continue;
+        }
+        // Every parameter reachable from `start` through non-zero correlations.
+        let mut members = vec![start];
+        block[start] = start;
+        let mut i = 0;
+        while i < members.len() {
+            let a = members[i];
+            for (b, slot) in block.iter_mut().enumerate() {
+                if *slot == usize::MAX && c.matrix[a][b] != 0.0 {
+                    *slot = start;
+                    members.push(b);
+                }
+            }
+            i += 1;
+        }
+        if members.len() > 1 {
+            members.sort_unstable();
+            let params: Vec<usize> = members.iter().map(|&i| c.params[i]).collect();
+            let names: Vec<&str> = params
+                .iter()
+                .map(|&p| scenario.params[p].name.as_str())
+                .collect();
+            all.push(Group {
+                name: format!("correlated {}", names.join("+")),
+                params,
+            });
+        }
+    }
+    all
+}
+
+/// The parameters in a block of correlated ones, by name.
+fn correlated_names(scenario: &Scenario) -> Vec<String> {
+    with_correlated_blocks(scenario, &[])
+        .iter()
+        .flat_map(|g| g.params.iter().map(|&p| scenario.params[p].name.clone()))
+        .collect()
+}
+
 /// The sources of chance a Sobol analysis gives indices of their own: all of them when there
 /// are two or more (one alone would repeat `chance`'s index).
 fn split_sources(scenario: &Scenario) -> Vec<String> {
@@ -452,6 +527,7 @@ pub fn sobol_from(
     groups: &[Group],
     outcome: &Outcome,
 ) -> Result<Vec<Indices>, String> {
+    let groups = &with_correlated_blocks(scenario, groups);
     let rows = outcome.runs;
     let labels = output.labels(scenario);
     let mut inputs: Vec<String> = scenario.params.iter().map(|p| p.name.clone()).collect();
@@ -503,7 +579,7 @@ pub fn sobol_from(
             n,
             rows,
             variance,
-            correlations_ignored: scenario.correlations.is_some(),
+            correlated: correlated_names(scenario),
             inputs: indices,
         });
     }

@@ -110,11 +110,16 @@ pub fn table(tornado: Option<&Tornado>, sobol: &[Indices]) -> String {
                 index_row(&mut out, i, "  ");
             }
         }
-        if r.correlations_ignored {
-            out.push_str(&wrap(CORRELATIONS_IGNORED, "  ", WIDTH));
+        if !r.correlated.is_empty() {
+            out.push_str(&wrap(&correlated_note(&r.correlated), "  ", WIDTH));
         }
         let sum: f64 = inputs.iter().map(|i| i.first).sum();
-        let note = if sum <= 1.0 {
+        let note = if !r.correlated.is_empty() {
+            format!(
+                "first-order indices sum to {}; with correlated inputs the sum says nothing about interactions (correlated parameters' own indices share variance)",
+                index(sum)
+            )
+        } else if sum <= 1.0 {
             format!(
                 "first-order indices sum to {}: the other {} of the variance comes from interactions",
                 index(sum),
@@ -160,8 +165,8 @@ pub fn table(tornado: Option<&Tornado>, sobol: &[Indices]) -> String {
             }
             let _ = writeln!(out, "{line}");
         }
-        if sobol[0].correlations_ignored {
-            out.push_str(&wrap(CORRELATIONS_IGNORED, "  ", WIDTH));
+        if !sobol[0].correlated.is_empty() {
+            out.push_str(&wrap(&correlated_note(&sobol[0].correlated), "  ", WIDTH));
         }
         if shown.iter().any(|&y| sobol[y].undefined()) {
             out.push_str(&wrap(
@@ -178,7 +183,12 @@ pub fn table(tornado: Option<&Tornado>, sobol: &[Indices]) -> String {
 }
 
 /// Said under Sobol indices of a scenario with `[correlations]`.
-const CORRELATIONS_IGNORED: &str = "note: the scenario's [correlations] are not imposed in the Sobol design; these are the indices of independent inputs (run and the tornado's value do impose them)";
+fn correlated_note(names: &[String]) -> String {
+    format!(
+        "note: {} are rank-correlated ([correlations]); the design draws them together, so each block's `group correlated …` index is valid under their dependence, while their own indices swap one without the others — a combination the joint distribution does not give — and are not",
+        names.join(", ")
+    )
+}
 
 /// One input's row: its name (after `indent`), first-order and total index with intervals.
 fn index_row(out: &mut String, i: &Index, indent: &str) {
