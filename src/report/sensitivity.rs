@@ -37,7 +37,10 @@ pub fn table(tornado: Option<&Tornado>, sobol: &[Indices]) -> String {
         ));
         let _ = writeln!(out);
         let largest = t.bars.first().map_or(0.0, |b| b.swing);
-        for bar in &t.bars {
+        // Parameters that leave the metric exactly where it is at both ends (a cell of another
+        // target, say) are counted, not drawn: a bar of nothing tells a reader nothing.
+        let (moving, still): (Vec<_>, Vec<_>) = t.bars.iter().partition(|b| b.swing != 0.0);
+        for bar in moving {
             let width = if largest > 0.0 {
                 (bar.swing / largest * 14.0).round() as usize
             } else {
@@ -53,6 +56,30 @@ pub fn table(tornado: Option<&Tornado>, sobol: &[Indices]) -> String {
                 "█".repeat(width),
                 decimal(bar.swing)
             );
+        }
+        if !still.is_empty() {
+            let names: Vec<&str> = still.iter().map(|b| b.param.as_str()).collect();
+            let shown = if names.len() <= 3 {
+                format!(": {}", names.join(", "))
+            } else {
+                format!(
+                    ", e.g. {} (every bar is in the JSON)",
+                    names[..2].join(", ")
+                )
+            };
+            out.push_str(&wrap(
+                &format!(
+                    "(and {} that {} the metric unchanged at both ends{shown})",
+                    if names.len() == 1 {
+                        "1 parameter".to_string()
+                    } else {
+                        format!("{} parameters", names.len())
+                    },
+                    if names.len() == 1 { "leaves" } else { "leave" }
+                ),
+                "  ",
+                WIDTH,
+            ));
         }
         if !sobol.is_empty() {
             let _ = writeln!(out);
