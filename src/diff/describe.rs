@@ -255,6 +255,10 @@ pub struct Rule {
     pub floor: Option<Term>,
     /// `ceiling`, if it sets one.
     pub ceiling: Option<Term>,
+    /// `common.target` and `common.region`, where it sets them.
+    pub common_target: Option<Term>,
+    /// See `common_target`.
+    pub common_region: Option<Term>,
     /// Why, as the file says.
     pub description: String,
 }
@@ -269,6 +273,8 @@ pub fn rule(scenario: &Scenario, r: &scenario::Rule) -> Rule {
         reversion: r.reversion.map(|r| (t(r.level), t(r.speed))),
         floor: r.floor.map(t),
         ceiling: r.ceiling.map(t),
+        common_target: r.common_target.map(t),
+        common_region: r.common_region.map(t),
         description: r.note.description.clone(),
     }
 }

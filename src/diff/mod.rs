@@ -88,7 +88,7 @@ pub fn changes(parent: &Scenario, child: &Scenario) -> Vec<Change> {
     }
     // A child's rules come after its parent's: the ones past the parent's count are its own.
     for r in child.rules.iter().skip(parent.rules.len()) {
-        out.push(Change::RuleAdded(rule(child, r)));
+        out.push(Change::RuleAdded(Box::new(rule(child, r))));
     }
     let drivers = |s: &Scenario| -> Vec<(String, Vec<DriverClause>)> {
         s.drivers
@@ -174,7 +174,7 @@ pub enum Change {
         now: Correlations,
     },
     /// A `[[dynamics]]` rule the child adds after its parent's.
-    RuleAdded(Rule),
+    RuleAdded(Box<Rule>),
     /// A driver added, changed clause by clause, or removed.
     Driver(ItemChange<DriverClause>),
     /// An event added, changed clause by clause, or removed.

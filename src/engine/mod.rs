@@ -73,13 +73,17 @@ pub struct Rows {
 }
 
 /// The sources of chance in a run, in the order [`Rows::sources`] uses: the cells' noise (one
-/// source for all cells, when any cell has volatility), each driver, each event. Each is named
-/// as a sensitivity analysis reports it: `noise`, `driver NAME`, `event NAME`.
+/// source for all cells, when any cell has volatility), the shared shocks (one source for all,
+/// when a rule sets `common`), each driver, each event. Each is named as a sensitivity analysis
+/// reports it: `noise`, `shared shocks`, `driver NAME`, `event NAME`.
 pub fn chance_sources(scenario: &Scenario) -> Vec<String> {
     let plan = plan::Plan::new(scenario);
     let mut names = Vec::new();
     if !plan.noise_cells.is_empty() {
         names.push("noise".to_string());
+    }
+    if !plan.shared_keys.is_empty() {
+        names.push("shared shocks".to_string());
     }
     names.extend(
         scenario

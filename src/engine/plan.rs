@@ -25,6 +25,13 @@ pub struct Plan {
     pub samplers: Vec<Sampler>,
     /// Cells whose volatility may be non-zero, with their noise stream keys.
     pub noise_cells: Vec<(usize, ComponentKey)>,
+    /// The shared shocks (`common` in `[[dynamics]]`): one stream per actor and target whose
+    /// cells load on it, then one per actor across the region, with their keys.
+    pub shared_keys: Vec<ComponentKey>,
+    /// Cells that load on a shared shock: the cell, and the index into `shared_keys` of its
+    /// actor's shock in its target and of its actor's regional shock (`None` where it does
+    /// not load on that one).
+    pub shared_cells: Vec<(usize, Option<usize>, Option<usize>)>,
     pub driver_keys: Vec<ComponentKey>,
     pub event_keys: Vec<ComponentKey>,
     /// `event_open[e][k]`: whether event `e` may fire in the step that ends at point `k`.
@@ -52,6 +59,10 @@ pub struct Coefficients {
     pub c0: Vec<f64>,
     pub c1: Vec<f64>,
     pub s: Vec<f64>,
+    /// Per cell: the step's loading on its actor's shock in its target, and on its actor's
+    /// regional shock (as `s`, scaled to one step, exact for reverting cells too).
+    pub s_target: Vec<f64>,
+    pub s_region: Vec<f64>,
     pub floor: Vec<f64>,
     pub ceiling: Vec<f64>,
     /// Per regime driver: this run's cumulative yearly transition row of each state, the last
@@ -95,6 +106,7 @@ impl Plan {
                 }
             }
         }
+        let (shared_keys, shared_cells) = shared_shocks(scenario);
         let event_open = scenario
             .events
             .iter()
@@ -156,6 +168,8 @@ impl Plan {
                 .map(|p| ComponentKey::new(&format!("param/{}", p.name)))
                 .collect(),
             noise_cells,
+            shared_keys,
+            shared_cells,
             driver_keys: scenario
                 .drivers
                 .iter()
@@ -202,12 +216,13 @@ impl Plan {
         for (cell, dynamics) in scenario.cells.iter().enumerate() {
             out.base_drift[cell] = dynamics.drift.iter().map(|d| v(*d)).sum();
             let sigma = v(dynamics.volatility);
-            match dynamics.reversion {
+            // The standard deviation, after one step, of a unit of noise per √year.
+            let scale = match dynamics.reversion {
                 None => {
                     out.a[cell] = 1.0;
                     out.c0[cell] = 0.0;
                     out.c1[cell] = dt;
-                    out.s[cell] = sigma * dt.sqrt();
+                    dt.sqrt()
                 }
                 Some(reversion) => {
                     // Exact OU step toward m = ln(level) + drift/κ over dt.
@@ -217,9 +232,12 @@ impl Plan {
                     out.a[cell] = 1.0 - one_minus_a;
                     out.c0[cell] = one_minus_a * v(reversion.level).ln();
                     out.c1[cell] = one_minus_a / kappa;
-                    out.s[cell] = sigma * (-(-2.0 * kappa * dt).exp_m1() / (2.0 * kappa)).sqrt();
+                    (-(-2.0 * kappa * dt).exp_m1() / (2.0 * kappa)).sqrt()
                 }
-            }
+            };
+            out.s[cell] = sigma * scale;
+            out.s_target[cell] = v(dynamics.common_target) * scale;
+            out.s_region[cell] = v(dynamics.common_region) * scale;
             out.floor[cell] = dynamics.floor.map_or(0.0, v);
             out.ceiling[cell] = dynamics.ceiling.map_or(1.0, v);
         }
@@ -283,6 +301,8 @@ impl Plan {
             c0: vec![0.0; n],
             c1: vec![0.0; n],
             s: vec![0.0; n],
+            s_target: vec![0.0; n],
+            s_region: vec![0.0; n],
             floor: vec![0.0; n],
             ceiling: vec![1.0; n],
             regime_shifts,
@@ -295,6 +315,67 @@ impl Plan {
             event_drifts: vec![Vec::new(); n_events],
         }
     }
+}
+
+/// The shared shocks' stream keys and the cells that load on them (see [`Plan::shared_keys`]).
+/// A shock exists where some cell may load on it: actor × target shocks first, in target then
+/// slot order, then the regional shocks in slot order. Keys are `shared/TARGET/ACTOR` and
+/// `shared-region/ACTOR`, apart from every cell's own `noise/...`.
+#[allow(clippy::type_complexity)]
+fn shared_shocks(
+    scenario: &Scenario,
+) -> (
+    Vec<ComponentKey>,
+    Vec<(usize, Option<usize>, Option<usize>)>,
+) {
+    let n_slots = scenario.n_slots();
+    let (n_targets, n_channels) = (scenario.targets.len(), scenario.channels.len());
+    let loads = |cell: usize| {
+        let c = &scenario.cells[cell];
+        (!c.common_target.is_zero(), !c.common_region.is_zero())
+    };
+    let mut keys = Vec::new();
+    let mut target_shock = vec![None; n_targets * n_slots];
+    for t in 0..n_targets {
+        for slot in 0..n_slots {
+            if (0..n_channels).any(|c| loads(scenario.cell(t, c, slot)).0) {
+                target_shock[t * n_slots + slot] = Some(keys.len());
+                let name = format!(
+                    "shared/{}/{}",
+                    scenario.targets[t].name,
+                    scenario.slot_name(slot)
+                );
+                keys.push(ComponentKey::new(&name));
+            }
+        }
+    }
+    let mut region_shock = vec![None; n_slots];
+    for (slot, shock) in region_shock.iter_mut().enumerate() {
+        let any =
+            (0..n_targets).any(|t| (0..n_channels).any(|c| loads(scenario.cell(t, c, slot)).1));
+        if any {
+            *shock = Some(keys.len());
+            let name = format!("shared-region/{}", scenario.slot_name(slot));
+            keys.push(ComponentKey::new(&name));
+        }
+    }
+    let mut cells = Vec::new();
+    for t in 0..n_targets {
+        for c in 0..n_channels {
+            for slot in 0..n_slots {
+                let cell = scenario.cell(t, c, slot);
+                let (in_target, in_region) = loads(cell);
+                if in_target || in_region {
+                    cells.push((
+                        cell,
+                        target_shock[t * n_slots + slot].filter(|_| in_target),
+                        region_shock[slot].filter(|_| in_region),
+                    ));
+                }
+            }
+        }
+    }
+    (keys, cells)
 }
 
 /// The cumulative sums of a row, the last exactly 1 (whatever rounding left of the sum).

@@ -153,6 +153,8 @@ pub struct Worker<'a> {
     drift: Vec<f64>,
     /// `noise[k * n_cells + cell]`: the standard normal of a cell in step k (0 without noise).
     noise: Vec<f64>,
+    /// `shared[k * n_shared + j]`: the standard normal of shared shock j in step k.
+    shared: Vec<f64>,
     exp: Vec<f64>,
     shares: Vec<f64>,
     /// Composite shares of every target then the region: one row of the series accumulator.
@@ -173,8 +175,10 @@ pub struct Worker<'a> {
     /// For designed rows: the run whose streams each row uses (otherwise its own index), and
     /// per source of chance, if given (see [`super::Rows::sources`]).
     rows: Option<&'a super::Rows>,
-    /// Whether the noise is a source of chance of its own (some cell has volatility).
+    /// Whether the noise is a source of chance of its own (some cell has volatility), and
+    /// whether the shared shocks are (some cell loads on one): 1 or 0 each.
     noise_source: usize,
+    shared_source: usize,
     /// The first run of this shard (0 when unsharded).
     first_run: u64,
 }
@@ -214,6 +218,7 @@ impl<'a> Worker<'a> {
             drift_base: vec![0.0; n],
             drift: vec![0.0; n],
             noise: vec![0.0; n * plan.n_steps],
+            shared: vec![0.0; plan.shared_keys.len() * plan.n_steps],
             exp: vec![0.0; plan.n_slots],
             shares: vec![0.0; n],
             aggregates: vec![0.0; plan.n_series()],
@@ -229,6 +234,7 @@ impl<'a> Worker<'a> {
             source,
             rows,
             noise_source: usize::from(!plan.noise_cells.is_empty()),
+            shared_source: usize::from(!plan.shared_keys.is_empty()),
             first_run: config.shard.map_or(0, |s| s.first),
         }
     }
@@ -245,14 +251,17 @@ impl<'a> Worker<'a> {
             .rows
             .map_or(run + self.first_run, |r| r.stream_runs[row]);
         // The run each source of chance draws from: `run`, unless the rows say otherwise.
-        let n_sources = self.noise_source + scenario.drivers.len() + scenario.events.len();
+        let n_sources =
+            self.noise_source + self.shared_source + scenario.drivers.len() + scenario.events.len();
         let sources = self
             .rows
             .map(|r| r.sources.as_slice())
             .filter(|s| !s.is_empty())
             .map(|s| &s[row * n_sources..(row + 1) * n_sources]);
         let source_run = |i: usize| sources.map_or(run, |s| s[i]);
-        let (noise_run, first_driver) = (source_run(0), self.noise_source);
+        let noise_run = source_run(0);
+        let shared_run = source_run(self.noise_source);
+        let first_driver = self.noise_source + self.shared_source;
         let first_event = first_driver + scenario.drivers.len();
         for p in 0..scenario.params.len() {
             let u = match self.source.uniform(scenario, seed, row, p) {
@@ -283,6 +292,13 @@ impl<'a> Worker<'a> {
             let mut stream = rng::stream(seed, noise_run, key);
             for k in 0..plan.n_steps {
                 self.noise[k * n + cell] = rng::standard_normal(&mut stream);
+            }
+        }
+        let n_shared = plan.shared_keys.len();
+        for (j, &key) in plan.shared_keys.iter().enumerate() {
+            let mut stream = rng::stream(seed, shared_run, key);
+            for k in 0..plan.n_steps {
+                self.shared[k * n_shared + j] = rng::standard_normal(&mut stream);
             }
         }
         for (d, driver) in scenario.drivers.iter().enumerate() {
@@ -462,6 +478,18 @@ impl<'a> Worker<'a> {
             self.x.iter_mut().zip(&self.drift).zip(noise).zip(terms)
         {
             *x = a * *x + c0 + c1 * drift + s * z;
+        }
+        let n_shared = self.plan.shared_keys.len();
+        if n_shared > 0 {
+            let shocks = &self.shared[k * n_shared..(k + 1) * n_shared];
+            for &(cell, in_target, in_region) in &self.plan.shared_cells {
+                if let Some(j) = in_target {
+                    self.x[cell] += co.s_target[cell] * shocks[j];
+                }
+                if let Some(j) = in_region {
+                    self.x[cell] += co.s_region[cell] * shocks[j];
+                }
+            }
         }
     }
 

@@ -144,6 +144,12 @@ pub struct Rule {
     pub floor: Option<Value>,
     /// `ceiling`: the highest share of each selected slot in its (target, channel), in (0, 1].
     pub ceiling: Option<Value>,
+    /// `common.target`: standard deviation per √year of a shock each selected actor shares
+    /// across the selected channels of one target; the last rule that sets it wins.
+    pub common_target: Option<Value>,
+    /// `common.region`: standard deviation per √year of a shock each selected actor shares
+    /// across every selected target and channel; the last rule that sets it wins.
+    pub common_region: Option<Value>,
 }
 
 /// An actor, target or channel.
@@ -271,6 +277,12 @@ pub struct CellDynamics {
     pub floor: Option<Value>,
     /// `ceiling` on the cell's share, if a rule selecting the cell sets one.
     pub ceiling: Option<Value>,
+    /// Loading on the shock its actor shares in its target (`common.target`), per √year; a
+    /// constant 0 when no rule sets one.
+    pub common_target: Value,
+    /// Loading on the shock its actor shares across the region (`common.region`), per √year;
+    /// a constant 0 when no rule sets one.
+    pub common_region: Value,
 }
 
 /// `reversion = { level, speed }`: an Ornstein–Uhlenbeck pull of `ln S` toward `ln(level)`.

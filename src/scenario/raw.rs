@@ -198,8 +198,16 @@ pub struct RawRule {
     pub reversion: Option<Spanned<RawReversion>>,
     pub floor: Option<Number>,
     pub ceiling: Option<Number>,
+    pub common: Option<Spanned<RawCommon>>,
     pub description: Text,
     pub source: Text,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCommon {
+    pub target: Option<Number>,
+    pub region: Option<Number>,
 }
 
 #[derive(Debug, Deserialize)]

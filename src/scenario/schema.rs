@@ -93,6 +93,16 @@ pub fn schema() -> Value {
                         },
                         "floor": number("Lowest share in each selected target and channel."),
                         "ceiling": number("Highest share in each selected target and channel."),
+                        "common": {
+                            "type": "object",
+                            "additionalProperties": false,
+                            "minProperties": 1,
+                            "description": "Shocks shared by the selected cells of one actor: standard deviations of ln(strength) after one year, added to each cell's own volatility.",
+                            "properties": {
+                                "target": number("Shock an actor shares across the selected channels of one target."),
+                                "region": number("Shock an actor shares across every selected target and channel.")
+                            }
+                        },
                         "description": { "type": "string" },
                         "source": { "type": "string" }
                     }
@@ -302,8 +312,8 @@ mod tests {
 
     use super::schema;
     use crate::scenario::raw::{
-        RawDriver, RawDriverEffect, RawEntity, RawEvent, RawEventEffect, RawExpert, RawHeader,
-        RawMetric, RawParamTable, RawReversion, RawRule, RawScenario,
+        RawCommon, RawDriver, RawDriverEffect, RawEntity, RawEvent, RawEventEffect, RawExpert,
+        RawHeader, RawMetric, RawParamTable, RawReversion, RawRule, RawScenario,
     };
     use crate::scenario::shape::keys_of;
 
@@ -357,6 +367,7 @@ mod tests {
                 "RawReversion",
                 "/properties/dynamics/items/properties/reversion",
             ),
+            place::<RawCommon>("RawCommon", "/properties/dynamics/items/properties/common"),
             place::<RawDriver>("RawDriver", "/properties/drivers/additionalProperties"),
             place::<RawDriverEffect>(
                 "RawDriverEffect",

@@ -14,8 +14,8 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use super::raw::{
-    RawDriver, RawDriverEffect, RawEntity, RawEvent, RawEventEffect, RawExpert, RawHeader,
-    RawMetric, RawParamTable, RawReversion, RawRule, RawScenario,
+    RawCommon, RawDriver, RawDriverEffect, RawEntity, RawEvent, RawEventEffect, RawExpert,
+    RawHeader, RawMetric, RawParamTable, RawReversion, RawRule, RawScenario,
 };
 use crate::diagnostic::{Diagnostic, nearest};
 
@@ -84,6 +84,7 @@ const TABLES: &[(&[&str], &str)] = &[
     (&["channels", "*"], "RawEntity"),
     (&["dynamics", "[]"], "RawRule"),
     (&["dynamics", "[]", "reversion"], "RawReversion"),
+    (&["dynamics", "[]", "common"], "RawCommon"),
     (&["drivers", "*"], "RawDriver"),
     (&["drivers", "*", "effects", "[]"], "RawDriverEffect"),
     (&["events", "*"], "RawEvent"),
@@ -374,6 +375,7 @@ fn keys_of_struct(name: &str) -> Option<Vec<String>> {
         "RawExpert" => keys_of::<RawExpert>(),
         "RawRule" => keys_of::<RawRule>(),
         "RawReversion" => keys_of::<RawReversion>(),
+        "RawCommon" => keys_of::<RawCommon>(),
         "RawDriver" => keys_of::<RawDriver>(),
         "RawDriverEffect" => keys_of::<RawDriverEffect>(),
         "RawEvent" => keys_of::<RawEvent>(),

@@ -65,6 +65,12 @@ pub(super) fn sentence(change: &Change) -> String {
             if let Some(c) = &rule.ceiling {
                 what.push(format!("ceiling {}", term(c)));
             }
+            if let Some(v) = &rule.common_target {
+                what.push(format!("shared shock in each target {}", term(v)));
+            }
+            if let Some(v) = &rule.common_region {
+                what.push(format!("shared shock across the region {}", term(v)));
+            }
             let why = if rule.description.is_empty() {
                 String::new()
             } else {

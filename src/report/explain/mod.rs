@@ -288,6 +288,15 @@ fn rules(out: &mut String, scenario: &Scenario) {
         if let Some(c) = &rule.ceiling {
             parts.push(format!("share at most {}", term(c)));
         }
+        if let Some(v) = &rule.common_target {
+            parts.push(format!(
+                "a shock shared across the channels of each target, sd {}",
+                term(v)
+            ));
+        }
+        if let Some(v) = &rule.common_region {
+            parts.push(format!("a shock shared across the region, sd {}", term(v)));
+        }
         let what = if parts.is_empty() {
             "nothing set".to_string()
         } else {

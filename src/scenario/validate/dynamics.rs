@@ -10,7 +10,7 @@ use toml::Spanned;
 use super::number::{Bounds, CEILING, FLOOR, NON_NEGATIVE, POSITIVE, Place, RATE};
 use super::selection::selection_key;
 use super::{Declared, Validator, round, text};
-use crate::scenario::raw::{RawReversion, RawRule};
+use crate::scenario::raw::{RawCommon, RawReversion, RawRule};
 use crate::scenario::{AUTONOMY, CellDynamics, Note, Reversion, Rule, Value};
 
 impl Validator<'_> {
@@ -29,6 +29,8 @@ impl Validator<'_> {
             reversion: None,
             floor: None,
             ceiling: None,
+            common_target: Value::Const(0.0),
+            common_region: Value::Const(0.0),
         };
         let mut cells = vec![still; n_cells];
         let mut spans = vec![BoundSpans::default(); n_cells];
@@ -54,16 +56,11 @@ impl Validator<'_> {
         let path = |key: &str| Place::selecting("dynamics", &selection, key);
         let selected = self.cells(&rule.actors, &rule.targets, &rule.channels, declared);
         let drift = self.optional_number(&rule.drift, &path("drift"), RATE);
-        let volatility = self.optional_number(
-            &rule.volatility,
-            &path("volatility"),
-            Bounds {
-                hi: 50.0,
-                hi_open: false,
-                text: "must be within [0, 50] per √year",
-                ..NON_NEGATIVE
-            },
-        );
+        let volatility = self.optional_number(&rule.volatility, &path("volatility"), VOLATILITY);
+        let common = match &rule.common {
+            None => Some((None, None)),
+            Some(c) => self.common(c, &path),
+        };
         let reversion = match &rule.reversion {
             None => Some(None),
             Some(r) => self.reversion(r.get_ref(), &path).map(Some),
@@ -81,7 +78,30 @@ impl Validator<'_> {
             reversion: reversion?,
             floor: floor?,
             ceiling: ceiling?,
+            common_target: common?.0,
+            common_region: common?.1,
         })
+    }
+
+    /// `common = { target, region }`: the standard deviations of the shocks an actor shares
+    /// in one target and across the region.
+    fn common(
+        &mut self,
+        common: &Spanned<RawCommon>,
+        path: &dyn Fn(&str) -> Place,
+    ) -> Option<(Option<Value>, Option<Value>)> {
+        let raw = common.get_ref();
+        if raw.target.is_none() && raw.region.is_none() {
+            self.error_hint(
+                common.span(),
+                "common sets neither target nor region".to_string(),
+                "e.g. common = { target = 0.04, region = 0.02 }: the yearly standard deviation of a shock an actor shares across the channels of one target, and across the whole region",
+            );
+            return None;
+        }
+        let target = self.optional_number(&raw.target, &path("common.target"), VOLATILITY);
+        let region = self.optional_number(&raw.region, &path("common.region"), VOLATILITY);
+        Some((target?, region?))
     }
 
     fn reversion(
@@ -219,8 +239,22 @@ fn apply_rule(rule: &Rule, raw: &RawRule, cells: &mut [CellDynamics], spans: &mu
             dynamics.ceiling = rule.ceiling;
             spans[cell].ceiling = raw.ceiling.as_ref().map(Spanned::span);
         }
+        if let Some(v) = rule.common_target {
+            dynamics.common_target = v;
+        }
+        if let Some(v) = rule.common_region {
+            dynamics.common_region = v;
+        }
     }
 }
+
+/// A volatility, of a cell's own noise or of a shared shock: per √year.
+const VOLATILITY: Bounds = Bounds {
+    hi: 50.0,
+    hi_open: false,
+    text: "must be within [0, 50] per √year",
+    ..NON_NEGATIVE
+};
 
 /// Where each cell's floor and ceiling were set, to point at the rule.
 #[derive(Debug, Clone, Default)]
