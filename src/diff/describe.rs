@@ -369,11 +369,27 @@ pub enum DriverClause {
     DriftPerUnit(Shift),
 }
 
+/// Where a regime starts: its state, or its states with their probabilities
+/// (`setback (0.55) or stalemate (0.45)`).
+pub fn starts_in(regime: &scenario::Regime) -> String {
+    match &regime.initial_chances {
+        None => regime.states[regime.initial].clone(),
+        Some(chances) => regime
+            .states
+            .iter()
+            .zip(chances)
+            .filter(|(_, p)| **p > 0.0)
+            .map(|(s, p)| format!("{s} ({p})"))
+            .collect::<Vec<_>>()
+            .join(" or "),
+    }
+}
+
 /// Driver `driver` of `scenario` as clauses.
 pub fn driver_clauses(scenario: &Scenario, driver: &scenario::Driver) -> Vec<DriverClause> {
     match &driver.kind {
         DriverKind::Regime(r) => {
-            let mut clauses = vec![DriverClause::StartsIn(r.states[r.initial].clone())];
+            let mut clauses = vec![DriverClause::StartsIn(starts_in(r))];
             for (from, row) in r.states.iter().zip(&r.transitions) {
                 let (to, rule): (Vec<Term>, RowRule) = match row {
                     Row::Fixed(p) => (p.iter().map(|&p| Term::Const(p)).collect(), RowRule::Fixed),

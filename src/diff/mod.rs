@@ -17,7 +17,7 @@ mod describe;
 pub use describe::{
     Amount, CellGroup, Cells, Constant, Correlation, Correlations, DriverClause, EventClause,
     MetricClause, Names, RowRule, Rule, Shift, Term, cells, correlations, driver_clauses,
-    event_clauses, rule, shifts, term,
+    event_clauses, rule, shifts, starts_in, term,
 };
 
 use crate::distribution::Distribution;

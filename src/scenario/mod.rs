@@ -330,8 +330,12 @@ pub enum DriverKind {
 pub struct Regime {
     /// `states`: the names of its states, in file order.
     pub states: Vec<String>,
-    /// `initial`: the state at the start, as an index into `states`.
+    /// `initial`: the state at the start, as an index into `states` (with `initial_chances`,
+    /// the likeliest, the first of equals).
     pub initial: usize,
+    /// `initial = { STATE = p, … }`: the probability of starting in each state, indexed like
+    /// `states` and summing to 1; the start is drawn in each run. `None`: always `initial`.
+    pub initial_chances: Option<Vec<f64>>,
     /// Per year, a row per state: `transitions[from]` gives where the chain is a year later.
     pub transitions: Vec<Row>,
     /// Drift shifts while in each state: `shifts[state]`.

@@ -237,11 +237,13 @@ pub struct RawDriver {
     pub effects: Vec<Spanned<RawDriverEffect>>,
 }
 
-/// `initial` of a driver: a state name (regime) or a number (factor).
+/// `initial` of a driver: a state name (regime) or a number (factor), or — for a regime whose
+/// start is uncertain — a table of states and their probabilities.
 #[derive(Debug, Clone)]
 pub enum RawNumberOrName {
     Number(f64),
     Name(String),
+    Chances(IndexMap<String, Spanned<f64>>),
 }
 
 #[derive(Debug, Deserialize)]
@@ -320,10 +322,32 @@ impl<'de> Deserialize<'de> for RawNumber {
 
 impl<'de> Deserialize<'de> for RawNumberOrName {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        match RawNumber::deserialize(deserializer)? {
-            RawNumber::Constant(v) => Ok(RawNumberOrName::Number(v)),
-            RawNumber::Text(s) => Ok(RawNumberOrName::Name(s)),
+        struct InitialVisitor;
+        impl<'de> Visitor<'de> for InitialVisitor {
+            type Value = RawNumberOrName;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str(
+                    "a state's name, a number (a factor), or states with their probabilities such as { setback = 0.55, stalemate = 0.45 }",
+                )
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<RawNumberOrName, E> {
+                Ok(RawNumberOrName::Number(v))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<RawNumberOrName, E> {
+                Ok(RawNumberOrName::Number(v as f64))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<RawNumberOrName, E> {
+                Ok(RawNumberOrName::Number(v as f64))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawNumberOrName, E> {
+                Ok(RawNumberOrName::Name(v.to_string()))
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<RawNumberOrName, A::Error> {
+                let chances = IndexMap::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                Ok(RawNumberOrName::Chances(chances))
+            }
         }
+        deserializer.deserialize_any(InitialVisitor)
     }
 }
 

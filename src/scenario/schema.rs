@@ -221,7 +221,17 @@ fn driver() -> Value {
             "source": { "type": "string" },
             "remove": remove(),
             "states": { "type": "array", "items": { "type": "string" }, "description": "Regime: the states." },
-            "initial": { "type": ["string", "number"], "description": "Regime: initial state; factor: initial value." },
+            "initial": {
+                "oneOf": [
+                    { "type": "string", "description": "Regime: the state it starts in." },
+                    { "type": "number", "description": "Factor: its initial value, in standard deviations." },
+                    {
+                        "type": "object",
+                        "description": "Regime with an uncertain start: the probability of starting in each state, summing to 1; drawn in each run.",
+                        "additionalProperties": { "type": "number", "minimum": 0, "maximum": 1 }
+                    }
+                ]
+            },
             "transitions": {
                 "type": "object",
                 "description": "Regime: per-year transition probabilities, a row per state, each summing to 1. An entry may be drawn (a parameter or a distribution): the row's plain numbers then make room in proportion in each run. An entry set by an extending file, --set or --vary replaces only itself, the row's other numbers scaled to keep the sum 1.",

@@ -739,3 +739,70 @@ fn computed_numbers_are_checked_over_every_uncertain_parameter_they_read() {
     .to_string();
     assert!(own.contains("parameter `d1` reads itself"), "{own}");
 }
+
+/// A regime `war` with states calm and hot, starting as `initial`, and its state at the start
+/// and a year on as metrics.
+fn uncertain_start(initial: &str) -> String {
+    crate::common::one_cell(
+        "start = 2020\nend = 2022",
+        &format!(
+            "[drivers.war]\ntype = \"regime\"\nstates = [\"calm\", \"hot\"]\ninitial = {initial}\n\
+             [drivers.war.transitions]\ncalm = {{ calm = 0.9, hot = 0.1 }}\nhot = {{ calm = 0.4, hot = 0.6 }}\n\
+             [metrics.hot_at_start]\nkind = \"at\"\nyear = 2020\nexpr = 'regime(\"war\") == \"hot\"'\n\
+             [metrics.hot_a_year_on]\nkind = \"at\"\nyear = 2021\nexpr = 'regime(\"war\") == \"hot\"'\n"
+        ),
+    )
+}
+
+#[test]
+fn a_regime_may_start_in_a_state_drawn_with_given_probabilities() {
+    // P(hot at the start) = 0.7; a year on, 0.3·0.1 + 0.7·0.6 = 0.45.
+    let n = 20_000;
+    let (s, outcome) = run(&uncertain_start("{ calm = 0.3, hot = 0.7 }"), n, 4);
+    for (metric, truth) in [("hot_at_start", 0.7), ("hot_a_year_on", 0.45)] {
+        let (p, se) = crate::common::probability(crate::common::metric(&s, &outcome, metric));
+        assert!(
+            (p - truth).abs() < 4.0 * se,
+            "{metric}: {p} ± {se}, expected {truth}"
+        );
+    }
+    // A certain start written as a table is the plain start, run for run.
+    let (s_table, table) = run(&uncertain_start("{ hot = 1.0 }"), 2_000, 4);
+    let (s_plain, plain) = run(&uncertain_start("\"hot\""), 2_000, 4);
+    let table = crate::common::metric(&s_table, &table, "hot_at_start");
+    assert!(table.iter().all(|v| *v == 1.0));
+    assert_eq!(
+        crate::common::metric(&s_plain, &plain, "hot_at_start"),
+        table
+    );
+    let explained = steppe::report::explain::render(&s, None);
+    assert!(
+        explained.contains("starts in calm (0.3) or hot (0.7)"),
+        "{explained}"
+    );
+}
+
+#[test]
+fn an_uncertain_regime_start_must_name_its_states_and_sum_to_one() {
+    for (initial, message) in [
+        (
+            "{ calm = 0.3, hot = 0.6 }",
+            "the probabilities of regime `war`'s initial states sum to 0.9, not 1",
+        ),
+        (
+            "{ calm = 0.3, warm = 0.7 }",
+            "`warm` is not a state of regime `war`",
+        ),
+        (
+            "{ calm = -0.3, hot = 1.3 }",
+            "the probability of starting in `calm` must be within [0, 1], got -0.3",
+        ),
+    ] {
+        let error = steppe::scenario::load("bad.toml", &uncertain_start(initial))
+            .err()
+            .unwrap_or_else(|| panic!("{initial} was accepted"))
+            .to_string();
+        assert!(error.contains(message), "{initial}: {error}");
+        assert!(error.contains("bad.toml:"), "{initial}: {error}");
+    }
+}

@@ -320,7 +320,7 @@ fn drivers(out: &mut String, scenario: &Scenario) {
         let clauses = diff::driver_clauses(scenario, driver);
         let heading = match &driver.kind {
             DriverKind::Regime(regime) => {
-                format!("regime; starts in {}", regime.states[regime.initial])
+                format!("regime; starts in {}", diff::starts_in(regime))
             }
             DriverKind::Factor(factor) => format!(
                 "factor; AR(1) with persistence {} and sd {}, starts at {}",

@@ -10,7 +10,7 @@ use toml::Spanned;
 
 use super::number::{FACTOR_LIMIT, FACTOR_SD, PERSISTENCE, Place, RATE};
 use super::selection::selection_key;
-use super::{Declared, Validator, text};
+use super::{Declared, Validator, round, text};
 use crate::diagnostic::unknown_name_hint;
 use crate::scenario::raw::{Name, Number, RawDriver, RawNumberOrName};
 use crate::scenario::{CellShift, Driver, DriverKind, Factor, Regime, Value};
@@ -106,10 +106,11 @@ impl Validator<'_> {
         let initial = self.regime_initial(name, &names, &driver.initial, &span);
         let transitions = self.transitions(name, &names, driver, span);
         let shifts = self.regime_effects(name, &names, driver, declared);
-        let (initial, transitions, shifts) = (initial?, transitions?, shifts?);
+        let ((initial, initial_chances), transitions, shifts) = (initial?, transitions?, shifts?);
         Some(Regime {
             states: names,
             initial,
+            initial_chances,
             transitions,
             shifts,
         })
@@ -141,14 +142,15 @@ impl Validator<'_> {
         Some(names)
     }
 
-    /// The state a regime starts in, by its index in `states`.
+    /// The state a regime starts in, by its index in `states`, and the probability of each
+    /// state when the start is uncertain.
     fn regime_initial(
         &mut self,
         name: &str,
         states: &[String],
         initial: &Option<Spanned<RawNumberOrName>>,
         span: &Range<usize>,
-    ) -> Option<usize> {
+    ) -> Option<(usize, Option<Vec<f64>>)> {
         let Some(init) = initial else {
             self.error_hint(
                 span.clone(),
@@ -169,8 +171,9 @@ impl Validator<'_> {
                         hint,
                     );
                 }
-                found
+                found.map(|i| (i, None))
             }
+            RawNumberOrName::Chances(chances) => self.initial_chances(name, states, chances, init),
             RawNumberOrName::Number(_) => {
                 self.error(
                     init.span(),
@@ -179,6 +182,65 @@ impl Validator<'_> {
                 None
             }
         }
+    }
+
+    /// `initial = { STATE = p, … }`: probabilities in [0, 1] of known states, summing to 1
+    /// (states left out have probability 0).
+    fn initial_chances(
+        &mut self,
+        name: &str,
+        states: &[String],
+        chances: &IndexMap<String, Spanned<f64>>,
+        init: &Spanned<RawNumberOrName>,
+    ) -> Option<(usize, Option<Vec<f64>>)> {
+        let mut probabilities = vec![0.0; states.len()];
+        let mut ok = true;
+        for (state, p) in chances {
+            let Some(i) = states.iter().position(|s| s == state) else {
+                let hint =
+                    unknown_name_hint(state, "its states", states.iter().map(String::as_str));
+                self.error_hint(
+                    p.span(),
+                    format!("`{state}` is not a state of regime `{name}`"),
+                    hint,
+                );
+                ok = false;
+                continue;
+            };
+            let value = *p.get_ref();
+            if !(0.0..=1.0).contains(&value) {
+                self.error(
+                    p.span(),
+                    format!("the probability of starting in `{state}` must be within [0, 1], got {value}"),
+                );
+                ok = false;
+            }
+            probabilities[i] = value;
+        }
+        if !ok {
+            return None;
+        }
+        let total: f64 = probabilities.iter().sum();
+        if (total - 1.0).abs() > 1e-9 {
+            self.error_hint(
+                init.span(),
+                format!(
+                    "the probabilities of regime `{name}`'s initial states sum to {}, not 1",
+                    round(total)
+                ),
+                "e.g. initial = { setback = 0.55, stalemate = 0.45 }",
+            );
+            return None;
+        }
+        // The likeliest state stands for the start where one state is shown.
+        let likeliest = (0..states.len()).fold(0, |best, i| {
+            if probabilities[i] > probabilities[best] {
+                i
+            } else {
+                best
+            }
+        });
+        Some((likeliest, Some(probabilities)))
     }
 
     /// A regime's effects: the drift shifts while it is in each state, `shifts[state]`.
@@ -372,6 +434,7 @@ fn stand_in(driver: &RawDriver) -> Option<DriverKind> {
         shifts: vec![Vec::new(); states.len()],
         transitions: Vec::new(),
         initial: 0,
+        initial_chances: None,
         states,
     }))
 }
