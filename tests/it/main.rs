@@ -23,6 +23,7 @@ mod reproducibility;
 mod schema_check;
 mod sensitivity;
 mod shards;
+mod start_values;
 mod step_invariance;
 mod sweep;
 mod uncertain_inputs;
