@@ -22,16 +22,19 @@ fn names() -> &'static Names {
                 ("oil".to_string(), None),
             ],
             params: s(&["threshold"]),
+            derived: s(&["doubled"]),
             events: s(&["coercion"]),
         }
     })
 }
 
 /// A fixed state sized to [`names`]: indexing panics if compilation produced an index out of
-/// range.
-struct State;
+/// range. It never changes, so its start is itself: `start(x)` evaluates `x` in it.
+struct State<'a> {
+    starts: &'a [steppe::expr::Expr],
+}
 
-impl Context for State {
+impl Context for State<'_> {
     fn share(&self, target: usize, channel: usize, slot: usize) -> f64 {
         [[[0.4, 0.3, 0.2, 0.1]; 3]; 2][target][channel][slot]
     }
@@ -50,11 +53,17 @@ impl Context for State {
     fn param(&self, param: usize) -> f64 {
         [0.25][param]
     }
+    fn derived(&self, derived: usize) -> f64 {
+        [0.5][derived]
+    }
     fn fired(&self, event: usize) -> bool {
         [true][event]
     }
     fn year(&self) -> f64 {
         2030.0
+    }
+    fn start(&self, slot: usize) -> f64 {
+        self.starts[slot].eval(self)
     }
 }
 
@@ -72,19 +81,22 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     match steppe::expr::parse::parse(text) {
-        Ok(ast) => match steppe::expr::compile(&ast, names()) {
-            Ok((expr, _ty)) => {
-                let _ = expr.depends_on_state();
-                let _ = expr.eval(&State);
-            }
-            Err(errors) => {
-                assert!(!errors.is_empty(), "compile failed without an error");
-                for e in errors {
-                    check(e.span, text);
-                    let _ = format!("{} {:?}", e.message, e.hint);
+        Ok(ast) => {
+            let mut starts = Vec::new();
+            match steppe::expr::compile(&ast, names(), &mut starts) {
+                Ok((expr, _ty)) => {
+                    let _ = expr.depends_on_state();
+                    let _ = expr.eval(&State { starts: &starts });
+                }
+                Err(errors) => {
+                    assert!(!errors.is_empty(), "compile failed without an error");
+                    for e in errors {
+                        check(e.span, text);
+                        let _ = format!("{} {:?}", e.message, e.hint);
+                    }
                 }
             }
-        },
+        }
         Err(e) => {
             check(e.span, text);
             let _ = format!("{}", e.message);

@@ -17,6 +17,8 @@ struct State<'a> {
     params: &'a [f64],
     derived: &'a [f64],
     fired: &'a [bool],
+    /// This run's values of the scenario's start expressions (empty while they are computed).
+    starts: &'a [f64],
     year: f64,
     n_channels: usize,
     n_slots: usize,
@@ -49,6 +51,9 @@ impl Context for State<'_> {
     }
     fn year(&self) -> f64 {
         self.year
+    }
+    fn start(&self, slot: usize) -> f64 {
+        self.starts[slot]
     }
 }
 
@@ -162,6 +167,8 @@ pub struct Worker<'a> {
     regimes: Vec<usize>,
     factors: Vec<f64>,
     fired: Vec<bool>,
+    /// This run's value of each of the scenario's start expressions, at point 0.
+    starts: Vec<f64>,
     driver_streams: Vec<Stream>,
     event_streams: Vec<Stream>,
     metric_state: Vec<f64>,
@@ -225,6 +232,7 @@ impl<'a> Worker<'a> {
             regimes: vec![0; scenario.drivers.len()],
             factors: vec![0.0; scenario.drivers.len()],
             fired: vec![false; scenario.events.len()],
+            starts: vec![0.0; scenario.starts.len()],
             driver_streams: vec![placeholder.clone(); scenario.drivers.len()],
             event_streams: vec![placeholder; scenario.events.len()],
             metric_state: vec![0.0; scenario.metrics.len()],
@@ -346,6 +354,14 @@ impl<'a> Worker<'a> {
         self.drift_base.copy_from_slice(&co.base_drift);
 
         self.shares_from_strengths();
+        // `start(x)`: every x on the state at point 0, before anything reads it. No x holds a
+        // start(...) (refused when compiled), so none reads the buffer while it is filled.
+        let mut starts = std::mem::take(&mut self.starts);
+        let state = self.state(0);
+        for (value, x) in starts.iter_mut().zip(&scenario.starts) {
+            *value = x.eval(&state);
+        }
+        self.starts = starts;
         self.observe(0);
 
         let per_year = scenario.step.per_year() as usize;
@@ -592,6 +608,7 @@ impl<'a> Worker<'a> {
             params: &self.params,
             derived: &self.derived,
             fired: &self.fired,
+            starts: &self.starts,
             year: self.plan.times[point],
             n_channels: self.plan.n_channels,
             n_slots: self.plan.n_slots,

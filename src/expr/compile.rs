@@ -28,9 +28,9 @@ pub struct Names {
 }
 
 /// The functions of the expression language, by name (`log` is also `ln`).
-pub const FUNCTIONS: [&str; 15] = [
-    "share", "region", "regime", "factor", "param", "fired", "if", "min", "max", "abs", "exp",
-    "ln", "sqrt", "sin", "cos",
+pub const FUNCTIONS: [&str; 16] = [
+    "share", "region", "regime", "factor", "param", "fired", "start", "if", "min", "max", "abs",
+    "exp", "ln", "sqrt", "sin", "cos",
 ];
 
 /// What an expression gives.
@@ -54,23 +54,29 @@ pub struct CompileError {
 }
 
 /// Resolves and type-checks `ast`. Returns every error found, not only the first.
-pub fn compile(ast: &Ast, names: &Names) -> Result<(Expr, Type), Vec<CompileError>> {
+///
+/// `starts` is the scenario's list of start expressions, shared by every expression of the
+/// scenario: each `start(x)` adds the compiled `x` to it (unless an equal one is there
+/// already) and compiles to [`Expr::Start`] with its index. An expression refused adds
+/// nothing. `start(start(x))` is refused: the inner call is already at the start.
+pub fn compile(
+    ast: &Ast,
+    names: &Names,
+    starts: &mut Vec<Expr>,
+) -> Result<(Expr, Type), Vec<CompileError>> {
+    let registered = starts.len();
     let mut compiler = Compiler {
         names,
         errors: Vec::new(),
+        starts,
+        in_start: false,
     };
     let typed = compiler.expr(ast);
-    match (typed, compiler.errors.is_empty()) {
-        (Some(Typed::Value(expr, ty)), true) => Ok((expr, ty)),
-        (Some(typed), true) => Err(vec![CompileError {
-            span: ast.span(),
-            message: format!("{} cannot stand alone here", typed.describe()),
-            hint: Some(
-                "compare a regime with a state, e.g. regime(\"war\") == \"ceasefire\"".into(),
-            ),
-        }]),
-        _ => Err(compiler.errors),
+    let result = compiler.finish(typed, ast);
+    if result.is_err() {
+        starts.truncate(registered);
     }
+    result
 }
 
 /// Intermediate results: strings and regimes exist only as arguments and comparison operands.
@@ -94,9 +100,28 @@ impl Typed {
 struct Compiler<'a> {
     names: &'a Names,
     errors: Vec<CompileError>,
+    /// The scenario's start expressions, which `start(x)` adds to.
+    starts: &'a mut Vec<Expr>,
+    /// Whether the argument of a `start(...)` is being compiled.
+    in_start: bool,
 }
 
 impl Compiler<'_> {
+    /// The result of compiling `ast` as a whole, once `typed` is its compiled form.
+    fn finish(self, typed: Option<Typed>, ast: &Ast) -> Result<(Expr, Type), Vec<CompileError>> {
+        match (typed, self.errors.is_empty()) {
+            (Some(Typed::Value(expr, ty)), true) => Ok((expr, ty)),
+            (Some(typed), true) => Err(vec![CompileError {
+                span: ast.span(),
+                message: format!("{} cannot stand alone here", typed.describe()),
+                hint: Some(
+                    "compare a regime with a state, e.g. regime(\"war\") == \"ceasefire\"".into(),
+                ),
+            }]),
+            _ => Err(self.errors),
+        }
+    }
+
     fn error(&mut self, span: Span, message: impl Into<String>, hint: Option<String>) {
         self.errors.push(CompileError {
             span,
@@ -502,6 +527,7 @@ impl Compiler<'_> {
                 let parts = [condition?, then?, otherwise?];
                 Some(Typed::Value(Expr::If(Box::new(parts)), Type::Number))
             }
+            "start" => self.start(args, span),
             "fired" => {
                 let [arg] = args else {
                     self.error(
@@ -520,6 +546,49 @@ impl Compiler<'_> {
                 None
             }
         }
+    }
+
+    /// `start(x)`: `x` compiled (a number or a condition), registered in the scenario's start
+    /// expressions once, and read by its index.
+    fn start(&mut self, args: &[Ast], span: Span) -> Option<Typed> {
+        let [arg] = args else {
+            self.error(
+                span,
+                format!("start(x) takes 1 argument, got {}", args.len()),
+                Some("e.g. start(region(\"russia\")): the value of region(\"russia\") at the start year".into()),
+            );
+            return None;
+        };
+        if self.in_start {
+            self.error(
+                span,
+                "start(...) inside start(...): the inner one is already the value at the start",
+                Some("write start(x) once".into()),
+            );
+            return None;
+        }
+        self.in_start = true;
+        let inner = self.expr(arg);
+        self.in_start = false;
+        let (inner, ty) = match inner? {
+            Typed::Value(e, ty) => (e, ty),
+            other => {
+                self.error(
+                    arg.span(),
+                    format!("start(x) needs a number or a condition, found {}", other.describe()),
+                    Some("e.g. start(share(\"kazakhstan\", \"russia\")), or start(regime(\"war\") == \"gains\")".into()),
+                );
+                return None;
+            }
+        };
+        let slot = match self.starts.iter().position(|e| *e == inner) {
+            Some(slot) => slot,
+            None => {
+                self.starts.push(inner);
+                self.starts.len() - 1
+            }
+        };
+        Some(Typed::Value(Expr::Start(slot), ty))
     }
 
     fn condition(&mut self, ast: &Ast) -> Option<Expr> {

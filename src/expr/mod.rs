@@ -4,6 +4,11 @@
 //! resolves every name to an index and checks types, giving an [`Expr`] that evaluates against
 //! any [`Context`] without looking anything up by name. Text is parsed once, when a scenario
 //! is loaded.
+//!
+//! `start(x)`, the value of `x` at the run's first point, is compiled in two parts: `x` itself
+//! goes into a scenario-wide list (each distinct `x` once, see [`compile`]), and the call
+//! becomes [`Expr::Start`] with its place in that list. Whoever runs the scenario evaluates
+//! the list once per run at the first point and answers [`Context::start`] from it.
 
 mod compile;
 mod lex;
@@ -33,6 +38,9 @@ pub trait Context {
     fn fired(&self, event: usize) -> bool;
     /// The time of the step, in years (`start + k·dt`).
     fn year(&self) -> f64;
+    /// `start(x)`: this run's value, at its first point, of the expression registered in slot
+    /// `slot` of the scenario's list of start expressions (see [`compile`]).
+    fn start(&self, slot: usize) -> f64;
 }
 
 /// A compiled expression. Conditions evaluate to 1.0 (true) or 0.0 (false).
@@ -92,6 +100,9 @@ pub enum Expr {
     },
     /// `year`: the time of the step, in years.
     Year,
+    /// `start(x)`: the value of `x` at the run's first point; `x` is the scenario's start
+    /// expression in this slot (a number or a condition, as `x` is).
+    Start(usize),
     /// Unary `-`.
     Neg(Box<Expr>),
     /// `not`: 1 where the operand is 0, else 0.
@@ -152,6 +163,7 @@ impl Expr {
             }
             Expr::Fired { event } => truth(ctx.fired(*event)),
             Expr::Year => ctx.year(),
+            Expr::Start(slot) => ctx.start(*slot),
             Expr::Neg(e) => -e.eval(ctx),
             Expr::Not(e) => truth(e.eval(ctx) == 0.0),
             Expr::Binary(op, lhs, rhs) => apply(*op, lhs.eval(ctx), rhs, ctx),
@@ -180,7 +192,8 @@ impl Expr {
         }
     }
 
-    /// Every derived parameter the expression reads, directly.
+    /// Every derived parameter the expression reads, directly (not inside a `start(x)`,
+    /// whose `x` is in the scenario's list of start expressions).
     pub fn derived_read(&self, out: &mut Vec<usize>) {
         self.visit(&mut |e| {
             if let Expr::Derived { derived } = e {
@@ -189,7 +202,8 @@ impl Expr {
         });
     }
 
-    /// Every parameter the expression reads, directly.
+    /// Every parameter the expression reads, directly (not inside a `start(x)`, whose `x` is
+    /// in the scenario's list of start expressions).
     pub fn params_read(&self, out: &mut Vec<usize>) {
         self.visit(&mut |e| {
             if let Expr::Param { param } = e {
@@ -266,9 +280,12 @@ fn truth(b: bool) -> f64 {
 mod tests {
     use super::*;
 
-    /// A state where nothing is set: only constants and `year` matter.
-    struct Empty;
-    impl Context for Empty {
+    /// A state where nothing is set: only constants and `year` matter. It stays the same, so
+    /// its start is itself: `start(x)` evaluates `x` in it.
+    struct Empty<'a> {
+        starts: &'a [Expr],
+    }
+    impl Context for Empty<'_> {
         fn share(&self, _: usize, _: usize, _: usize) -> f64 {
             0.0
         }
@@ -296,11 +313,86 @@ mod tests {
         fn year(&self) -> f64 {
             2030.0
         }
+        fn start(&self, slot: usize) -> f64 {
+            self.starts[slot].eval(self)
+        }
     }
 
     fn value(text: &str) -> Result<f64, Vec<CompileError>> {
         let ast = parse::parse(text).expect("parses");
-        compile(&ast, &Names::default()).map(|(e, _)| e.eval(&Empty))
+        let mut starts = Vec::new();
+        let (e, _) = compile(&ast, &Names::default(), &mut starts)?;
+        Ok(e.eval(&Empty { starts: &starts }))
+    }
+
+    /// The compiled expression, its type and the start expressions it registered.
+    fn compiled(text: &str) -> Result<(Expr, Type, Vec<Expr>), Vec<CompileError>> {
+        let ast = parse::parse(text).expect("parses");
+        let mut starts = Vec::new();
+        compile(&ast, &Names::default(), &mut starts).map(|(e, ty)| (e, ty, starts))
+    }
+
+    #[test]
+    fn start_registers_each_distinct_expression_once_and_reads_it_by_slot() {
+        let (e, ty, starts) = compiled("start(year) + start(year) * start(year + 1)").unwrap();
+        assert_eq!(ty, Type::Number);
+        assert_eq!(
+            starts,
+            [
+                Expr::Year,
+                Expr::Binary(
+                    BinaryOp::Add,
+                    Box::new(Expr::Year),
+                    Box::new(Expr::Const(1.0))
+                )
+            ]
+        );
+        assert_eq!(e.eval(&Empty { starts: &starts }), 2030.0 + 2030.0 * 2031.0);
+        // A condition stays one.
+        let (_, ty, _) = compiled("start(year > 2000)").unwrap();
+        assert_eq!(ty, Type::Condition);
+        assert_eq!(value("start(year > 2000) and year < 2040").unwrap(), 1.0);
+    }
+
+    #[test]
+    fn start_with_a_wrong_argument_is_refused_where_it_is_written_and_registers_nothing() {
+        let message = |text: &str| -> Vec<(usize, usize, String)> {
+            compiled(text)
+                .unwrap_err()
+                .into_iter()
+                .map(|e| (e.span.start, e.span.end, e.message))
+                .collect()
+        };
+        assert_eq!(
+            message("1 + start()"),
+            [(4, 11, "start(x) takes 1 argument, got 0".to_string())]
+        );
+        assert_eq!(
+            message("start(1, 2)"),
+            [(0, 11, "start(x) takes 1 argument, got 2".to_string())]
+        );
+        assert_eq!(
+            message("start(2 * start(year))"),
+            [(
+                10,
+                21,
+                "start(...) inside start(...): the inner one is already the value at the start"
+                    .to_string()
+            )]
+        );
+        assert_eq!(
+            message("start(\"russia\")"),
+            [(
+                6,
+                14,
+                "start(x) needs a number or a condition, found a string".to_string()
+            )]
+        );
+        // The shared list keeps only what expressions that compiled registered.
+        let mut starts = vec![Expr::Const(7.0)];
+        let ast = parse::parse("start(year) + start(1, 2)").unwrap();
+        assert!(compile(&ast, &Names::default(), &mut starts).is_err());
+        assert_eq!(starts, [Expr::Const(7.0)]);
     }
 
     #[test]

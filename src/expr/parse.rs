@@ -159,8 +159,9 @@ impl Ast {
     }
 
     /// The first thing the expression reads that changes during a run — a share, a regime, a
-    /// factor, an event, the year — as its name and where it is written; `None` when it reads
-    /// only numbers and parameters.
+    /// factor, an event, the year — or that is known only once the run has started
+    /// (`start(...)`), as its name and where it is written; `None` when it reads only numbers
+    /// and parameters.
     pub fn first_state_read(&self) -> Option<(&str, Span)> {
         match self {
             Ast::Number { .. } | Ast::Str { .. } => None,
@@ -173,7 +174,7 @@ impl Ast {
             } => {
                 if matches!(
                     name.as_str(),
-                    "share" | "region" | "regime" | "factor" | "fired"
+                    "share" | "region" | "regime" | "factor" | "fired" | "start"
                 ) {
                     Some((name.as_str(), *name_span))
                 } else {

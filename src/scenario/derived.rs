@@ -70,4 +70,8 @@ impl Context for Inputs<'_> {
     fn year(&self) -> f64 {
         f64::NAN
     }
+    /// Not known before the run: validation refuses `start(...)` here, as it refuses shares.
+    fn start(&self, _: usize) -> f64 {
+        f64::NAN
+    }
 }

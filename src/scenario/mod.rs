@@ -102,6 +102,10 @@ pub struct Scenario {
     pub events: Vec<Event>,
     /// The `[metrics]`, in file order: the questions every run answers.
     pub metrics: Vec<Metric>,
+    /// The `x` of every `start(x)` in the metrics, conditions and hazards, each distinct one
+    /// once: [`Expr::Start`] reads one by its index. The engine evaluates them all once per
+    /// run, on the first point (the start year), before any metric or event looks at it.
+    pub starts: Vec<Expr>,
     /// Rank correlations between named parameters, if any.
     pub correlations: Option<Correlations>,
 }

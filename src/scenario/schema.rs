@@ -301,7 +301,7 @@ fn metric() -> Value {
         "additionalProperties": false,
         "properties": {
             "kind": { "enum": ["at", "first", "ever", "min", "max"] },
-            "expr": { "type": "string", "description": "Expression over share(), region(), regime(), factor(), param(), fired(), year." },
+            "expr": { "type": "string", "description": "Expression over share(), region(), regime(), factor(), param(), fired(), start(), year." },
             "year": { "type": "integer", "description": "Kind \"at\": the year (default: end)." },
             "description": { "type": "string" },
             "source": { "type": "string" },

@@ -24,6 +24,7 @@ mod schema_check;
 mod sensitivity;
 mod shards;
 mod shared_shocks;
+mod start_values;
 mod step_invariance;
 mod sweep;
 mod uncertain_inputs;

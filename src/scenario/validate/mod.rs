@@ -65,6 +65,7 @@ pub fn scenario(
         derived: Vec::new(),
         stand_ins: false,
         inline_names: HashMap::new(),
+        starts: Vec::new(),
     };
     let scenario = validator.sections(raw).filter(|_| !validator.stand_ins);
     match scenario {
@@ -107,6 +108,9 @@ struct Validator<'a> {
     stand_ins: bool,
     /// How many inline distributions have been given each name so far (see `inline_name`).
     inline_names: HashMap<String, usize>,
+    /// The expressions of every `start(x)` compiled so far, each distinct `x` once (see
+    /// [`expr::compile`]).
+    starts: Vec<Expr>,
 }
 
 /// Declared names, for resolving selections.
@@ -191,6 +195,7 @@ impl Validator<'_> {
             drivers,
             events,
             metrics,
+            starts: std::mem::take(&mut self.starts),
         })
     }
 
@@ -331,7 +336,7 @@ impl Validator<'_> {
                 return None;
             }
         };
-        match expr::compile(&ast, names) {
+        match expr::compile(&ast, names, &mut self.starts) {
             Ok(compiled) => Some(compiled),
             Err(errors) => {
                 for error in errors {
