@@ -181,8 +181,32 @@ pub fn permute(index: u64, size: u64, key: u64) -> u64 {
 /// `rows × dims` points of an Owen-scrambled Sobol sequence (row-major), each strictly inside
 /// (0, 1). At most 65,536 rows and 256 dimensions (see [`Design::check`]).
 pub fn sobol_matrix(seed: u64, rows: usize, dims: usize) -> Vec<f64> {
-    let scramble =
-        (ComponentKey::new(&format!("design/sobol/{seed}")).value() & 0xffff_ffff) as u32;
+    scrambled_sobol(&format!("design/sobol/{seed}"), rows, dims)
+}
+
+/// The two matrices A and B of a Saltelli design of `k` parameters, side by side in each
+/// row (`[A_j | B_j]`, row-major): the first 2k dimensions of one scrambled Sobol sequence
+/// when 2k ≤ 256, as before; beyond that (up to k = 256), A and B are the first k dimensions
+/// of the sequence under two independent Owen scramblings. Independent scramblings make A_j
+/// and B_j independent uniform vectors, which is all the estimators need; what is lost is only
+/// the sequence's low discrepancy across A and B together.
+pub fn sobol_ab(seed: u64, rows: usize, k: usize) -> Vec<f64> {
+    if 2 * k <= SOBOL_MAX_PARAMS {
+        return sobol_matrix(seed, rows, 2 * k);
+    }
+    let a = scrambled_sobol(&format!("design/sobol/{seed}/A"), rows, k);
+    let b = scrambled_sobol(&format!("design/sobol/{seed}/B"), rows, k);
+    let mut ab = Vec::with_capacity(rows * 2 * k);
+    for j in 0..rows {
+        ab.extend_from_slice(&a[j * k..(j + 1) * k]);
+        ab.extend_from_slice(&b[j * k..(j + 1) * k]);
+    }
+    ab
+}
+
+/// `rows × dims` points of the Sobol sequence under the Owen scrambling keyed by `name`.
+fn scrambled_sobol(name: &str, rows: usize, dims: usize) -> Vec<f64> {
+    let scramble = (ComponentKey::new(name).value() & 0xffff_ffff) as u32;
     let mut u = vec![0.0; rows * dims];
     for row in 0..rows {
         for d in 0..dims {

@@ -386,15 +386,15 @@ pub fn sobol_config(
     if n < 2 {
         return Err("the Sobol analysis needs a base size of at least 2".into());
     }
-    if n > crate::design::SOBOL_MAX_RUNS as usize || 2 * k > crate::design::SOBOL_MAX_PARAMS {
+    if n > crate::design::SOBOL_MAX_RUNS as usize || k > crate::design::SOBOL_MAX_PARAMS {
         return Err(format!(
             "the Sobol design supports a base size up to {} and up to {} parameters",
             crate::design::SOBOL_MAX_RUNS,
-            crate::design::SOBOL_MAX_PARAMS / 2
+            crate::design::SOBOL_MAX_PARAMS
         ));
     }
     let groups = &with_correlated_blocks(scenario, groups);
-    let mut ab = crate::design::sobol_matrix(seed, n, 2 * k);
+    let mut ab = crate::design::sobol_ab(seed, n, k);
     // Correlated parameters are drawn with their rank correlations within A and within B
     // (Iman–Conover over each matrix's n rows), so that a block swapped whole between them
     // keeps its joint distribution: the block's indices are then those of dependent inputs

@@ -43,7 +43,9 @@ fn designs_hold_no_matrix_and_correlations_are_counted() {
     for design in [Design::MonteCarlo, Design::LatinHypercube] {
         let estimate = memory_estimate(&scenario, &huge(design), 2);
         assert_eq!(estimate.design, 0, "{design:?}");
-        assert!(estimate.total() < 200 << 20, "{design:?}: {estimate:?}");
+        // A billion runs in bounded memory: the baseline keeps ≈ 200 summaries of values (its
+        // metrics and its 187 drawn parameters, Dirichlet sticks included), each bounded.
+        assert!(estimate.total() < 320 << 20, "{design:?}: {estimate:?}");
     }
     // Iman–Conover on 3 parameters: (3·3 + 3) doubles a run of the block, plus 3 a run kept.
     let correlated = load(&one_cell("start = 2020\nend = 2030", CORRELATED));

@@ -526,3 +526,21 @@ fn a_block_of_correlated_parameters_gets_the_index_of_dependent_inputs() {
     assert_near(r, "x3", 1.0 - block, 1.0 - block);
     assert_eq!(r.correlated, ["x1", "x2"]);
 }
+
+#[test]
+fn sobol_indices_hold_beyond_128_parameters() {
+    // 150 parameters, more than one 256-dimensional sequence can hold for A and B together:
+    // A and B come from two independent scramblings. y = x1 + 2·x2 with the others unused:
+    // S1 = ST1 = 1/5, S2 = ST2 = 4/5, the rest 0.
+    let mut params = String::from("x1 = \"uniform(0, 1)\"\nx2 = \"uniform(0, 1)\"\n");
+    for i in 0..148 {
+        params.push_str(&format!("unused{i} = \"uniform(0, 1)\"\n"));
+    }
+    let s = scenario(&params, "param(\"x1\") + 2 * param(\"x2\")");
+    assert_eq!(s.params.len(), 150);
+    let r = &sobol(&s, &Output::Metric(0), 1 << 10, 3, 100).unwrap()[0];
+    assert_near(r, "x1", 0.2, 0.2);
+    assert_near(r, "x2", 0.8, 0.8);
+    let unused = input(r, "unused7");
+    assert!(unused.total.abs() < 1e-9, "{unused:?}");
+}
