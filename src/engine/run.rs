@@ -344,10 +344,11 @@ impl<'a> Worker<'a> {
         // "Not yet" is NaN for `first` (any year, 0 included, is a result); "not so far" is 0
         // for `ever`; `at`, `min` and `max` are set at their first observation.
         for (state, metric) in self.metric_state.iter_mut().zip(&scenario.metrics) {
-            *state = if metric.kind == MetricKind::First {
-                f64::NAN
-            } else {
-                0.0
+            *state = match metric.kind {
+                MetricKind::First => f64::NAN,
+                // "So far, it has held at every step."
+                MetricKind::Always => 1.0,
+                _ => 0.0,
             };
         }
         self.x.copy_from_slice(&self.initial_x);
@@ -641,6 +642,23 @@ impl<'a> Worker<'a> {
                 MetricKind::Ever => {
                     if *current == 0.0 && metric.expr.eval(&state) != 0.0 {
                         *current = 1.0;
+                    }
+                }
+                MetricKind::Always => {
+                    if *current == 1.0 && metric.expr.eval(&state) == 0.0 {
+                        *current = 0.0;
+                    }
+                }
+                // Each step after the start counts its length when the condition holds at
+                // its end.
+                MetricKind::Duration => {
+                    if point > 0 && metric.expr.eval(&state) != 0.0 {
+                        *current += self.plan.dt;
+                    }
+                }
+                MetricKind::Count { event } => {
+                    if point > 0 {
+                        *current += f64::from(self.firings[event]);
                     }
                 }
                 MetricKind::Min => {

@@ -502,6 +502,18 @@ pub enum MetricKind {
     First,
     /// Whether a condition holds at any step.
     Ever,
+    /// Whether a condition holds at every step, the initial state included (1 − `ever` of its
+    /// negation).
+    Always,
+    /// Years in which a condition holds: the step length for each step after the start at
+    /// whose end it holds, so the same at any step length (up to the grid).
+    Duration,
+    /// How many times an event fired over the horizon (a repeatable one may fire several
+    /// times in a step).
+    Count {
+        /// The event, as an index into the scenario's events.
+        event: usize,
+    },
     /// The smallest value over all steps, the initial state included.
     Min,
     /// The largest value over all steps, the initial state included.
@@ -509,12 +521,16 @@ pub enum MetricKind {
 }
 
 impl MetricKind {
-    /// The `kind` as written: `"at"`, `"first"`, `"ever"`, `"min"` or `"max"`.
+    /// The `kind` as written: `"at"`, `"first"`, `"ever"`, `"always"`, `"duration"`,
+    /// `"count"`, `"min"` or `"max"`.
     pub fn name(self) -> &'static str {
         match self {
             MetricKind::At { .. } => "at",
             MetricKind::First => "first",
             MetricKind::Ever => "ever",
+            MetricKind::Always => "always",
+            MetricKind::Duration => "duration",
+            MetricKind::Count { .. } => "count",
             MetricKind::Min => "min",
             MetricKind::Max => "max",
         }
@@ -525,6 +541,7 @@ impl MetricKind {
         matches!(
             self,
             MetricKind::Ever
+                | MetricKind::Always
                 | MetricKind::At {
                     condition: true,
                     ..

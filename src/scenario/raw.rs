@@ -291,6 +291,7 @@ pub struct RawMetric {
     pub kind: Option<Spanned<String>>,
     pub expr: Option<Spanned<String>>,
     pub year: Option<Spanned<i64>>,
+    pub event: Option<Name>,
     pub description: Text,
     pub source: Text,
 }

@@ -300,9 +300,10 @@ fn metric() -> Value {
         "type": "object",
         "additionalProperties": false,
         "properties": {
-            "kind": { "enum": ["at", "first", "ever", "min", "max"] },
-            "expr": { "type": "string", "description": "Expression over share(), region(), regime(), factor(), param(), fired(), start(), year." },
+            "kind": { "enum": ["at", "first", "ever", "always", "duration", "count", "min", "max"] },
+            "expr": { "type": "string", "description": "Expression over share(), region(), regime(), factor(), param(), fired(), start(), year (every kind but count)." },
             "year": { "type": "integer", "description": "Kind \"at\": the year (default: end)." },
+            "event": { "type": "string", "description": "Kind \"count\": the event whose firings are counted." },
             "description": { "type": "string" },
             "source": { "type": "string" },
             "remove": remove()

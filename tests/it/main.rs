@@ -16,6 +16,7 @@ mod library;
 mod many_runs;
 mod memory;
 mod merge_integrity;
+mod metric_kinds;
 mod output_safety;
 mod overrides;
 mod properties;

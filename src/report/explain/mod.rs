@@ -392,6 +392,9 @@ fn metrics(out: &mut String, scenario: &Scenario) {
             MetricKind::At { year, .. } => format!("value in {year} of"),
             MetricKind::First => "first year that".to_string(),
             MetricKind::Ever => "probability that at some point".to_string(),
+            MetricKind::Always => "probability that at every step".to_string(),
+            MetricKind::Duration => "years in which".to_string(),
+            MetricKind::Count { .. } => "number of".to_string(),
             MetricKind::Min => "lowest value of".to_string(),
             MetricKind::Max => "highest value of".to_string(),
         };

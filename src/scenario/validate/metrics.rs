@@ -13,6 +13,11 @@ use crate::expr::{Names, Type};
 use crate::scenario::raw::{Name, RawMetric};
 use crate::scenario::{Metric, MetricKind};
 
+/// The metric kinds, as written.
+const KINDS: [&str; 8] = [
+    "at", "first", "ever", "always", "duration", "count", "min", "max",
+];
+
 impl Validator<'_> {
     pub(super) fn metrics(
         &mut self,
@@ -40,6 +45,16 @@ impl Validator<'_> {
         let span = metric.span();
         let metric: RawMetric = metric.into_inner();
         let mname = name.into_inner();
+        if metric.kind.as_ref().map(|k| k.get_ref().as_str()) == Some("count") {
+            return self.count_metric(mname, &metric, span, names);
+        }
+        if let Some(event) = &metric.event {
+            self.error_hint(
+                event.span(),
+                "`event` is only for metrics of kind \"count\"",
+                "remove it, or set kind = \"count\"",
+            );
+        }
         let Some(expr_text) = &metric.expr else {
             self.error_hint(
                 span,
@@ -109,12 +124,13 @@ impl Validator<'_> {
                     condition: ty == Type::Condition,
                 })
             }
-            Some(k @ ("first" | "ever")) => {
+            Some(k @ ("first" | "ever" | "always" | "duration")) => {
                 if ty == Type::Condition {
-                    Some(if k == "first" {
-                        MetricKind::First
-                    } else {
-                        MetricKind::Ever
+                    Some(match k {
+                        "first" => MetricKind::First,
+                        "ever" => MetricKind::Ever,
+                        "always" => MetricKind::Always,
+                        _ => MetricKind::Duration,
                     })
                 } else {
                     self.error_hint(
@@ -142,8 +158,7 @@ impl Validator<'_> {
                 }
             }
             Some(other) => {
-                let hint =
-                    unknown_name_hint(other, "metric kinds", ["at", "first", "ever", "min", "max"]);
+                let hint = unknown_name_hint(other, "metric kinds", KINDS);
                 let kind_span = metric.kind.as_ref().map_or(span, Spanned::span);
                 self.error_hint(kind_span, format!("unknown metric kind `{other}`"), hint);
                 None
@@ -152,10 +167,64 @@ impl Validator<'_> {
                 self.error_hint(
                     span,
                     format!("metric `{mname}` has no `kind`"),
-                    "add kind = \"at\", \"first\", \"ever\", \"min\" or \"max\"",
+                    "add kind = \"at\", \"first\", \"ever\", \"always\", \"duration\", \"count\", \"min\" or \"max\"",
                 );
                 None
             }
         }
+    }
+
+    /// `kind = "count"`: the firings of the event named by `event` (no `expr`, no `year`).
+    fn count_metric(
+        &mut self,
+        mname: String,
+        metric: &RawMetric,
+        span: Range<usize>,
+        names: &Names,
+    ) -> Option<Metric> {
+        for (key, given) in [
+            ("expr", metric.expr.as_ref().map(Spanned::span)),
+            ("year", metric.year.as_ref().map(Spanned::span)),
+        ] {
+            if let Some(at) = given {
+                self.error_hint(
+                    at,
+                    format!("a metric of kind \"count\" takes no `{key}`"),
+                    "name the event: event = \"coercion\"",
+                );
+            }
+        }
+        let Some(event) = &metric.event else {
+            self.error_hint(
+                span,
+                format!("metric `{mname}` of kind \"count\" has no `event`"),
+                "add event = \"NAME\": the event whose firings are counted",
+            );
+            return None;
+        };
+        let Some(index) = names.events.iter().position(|e| e == event.get_ref()) else {
+            let hint = unknown_name_hint(
+                event.get_ref(),
+                "the events",
+                names.events.iter().map(String::as_str),
+            );
+            self.error_hint(
+                event.span(),
+                format!("there is no event `{}`", event.get_ref()),
+                hint,
+            );
+            return None;
+        };
+        if metric.expr.is_some() || metric.year.is_some() {
+            return None;
+        }
+        Some(Metric {
+            name: mname,
+            description: text(metric.description.clone()),
+            source: text(metric.source.clone()),
+            kind: MetricKind::Count { event: index },
+            expr: crate::expr::Expr::Const(0.0),
+            expr_text: format!("firings of {}", event.get_ref()),
+        })
     }
 }

@@ -1,0 +1,165 @@
+//! The metric kinds `always`, `duration` and `count`, against closed forms and at every step
+//! length.
+
+use crate::common::{load, metric, one_cell, run};
+
+fn mean(v: &[f64]) -> f64 {
+    v.iter().sum::<f64>() / v.len() as f64
+}
+
+fn variance(v: &[f64]) -> f64 {
+    let m = mean(v);
+    v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (v.len() - 1) as f64
+}
+
+#[test]
+fn duration_of_a_deterministic_fall_counts_the_grid_points_past_the_crossing() {
+    // a starts at 0.3 against autonomy's 0.7 and loses 0.1 a year in log-strength, nothing
+    // else moves: its share falls below 0.2 at t* = ln(0.24/0.14)/0.1 ≈ 5.39 years. Over ten years
+    // a step of length dt counts dt for each grid point t = k·dt ≥ t* up to 10: 5 years at
+    // yearly steps, 19 quarters, 56 months.
+    let t_star = (0.24f64 / 0.14).ln() / 0.1;
+    for (step, per_year) in [("year", 1.0), ("quarter", 4.0), ("month", 12.0)] {
+        let text = one_cell(
+            &format!("start = 2020\nend = 2030\nstep = \"{step}\""),
+            "[[dynamics]]\nactors = [\"a\"]\ndrift = -0.1\n\
+             [metrics.below]\nkind = \"duration\"\nexpr = 'share(\"t\", \"a\") < 0.2'\n",
+        );
+        let (s, outcome) = run(&text, 3, 1);
+        let first = (t_star * per_year).ceil();
+        let expected = (10.0 * per_year - first + 1.0) / per_year;
+        for v in metric(&s, &outcome, "below") {
+            assert!(
+                (v - expected).abs() < 1e-9,
+                "{step}: {v} against {expected}"
+            );
+        }
+    }
+}
+
+#[test]
+fn duration_of_a_coin_flipping_regime_is_binomial_at_every_step_length() {
+    // The war is hot in each year with probability 1/2 whatever came before, and holds for the
+    // year: over 13 years the years it is hot are Binomial(13, 1/2) — mean 6.5, variance 3.25
+    // — at one, four or twelve steps a year.
+    let n = 20_000;
+    for step in ["year", "quarter", "month"] {
+        let text = one_cell(
+            &format!("start = 2020\nend = 2033\nstep = \"{step}\""),
+            "[drivers.war]\ntype = \"regime\"\nstates = [\"calm\", \"hot\"]\ninitial = \"calm\"\n\
+             [drivers.war.transitions]\ncalm = { calm = 0.5, hot = 0.5 }\nhot = { calm = 0.5, hot = 0.5 }\n\
+             [metrics.hot_years]\nkind = \"duration\"\nexpr = 'regime(\"war\") == \"hot\"'\n",
+        );
+        let (s, outcome) = run(&text, n, 2);
+        let years = metric(&s, &outcome, "hot_years");
+        let se = (3.25 / n as f64).sqrt();
+        assert!(
+            (mean(years) - 6.5).abs() < 4.0 * se,
+            "{step}: {}",
+            mean(years)
+        );
+        let var_se = 3.25 * (2.0 / n as f64).sqrt();
+        assert!(
+            (variance(years) - 3.25).abs() < 5.0 * var_se,
+            "{step}: {}",
+            variance(years)
+        );
+    }
+}
+
+#[test]
+fn always_is_one_minus_ever_of_the_negation_in_every_run() {
+    let text = one_cell(
+        "start = 2020\nend = 2030\nstep = \"quarter\"",
+        "[[dynamics]]\nactors = [\"a\"]\nvolatility = 0.3\n\
+         [metrics.stays]\nkind = \"always\"\nexpr = 'share(\"t\", \"a\") > 0.2'\n\
+         [metrics.dips]\nkind = \"ever\"\nexpr = 'share(\"t\", \"a\") <= 0.2'\n",
+    );
+    let (s, outcome) = run(&text, 5_000, 3);
+    let (stays, dips) = (metric(&s, &outcome, "stays"), metric(&s, &outcome, "dips"));
+    assert!(stays.iter().zip(dips).all(|(a, b)| *a == 1.0 - *b));
+    // Both outcomes occur, so the test can tell them apart.
+    let p = mean(stays);
+    assert!(p > 0.05 && p < 0.95, "{p}");
+    // The summary reads it as a probability.
+    assert!(s.metrics[0].kind.is_probability());
+}
+
+#[test]
+fn count_of_a_repeatable_event_is_poisson_and_of_a_once_only_event_is_ever() {
+    // Hazard h = 0.3 a year: a Poisson process of rate −ln(0.7) a year, so over 10 years the
+    // count has mean and variance 10·(−ln 0.7) = 3.567, at any step length.
+    let rate = 10.0 * -(0.7f64).ln();
+    let n = 20_000;
+    for step in ["year", "month"] {
+        let text = one_cell(
+            &format!("start = 2020\nend = 2030\nstep = \"{step}\""),
+            "[events.e]\nhazard = 0.3\nrepeat = true\n[[events.e.effects]]\nactors = [\"a\"]\njump = 0.01\n\
+             [events.once]\nhazard = 0.3\n[[events.once.effects]]\nactors = [\"a\"]\njump = 0.01\n\
+             [metrics.firings]\nkind = \"count\"\nevent = \"e\"\n\
+             [metrics.once_count]\nkind = \"count\"\nevent = \"once\"\n\
+             [metrics.once_ever]\nkind = \"ever\"\nexpr = 'fired(\"once\")'\n",
+        );
+        let (s, outcome) = run(&text, n, 4);
+        let firings = metric(&s, &outcome, "firings");
+        let se = (rate / n as f64).sqrt();
+        assert!(
+            (mean(firings) - rate).abs() < 4.0 * se,
+            "{step}: {}",
+            mean(firings)
+        );
+        assert!(
+            (variance(firings) - rate).abs() < 0.1 * rate,
+            "{step}: {}",
+            variance(firings)
+        );
+        assert_eq!(
+            metric(&s, &outcome, "once_count"),
+            metric(&s, &outcome, "once_ever"),
+            "{step}"
+        );
+    }
+}
+
+#[test]
+fn the_new_kinds_refuse_what_does_not_fit_where_it_is_written() {
+    let base = "start = 2020\nend = 2030";
+    for (extra, message) in [
+        (
+            "[metrics.q]\nkind = \"count\"\n",
+            "metric `q` of kind \"count\" has no `event`",
+        ),
+        (
+            "[events.e]\nhazard = 0.1\n[[events.e.effects]]\nactors = [\"a\"]\njump = 0.1\n[metrics.q]\nkind = \"count\"\nevent = \"f\"\n",
+            "there is no event `f`",
+        ),
+        (
+            "[events.e]\nhazard = 0.1\n[[events.e.effects]]\nactors = [\"a\"]\njump = 0.1\n[metrics.q]\nkind = \"count\"\nevent = \"e\"\nexpr = 'fired(\"e\")'\n",
+            "a metric of kind \"count\" takes no `expr`",
+        ),
+        (
+            "[metrics.q]\nkind = \"duration\"\nexpr = 'share(\"t\", \"a\")'\n",
+            "a metric of kind \"duration\" needs a condition, but this is a number",
+        ),
+        (
+            "[events.e]\nhazard = 0.1\n[[events.e.effects]]\nactors = [\"a\"]\njump = 0.1\n[metrics.q]\nkind = \"ever\"\nevent = \"e\"\nexpr = 'fired(\"e\")'\n",
+            "`event` is only for metrics of kind \"count\"",
+        ),
+        (
+            "[metrics.q]\nkind = \"alway\"\nexpr = 'true'\n",
+            "did you mean `always`",
+        ),
+    ] {
+        let error = steppe::scenario::load("bad.toml", &one_cell(base, extra))
+            .err()
+            .unwrap_or_else(|| panic!("accepted: {extra}"))
+            .to_string();
+        assert!(error.contains(message), "{extra}: {error}");
+        assert!(error.contains("bad.toml:"), "{extra}: {error}");
+    }
+    // And a good one loads.
+    load(&one_cell(
+        base,
+        "[metrics.q]\nkind = \"always\"\nexpr = 'share(\"t\", \"a\") > 0.1'\n",
+    ));
+}
