@@ -17,6 +17,7 @@ struct State<'a> {
     params: &'a [f64],
     derived: &'a [f64],
     fired: &'a [bool],
+    fired_year: &'a [f64],
     /// This run's values of the scenario's start expressions (empty while they are computed).
     starts: &'a [f64],
     year: f64,
@@ -48,6 +49,9 @@ impl Context for State<'_> {
     }
     fn fired(&self, event: usize) -> bool {
         self.fired[event]
+    }
+    fn fired_year(&self, event: usize) -> f64 {
+        self.fired_year[event]
     }
     fn year(&self) -> f64 {
         self.year
@@ -167,6 +171,8 @@ pub struct Worker<'a> {
     regimes: Vec<usize>,
     factors: Vec<f64>,
     fired: Vec<bool>,
+    /// When each event first fired in this run (the time of the step, as `year`), NaN before.
+    fired_year: Vec<f64>,
     /// This run's value of each of the scenario's start expressions, at point 0.
     starts: Vec<f64>,
     driver_streams: Vec<Stream>,
@@ -232,6 +238,7 @@ impl<'a> Worker<'a> {
             regimes: vec![0; scenario.drivers.len()],
             factors: vec![0.0; scenario.drivers.len()],
             fired: vec![false; scenario.events.len()],
+            fired_year: vec![f64::NAN; scenario.events.len()],
             starts: vec![0.0; scenario.starts.len()],
             driver_streams: vec![placeholder.clone(); scenario.drivers.len()],
             event_streams: vec![placeholder; scenario.events.len()],
@@ -340,6 +347,7 @@ impl<'a> Worker<'a> {
                 rng::stream(seed, source_run(first_event + e), plan.event_keys[e]);
         }
         self.fired.fill(false);
+        self.fired_year.fill(f64::NAN);
         // 0 is "not yet" for `first` and "not so far" for `ever`; min and max start at point 0.
         // "Not yet" is NaN for `first` (any year, 0 included, is a result); "not so far" is 0
         // for `ever`; `at`, `min` and `max` are set at their first observation.
@@ -472,6 +480,9 @@ impl<'a> Worker<'a> {
             let count = firings[e];
             if count == 0 {
                 continue;
+            }
+            if !self.fired[e] {
+                self.fired_year[e] = self.plan.times[point];
             }
             self.fired[e] = true;
             let times = f64::from(count);
@@ -609,6 +620,7 @@ impl<'a> Worker<'a> {
             params: &self.params,
             derived: &self.derived,
             fired: &self.fired,
+            fired_year: &self.fired_year,
             starts: &self.starts,
             year: self.plan.times[point],
             n_channels: self.plan.n_channels,

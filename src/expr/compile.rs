@@ -28,9 +28,24 @@ pub struct Names {
 }
 
 /// The functions of the expression language, by name (`log` is also `ln`).
-pub const FUNCTIONS: [&str; 16] = [
-    "share", "region", "regime", "factor", "param", "fired", "start", "if", "min", "max", "abs",
-    "exp", "ln", "sqrt", "sin", "cos",
+pub const FUNCTIONS: [&str; 17] = [
+    "share",
+    "region",
+    "regime",
+    "factor",
+    "param",
+    "fired",
+    "fired_year",
+    "start",
+    "if",
+    "min",
+    "max",
+    "abs",
+    "exp",
+    "ln",
+    "sqrt",
+    "sin",
+    "cos",
 ];
 
 /// What an expression gives.
@@ -528,17 +543,21 @@ impl Compiler<'_> {
                 Some(Typed::Value(Expr::If(Box::new(parts)), Type::Number))
             }
             "start" => self.start(args, span),
-            "fired" => {
+            "fired" | "fired_year" => {
                 let [arg] = args else {
                     self.error(
                         span,
-                        format!("fired(event) takes 1 argument, got {}", args.len()),
+                        format!("{name}(event) takes 1 argument, got {}", args.len()),
                         None,
                     );
                     return None;
                 };
                 let event = self.name_arg(arg, "event", &self.names.events.clone())?;
-                Some(Typed::Value(Expr::Fired { event }, Type::Condition))
+                Some(if name == "fired" {
+                    Typed::Value(Expr::Fired { event }, Type::Condition)
+                } else {
+                    Typed::Value(Expr::FiredYear { event }, Type::Number)
+                })
             }
             _ => {
                 let hint = unknown_name_hint(name, "functions", FUNCTIONS.iter().copied());

@@ -36,6 +36,11 @@ pub trait Context {
     fn derived(&self, derived: usize) -> f64;
     /// Whether event `event` has fired so far in this run.
     fn fired(&self, event: usize) -> bool;
+    /// The time (in years, as `year`) of the step at which event `event` first fired in this
+    /// run, NaN while it has not. Contexts without events keep the default, NaN.
+    fn fired_year(&self, _event: usize) -> f64 {
+        f64::NAN
+    }
     /// The time of the step, in years (`start + k·dt`).
     fn year(&self) -> f64;
     /// `start(x)`: this run's value, at its first point, of the expression registered in slot
@@ -95,6 +100,12 @@ pub enum Expr {
     If(Box<[Expr; 3]>),
     /// `fired("e")`: whether an event has fired so far.
     Fired {
+        /// The event's index.
+        event: usize,
+    },
+    /// `fired_year("e")`: when an event first fired (NaN before, so every comparison with it
+    /// is false).
+    FiredYear {
         /// The event's index.
         event: usize,
     },
@@ -162,6 +173,7 @@ impl Expr {
                 }
             }
             Expr::Fired { event } => truth(ctx.fired(*event)),
+            Expr::FiredYear { event } => ctx.fired_year(*event),
             Expr::Year => ctx.year(),
             Expr::Start(slot) => ctx.start(*slot),
             Expr::Neg(e) => -e.eval(ctx),

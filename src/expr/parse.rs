@@ -174,7 +174,7 @@ impl Ast {
             } => {
                 if matches!(
                     name.as_str(),
-                    "share" | "region" | "regime" | "factor" | "fired" | "start"
+                    "share" | "region" | "regime" | "factor" | "fired" | "fired_year" | "start"
                 ) {
                     Some((name.as_str(), *name_span))
                 } else {

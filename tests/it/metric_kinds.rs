@@ -163,3 +163,52 @@ fn the_new_kinds_refuse_what_does_not_fit_where_it_is_written() {
         "[metrics.q]\nkind = \"always\"\nexpr = 'share(\"t\", \"a\") > 0.1'\n",
     ));
 }
+
+#[test]
+fn fired_year_follows_the_geometric_first_year_law_at_every_step_length() {
+    // Hazard 0.2 a year from 2021: the event first fires in year 2020 + k (its step ending in
+    // (2020 + k − 1, 2020 + k]) with probability 0.8^(k−1)·0.2; never by 2030 with 0.8^10.
+    let n = 20_000;
+    for (step, per_year) in [("year", 1.0), ("month", 12.0)] {
+        let text = one_cell(
+            &format!("start = 2020\nend = 2030\nstep = \"{step}\""),
+            "[events.e]\nhazard = 0.2\n[[events.e.effects]]\nactors = [\"a\"]\njump = 0.1\n\
+             [metrics.when]\nkind = \"at\"\nexpr = 'fired_year(\"e\")'\n\
+             [metrics.within_two]\nkind = \"at\"\nexpr = 'year - fired_year(\"e\") < 1.5'\n",
+        );
+        let (s, outcome) = run(&text, n, 5);
+        let when = metric(&s, &outcome, "when");
+        for k in 1..=10 {
+            let p = 0.8f64.powi(k - 1) * 0.2;
+            let hi = 2020.0 + f64::from(k);
+            let got = when.iter().filter(|y| **y > hi - 1.0 && **y <= hi).count() as f64 / n as f64;
+            let se = (p * (1.0 - p) / n as f64).sqrt();
+            assert!(
+                (got - p).abs() < 4.0 * se,
+                "{step}, year {hi}: {got} against {p}"
+            );
+        }
+        // Steps fall on the grid: a firing time is a multiple of the step.
+        assert!(
+            when.iter()
+                .filter(|y| !y.is_nan())
+                .all(
+                    |y| ((y - 2020.0) * per_year - ((y - 2020.0) * per_year).round()).abs() < 1e-9
+                )
+        );
+        let never = when.iter().filter(|y| y.is_nan()).count() as f64 / n as f64;
+        let p_never = 0.8f64.powi(10);
+        assert!((never - p_never).abs() < 4.0 * (p_never * (1.0 - p_never) / n as f64).sqrt());
+        // "Never" compares false: within 1.5 years of a firing that never came is false.
+        let within = metric(&s, &outcome, "within_two");
+        let p_within = within.iter().sum::<f64>() / n as f64;
+        // Fired after 2028.5: the first year's steps end in (2020, 2021], so 8.5 years of
+        // exposure come first at monthly steps and 8 whole years at yearly ones.
+        let truth = if per_year == 1.0 {
+            0.8f64.powi(8) * (1.0 - 0.8f64.powi(2))
+        } else {
+            0.8f64.powf(8.5) * (1.0 - 0.8f64.powf(1.5))
+        };
+        assert!((p_within - truth).abs() < 4.0 * (truth * (1.0 - truth) / n as f64).sqrt());
+    }
+}
