@@ -3,7 +3,7 @@
 
 use super::plan::{Coefficients, Plan};
 use super::series::SeriesAccumulator;
-use crate::expr::Context;
+use crate::expr::{Context, WindowKind};
 use crate::rng::{self, Stream};
 use crate::scenario::{DriverKind, MetricKind, Scenario};
 
@@ -18,6 +18,8 @@ struct State<'a> {
     derived: &'a [f64],
     fired: &'a [bool],
     fired_year: &'a [f64],
+    /// Each window's value at this point (NaN until it has its points).
+    windows: &'a [f64],
     /// This run's values of the scenario's start expressions (empty while they are computed).
     starts: &'a [f64],
     year: f64,
@@ -52,6 +54,9 @@ impl Context for State<'_> {
     }
     fn fired_year(&self, event: usize) -> f64 {
         self.fired_year[event]
+    }
+    fn window(&self, slot: usize) -> f64 {
+        self.windows[slot]
     }
     fn year(&self) -> f64 {
         self.year
@@ -173,6 +178,10 @@ pub struct Worker<'a> {
     fired: Vec<bool>,
     /// When each event first fired in this run (the time of the step, as `year`), NaN before.
     fired_year: Vec<f64>,
+    /// Per window: its expression's values at the last `points + 1` points, point p at
+    /// `p % (points + 1)`; and the window's value at the latest point observed.
+    window_rings: Vec<Vec<f64>>,
+    window_values: Vec<f64>,
     /// This run's value of each of the scenario's start expressions, at point 0.
     starts: Vec<f64>,
     driver_streams: Vec<Stream>,
@@ -239,6 +248,12 @@ impl<'a> Worker<'a> {
             factors: vec![0.0; scenario.drivers.len()],
             fired: vec![false; scenario.events.len()],
             fired_year: vec![f64::NAN; scenario.events.len()],
+            window_rings: scenario
+                .windows
+                .iter()
+                .map(|w| vec![f64::NAN; w.points + 1])
+                .collect(),
+            window_values: vec![f64::NAN; scenario.windows.len()],
             starts: vec![0.0; scenario.starts.len()],
             driver_streams: vec![placeholder.clone(); scenario.drivers.len()],
             event_streams: vec![placeholder; scenario.events.len()],
@@ -609,6 +624,29 @@ impl<'a> Worker<'a> {
         }
     }
 
+    /// Each window takes its expression's value at `point` (on the state there, before any
+    /// metric reads it; a window's expression reads no window) and recomputes its value.
+    fn move_windows(&mut self, point: usize) {
+        let mut rings = std::mem::take(&mut self.window_rings);
+        let mut values = std::mem::take(&mut self.window_values);
+        {
+            let state = self.state(point);
+            for ((window, ring), value) in self
+                .scenario
+                .windows
+                .iter()
+                .zip(&mut rings)
+                .zip(&mut values)
+            {
+                let len = ring.len();
+                ring[point % len] = window.expr.eval(&state);
+                *value = window_value(window, ring, point);
+            }
+        }
+        self.window_rings = rings;
+        self.window_values = values;
+    }
+
     fn state(&self, point: usize) -> State<'_> {
         let split = self.plan.n_targets * self.plan.n_slots;
         State {
@@ -621,6 +659,7 @@ impl<'a> Worker<'a> {
             derived: &self.derived,
             fired: &self.fired,
             fired_year: &self.fired_year,
+            windows: &self.window_values,
             starts: &self.starts,
             year: self.plan.times[point],
             n_channels: self.plan.n_channels,
@@ -628,8 +667,11 @@ impl<'a> Worker<'a> {
         }
     }
 
-    /// Records the series at `point` and advances every metric.
+    /// Records the series at `point`, moves every window on to it, and advances every metric.
     fn observe(&mut self, point: usize) {
+        if !self.scenario.windows.is_empty() {
+            self.move_windows(point);
+        }
         self.series.record(point, &self.aggregates);
         if let Some(i) = self.tracked_slot[point] {
             let n = self.aggregates.len();
@@ -684,6 +726,30 @@ impl<'a> Worker<'a> {
             }
         }
         self.metric_state = metric_state;
+    }
+}
+
+/// A window's value at `point` from its ring (see `Worker::window_rings`): NaN until the
+/// points it needs exist.
+fn window_value(window: &crate::expr::Window, ring: &[f64], point: usize) -> f64 {
+    let (m, len) = (window.points, ring.len());
+    match window.kind {
+        WindowKind::Lag => {
+            if point < m {
+                f64::NAN
+            } else {
+                ring[(point - m) % len]
+            }
+        }
+        _ if point + 1 < m => f64::NAN,
+        kind => {
+            let values = (0..m).map(|j| ring[(point - j) % len]);
+            match kind {
+                WindowKind::Mean => values.sum::<f64>() / m as f64,
+                WindowKind::Min => values.fold(f64::INFINITY, f64::min),
+                _ => values.fold(f64::NEG_INFINITY, f64::max),
+            }
+        }
     }
 }
 

@@ -28,7 +28,7 @@ pub struct Names {
 }
 
 /// The functions of the expression language, by name (`log` is also `ln`).
-pub const FUNCTIONS: [&str; 17] = [
+pub const FUNCTIONS: [&str; 21] = [
     "share",
     "region",
     "regime",
@@ -37,6 +37,10 @@ pub const FUNCTIONS: [&str; 17] = [
     "fired",
     "fired_year",
     "start",
+    "lag",
+    "mean_over",
+    "min_over",
+    "max_over",
     "if",
     "min",
     "max",
@@ -79,17 +83,82 @@ pub fn compile(
     names: &Names,
     starts: &mut Vec<Expr>,
 ) -> Result<(Expr, Type), Vec<CompileError>> {
-    let registered = starts.len();
+    let mut history = History {
+        starts: std::mem::take(starts),
+        ..History::default()
+    };
+    let result = compile_with_history(ast, names, &mut history);
+    *starts = history.starts;
+    result
+}
+
+/// What expressions read of a run's past, shared by every expression of a scenario: the
+/// `x` of each `start(x)`, and the windows of `lag`, `mean_over`, `min_over` and `max_over`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct History {
+    /// Start expressions (see [`compile`]).
+    pub starts: Vec<Expr>,
+    /// Windows over the last points of an expression, each distinct one once.
+    pub windows: Vec<Window>,
+    /// Steps per year of the scenario, to turn a window's years into points.
+    pub per_year: u32,
+}
+
+impl Default for History {
+    fn default() -> History {
+        History {
+            starts: Vec::new(),
+            windows: Vec::new(),
+            per_year: 1,
+        }
+    }
+}
+
+/// `lag(x, n)`, `mean_over(x, n)`, `min_over(x, n)` or `max_over(x, n)`: what is kept of the
+/// last points of `x`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Window {
+    /// Which summary of the points.
+    pub kind: WindowKind,
+    /// The expression whose past is kept.
+    pub expr: Expr,
+    /// For `lag`, how many points back; for the others, how many points (the current one
+    /// included) the window holds. At least 1.
+    pub points: usize,
+}
+
+/// What a [`Window`] gives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WindowKind {
+    /// The value `points` points ago.
+    Lag,
+    /// The mean of the last `points` points.
+    Mean,
+    /// Their least value.
+    Min,
+    /// Their greatest value.
+    Max,
+}
+
+/// As [`compile`], with windows registered in `history` too (an expression refused
+/// registers nothing).
+pub fn compile_with_history(
+    ast: &Ast,
+    names: &Names,
+    history: &mut History,
+) -> Result<(Expr, Type), Vec<CompileError>> {
+    let (starts, windows) = (history.starts.len(), history.windows.len());
     let mut compiler = Compiler {
         names,
         errors: Vec::new(),
-        starts,
+        history,
         in_start: false,
     };
     let typed = compiler.expr(ast);
     let result = compiler.finish(typed, ast);
     if result.is_err() {
-        starts.truncate(registered);
+        history.starts.truncate(starts);
+        history.windows.truncate(windows);
     }
     result
 }
@@ -115,9 +184,10 @@ impl Typed {
 struct Compiler<'a> {
     names: &'a Names,
     errors: Vec<CompileError>,
-    /// The scenario's start expressions, which `start(x)` adds to.
-    starts: &'a mut Vec<Expr>,
-    /// Whether the argument of a `start(...)` is being compiled.
+    /// The scenario's start expressions and windows, which `start(x)`, `lag(x, n)` and the
+    /// window functions add to.
+    history: &'a mut History,
+    /// Whether the argument of a `start(...)` or of a window is being compiled.
     in_start: bool,
 }
 
@@ -543,6 +613,7 @@ impl Compiler<'_> {
                 Some(Typed::Value(Expr::If(Box::new(parts)), Type::Number))
             }
             "start" => self.start(args, span),
+            "lag" | "mean_over" | "min_over" | "max_over" => self.window(name, args, span),
             "fired" | "fired_year" => {
                 let [arg] = args else {
                     self.error(
@@ -600,14 +671,79 @@ impl Compiler<'_> {
                 return None;
             }
         };
-        let slot = match self.starts.iter().position(|e| *e == inner) {
+        let slot = match self.history.starts.iter().position(|e| *e == inner) {
             Some(slot) => slot,
             None => {
-                self.starts.push(inner);
-                self.starts.len() - 1
+                self.history.starts.push(inner);
+                self.history.starts.len() - 1
             }
         };
         Some(Typed::Value(Expr::Start(slot), ty))
+    }
+
+    /// `lag(x, n)`, `mean_over(x, n)`, `min_over(x, n)`, `max_over(x, n)`: `x` a number, `n`
+    /// a plain number of years on the step grid (at least one step), registered once.
+    fn window(&mut self, name: &str, args: &[Ast], span: Span) -> Option<Typed> {
+        let kind = match name {
+            "lag" => WindowKind::Lag,
+            "mean_over" => WindowKind::Mean,
+            "min_over" => WindowKind::Min,
+            _ => WindowKind::Max,
+        };
+        let example = format!("e.g. {name}(region(\"russia\"), 3): over 3 years");
+        let [arg, years] = args else {
+            self.error(
+                span,
+                format!("{name}(x, years) takes 2 arguments, got {}", args.len()),
+                Some(example),
+            );
+            return None;
+        };
+        let Ast::Number { value, .. } = years else {
+            self.error(
+                years.span(),
+                format!("the years of {name}(x, years) must be a plain number"),
+                Some(example),
+            );
+            return None;
+        };
+        let per_year = f64::from(self.history.per_year);
+        let steps = value * per_year;
+        if !(steps >= 1.0 && (steps - steps.round()).abs() < 1e-9 && steps <= 1e6) {
+            self.error(
+                years.span(),
+                format!(
+                    "{value} years is not a whole number of steps (at least one) at {} a year",
+                    self.history.per_year
+                ),
+                Some(format!("use a multiple of {}", 1.0 / per_year)),
+            );
+            return None;
+        }
+        if self.in_start {
+            self.error(
+                span,
+                format!("{name}(...) inside start(...) or another window"),
+                Some("write the window on its own".into()),
+            );
+            return None;
+        }
+        self.in_start = true;
+        let inner = self.number(arg);
+        self.in_start = false;
+        let window = Window {
+            kind,
+            expr: inner?,
+            points: steps.round() as usize,
+        };
+        let slot = match self.history.windows.iter().position(|w| *w == window) {
+            Some(slot) => slot,
+            None => {
+                self.history.windows.push(window);
+                self.history.windows.len() - 1
+            }
+        };
+        Some(Typed::Value(Expr::Window(slot), Type::Number))
     }
 
     fn condition(&mut self, ast: &Ast) -> Option<Expr> {

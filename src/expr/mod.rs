@@ -14,7 +14,10 @@ mod compile;
 mod lex;
 pub mod parse;
 
-pub use compile::{CompileError, FUNCTIONS, Names, Type, compile};
+pub use compile::{
+    CompileError, FUNCTIONS, History, Names, Type, Window, WindowKind, compile,
+    compile_with_history,
+};
 pub use parse::{BinaryOp, Span};
 
 /// What an expression can see of one run at one step. The engine's state implements it.
@@ -39,6 +42,11 @@ pub trait Context {
     /// The time (in years, as `year`) of the step at which event `event` first fired in this
     /// run, NaN while it has not. Contexts without events keep the default, NaN.
     fn fired_year(&self, _event: usize) -> f64 {
+        f64::NAN
+    }
+    /// The value of window `slot` (see [`Window`]) at this point, NaN until it has its
+    /// points. Contexts without a run's past keep the default, NaN.
+    fn window(&self, _slot: usize) -> f64 {
         f64::NAN
     }
     /// The time of the step, in years (`start + k·dt`).
@@ -111,6 +119,9 @@ pub enum Expr {
     },
     /// `year`: the time of the step, in years.
     Year,
+    /// `lag(x, n)` and the window functions: this run's value of the scenario's window in
+    /// this slot, at this point (NaN until the window has its points).
+    Window(usize),
     /// `start(x)`: the value of `x` at the run's first point; `x` is the scenario's start
     /// expression in this slot (a number or a condition, as `x` is).
     Start(usize),
@@ -174,6 +185,7 @@ impl Expr {
             }
             Expr::Fired { event } => truth(ctx.fired(*event)),
             Expr::FiredYear { event } => ctx.fired_year(*event),
+            Expr::Window(slot) => ctx.window(*slot),
             Expr::Year => ctx.year(),
             Expr::Start(slot) => ctx.start(*slot),
             Expr::Neg(e) => -e.eval(ctx),

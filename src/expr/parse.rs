@@ -174,7 +174,17 @@ impl Ast {
             } => {
                 if matches!(
                     name.as_str(),
-                    "share" | "region" | "regime" | "factor" | "fired" | "fired_year" | "start"
+                    "share"
+                        | "region"
+                        | "regime"
+                        | "factor"
+                        | "fired"
+                        | "fired_year"
+                        | "start"
+                        | "lag"
+                        | "mean_over"
+                        | "min_over"
+                        | "max_over"
                 ) {
                     Some((name.as_str(), *name_span))
                 } else {

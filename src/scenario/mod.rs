@@ -106,6 +106,10 @@ pub struct Scenario {
     /// once: [`Expr::Start`] reads one by its index. The engine evaluates them all once per
     /// run, on the first point (the start year), before any metric or event looks at it.
     pub starts: Vec<Expr>,
+    /// The windows of every `lag`, `mean_over`, `min_over` and `max_over`, each distinct one
+    /// once: [`Expr::Window`] reads one by its index. The engine keeps each one's last points
+    /// in a ring and updates it at every point, before any metric or event looks at it.
+    pub windows: Vec<crate::expr::Window>,
     /// Rank correlations between named parameters, if any.
     pub correlations: Option<Correlations>,
 }

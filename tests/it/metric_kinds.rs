@@ -212,3 +212,95 @@ fn fired_year_follows_the_geometric_first_year_law_at_every_step_length() {
         assert!((p_within - truth).abs() < 4.0 * (truth * (1.0 - truth) / n as f64).sqrt());
     }
 }
+
+/// a at 0.3 against autonomy's 0.7, drifting by −0.1 a year with nothing else moving: its
+/// share at time t (years after the start) in closed form.
+fn falling_share(t: f64) -> f64 {
+    let a = 0.3 * (-0.1 * t).exp();
+    a / (a + 0.7)
+}
+
+#[test]
+fn windows_and_lags_of_a_deterministic_series_are_their_closed_forms_on_the_grid() {
+    // At 2030 (t = 10): lag 2 years is the share at t = 8; the mean over 3 years is the mean
+    // of the grid points in (7, 10]; min and max over them are the ends (the share falls);
+    // `year` over 3 years has mean 2030 − 1.5 + dt/2. A window needs its points after the
+    // start: lag(·, 3) in 2022 (t = 2) is NaN, and so is a 3-year mean in 2021 (2 of its 3
+    // yearly points).
+    for (step, per_year) in [("year", 1usize), ("quarter", 4), ("month", 12)] {
+        let text = one_cell(
+            &format!("start = 2020\nend = 2030\nstep = \"{step}\""),
+            "[[dynamics]]\nactors = [\"a\"]\ndrift = -0.1\n\
+             [metrics.lagged]\nkind = \"at\"\nexpr = 'lag(share(\"t\", \"a\"), 2)'\n\
+             [metrics.mean3]\nkind = \"at\"\nexpr = 'mean_over(share(\"t\", \"a\"), 3)'\n\
+             [metrics.min3]\nkind = \"at\"\nexpr = 'min_over(share(\"t\", \"a\"), 3)'\n\
+             [metrics.max3]\nkind = \"at\"\nexpr = 'max_over(share(\"t\", \"a\"), 3)'\n\
+             [metrics.year3]\nkind = \"at\"\nexpr = 'mean_over(year, 3)'\n\
+             [metrics.early_lag]\nkind = \"at\"\nyear = 2022\nexpr = 'lag(share(\"t\", \"a\"), 3)'\n\
+             [metrics.early_mean]\nkind = \"at\"\nyear = 2021\nexpr = 'mean_over(share(\"t\", \"a\"), 3)'\n",
+        );
+        let (s, outcome) = run(&text, 2, 1);
+        let dt = 1.0 / per_year as f64;
+        let points: Vec<f64> = (0..3 * per_year).map(|j| 10.0 - j as f64 * dt).collect();
+        let mean = points.iter().map(|t| falling_share(*t)).sum::<f64>() / points.len() as f64;
+        let checks = [
+            ("lagged", falling_share(8.0)),
+            ("mean3", mean),
+            ("min3", falling_share(10.0)),
+            ("max3", falling_share(10.0 - 3.0 + dt)),
+            ("year3", 2030.0 - 1.5 + dt / 2.0),
+        ];
+        for (name, truth) in checks {
+            let got = metric(&s, &outcome, name)[0];
+            assert!(
+                (got - truth).abs() < 1e-9,
+                "{step} {name}: {got} against {truth}"
+            );
+        }
+        let early = metric(&s, &outcome, "early_lag")[0];
+        assert!(early.is_nan(), "{step}: {early}");
+        assert!(metric(&s, &outcome, "early_mean")[0].is_nan(), "{step}");
+    }
+}
+
+#[test]
+fn a_window_off_the_step_grid_or_without_plain_years_is_refused_where_written() {
+    for (step, expr, message) in [
+        (
+            "year",
+            "lag(share(\"t\", \"a\"), 0.5)",
+            "0.5 years is not a whole number of steps (at least one) at 1 a year",
+        ),
+        (
+            "quarter",
+            "mean_over(share(\"t\", \"a\"), 0.1)",
+            "0.1 years is not a whole number of steps (at least one) at 4 a year",
+        ),
+        (
+            "year",
+            "lag(share(\"t\", \"a\"))",
+            "lag(x, years) takes 2 arguments, got 1",
+        ),
+        (
+            "year",
+            "max_over(share(\"t\", \"a\"), param(\"n\"))",
+            "the years of max_over(x, years) must be a plain number",
+        ),
+        (
+            "year",
+            "start(lag(share(\"t\", \"a\"), 1))",
+            "lag(...) inside start(...) or another window",
+        ),
+    ] {
+        let text = one_cell(
+            &format!("start = 2020\nend = 2030\nstep = \"{step}\""),
+            &format!("[params]\nn = 2\n[metrics.q]\nkind = \"at\"\nexpr = '{expr}'\n"),
+        );
+        let error = steppe::scenario::load("bad.toml", &text)
+            .err()
+            .unwrap_or_else(|| panic!("accepted: {expr}"))
+            .to_string();
+        assert!(error.contains(message), "{expr}: {error}");
+        assert!(error.contains("bad.toml:"), "{expr}: {error}");
+    }
+}

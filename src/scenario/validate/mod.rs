@@ -65,7 +65,7 @@ pub fn scenario(
         derived: Vec::new(),
         stand_ins: false,
         inline_names: HashMap::new(),
-        starts: Vec::new(),
+        history: expr::History::default(),
     };
     let scenario = validator.sections(raw).filter(|_| !validator.stand_ins);
     match scenario {
@@ -108,9 +108,9 @@ struct Validator<'a> {
     stand_ins: bool,
     /// How many inline distributions have been given each name so far (see `inline_name`).
     inline_names: HashMap<String, usize>,
-    /// The expressions of every `start(x)` compiled so far, each distinct `x` once (see
-    /// [`expr::compile`]).
-    starts: Vec<Expr>,
+    /// The expressions of every `start(x)` and the windows compiled so far, each distinct one
+    /// once (see [`expr::compile_with_history`]).
+    history: expr::History,
 }
 
 /// Declared names, for resolving selections.
@@ -142,6 +142,7 @@ impl Validator<'_> {
             return None;
         };
         let header = self.header(header);
+        self.history.per_year = header.step.per_year();
         let mut entities = self.entities(raw.actors, raw.targets, raw.channels);
         let declared = entities.declared();
         let (start, end) = (header.start?, header.end?);
@@ -195,7 +196,8 @@ impl Validator<'_> {
             drivers,
             events,
             metrics,
-            starts: std::mem::take(&mut self.starts),
+            starts: std::mem::take(&mut self.history.starts),
+            windows: std::mem::take(&mut self.history.windows),
         })
     }
 
@@ -336,7 +338,7 @@ impl Validator<'_> {
                 return None;
             }
         };
-        match expr::compile(&ast, names, &mut self.starts) {
+        match expr::compile_with_history(&ast, names, &mut self.history) {
             Ok(compiled) => Some(compiled),
             Err(errors) => {
                 for error in errors {
