@@ -292,7 +292,25 @@ fn apply_overrides(
     unknown_names(&mut problems, "parameter", &layer.params, &base.params);
     unknown_names(&mut problems, "driver", &layer.drivers, &base.drivers);
     unknown_names(&mut problems, "event", &layer.events, &base.events);
-    unknown_names(&mut problems, "metric", &layer.metrics, &base.metrics);
+    // A metric may be added from the command line, when its kind is given: a question asked
+    // once (`--set metrics.q.kind=at --set 'metrics.q.expr=...'`). Without a kind, a new
+    // name is still taken for a typo.
+    let kindless: IndexMap<Name, ()> = layer
+        .metrics
+        .iter()
+        .filter(|(_, m)| m.get_ref().kind.is_none())
+        .map(|(name, _)| (name.clone(), ()))
+        .collect();
+    unknown_names(&mut problems, "metric", &kindless, &base.metrics);
+    for problem in problems
+        .iter_mut()
+        .filter(|p| p.message.starts_with("there is no metric"))
+    {
+        let hint = problem.hint.take().unwrap_or_default();
+        problem.hint = Some(format!(
+            "{hint}; to add a metric, give its kind too: --set metrics.NAME.kind=at --set 'metrics.NAME.expr=...'"
+        ));
+    }
     unknown_names(&mut problems, "actor", &layer.actors, &base.actors);
     unknown_names(&mut problems, "target", &layer.targets, &base.targets);
     unknown_names(&mut problems, "channel", &layer.channels, &base.channels);

@@ -402,3 +402,30 @@ error: 1 problem found
 ",
     );
 }
+
+#[test]
+fn a_metric_with_its_kind_may_be_added_from_the_command_line_and_a_kindless_new_name_is_a_typo() {
+    // Added: the question is answered like one written in the file, and recorded.
+    let s = load(&[
+        "metrics.asked.kind=at",
+        "metrics.asked.expr=share(\"kz\", \"russia\") > 0.2",
+    ])
+    .unwrap();
+    let asked = s.metrics.iter().find(|m| m.name == "asked").expect("added");
+    assert!(asked.kind.is_probability());
+    let written = load(&[]).unwrap();
+    assert_eq!(s.metrics.len(), written.metrics.len() + 1);
+    // A new name without a kind is still taken for a typo, and says how to add one.
+    let error = load(&["metrics.askd.expr=share(\"kz\", \"russia\")"]).unwrap_err();
+    assert!(
+        error.contains("there is no metric `askd` to override"),
+        "{error}"
+    );
+    assert!(
+        error.contains("to add a metric, give its kind too: --set metrics.NAME.kind=at"),
+        "{error}"
+    );
+    // An added metric is checked like one in a file: a kind without its expression fails.
+    let error = load(&["metrics.asked.kind=at"]).unwrap_err();
+    assert!(error.contains("metric `asked` has no `expr`"), "{error}");
+}
