@@ -82,11 +82,13 @@ fuzz_target!(|data: &[u8]| {
     };
     match steppe::expr::parse::parse(text) {
         Ok(ast) => {
-            let mut starts = Vec::new();
-            match steppe::expr::compile(&ast, names(), &mut starts) {
+            let mut history = steppe::expr::History::default();
+            match steppe::expr::compile(&ast, names(), &mut history) {
                 Ok((expr, _ty)) => {
                     let _ = expr.depends_on_state();
-                    let _ = expr.eval(&State { starts: &starts });
+                    let _ = expr.eval(&State {
+                        starts: &history.starts,
+                    });
                 }
                 Err(errors) => {
                     assert!(!errors.is_empty(), "compile failed without an error");

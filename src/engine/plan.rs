@@ -43,6 +43,10 @@ pub struct Plan {
     pub regime_cumulative: Vec<Vec<Vec<f64>>>,
     /// Whether some transition row is drawn in each run.
     pub drawn_rows: bool,
+    /// Per driver with an uncertain start: the running sums of its start probabilities, and
+    /// the state taken when rounding leaves a uniform above the last sum (the last state that
+    /// can start).
+    pub initial_cumulative: Vec<Option<(Vec<f64>, usize)>>,
     /// Time in years of each point 0..=n_steps.
     pub times: Vec<f64>,
     /// Calendar year of each point.
@@ -150,9 +154,27 @@ impl Plan {
             DriverKind::Regime(r) => r.transitions.iter().any(|row| !row.is_fixed()),
             DriverKind::Factor(_) => false,
         });
+        let initial_cumulative = scenario
+            .drivers
+            .iter()
+            .map(|d| match &d.kind {
+                DriverKind::Regime(r) => r.initial_chances.as_ref().map(|chances| {
+                    let mut sums = chances.clone();
+                    let mut sum = 0.0;
+                    for p in sums.iter_mut() {
+                        sum += *p;
+                        *p = sum;
+                    }
+                    let last = chances.iter().rposition(|p| *p > 0.0).unwrap_or(0);
+                    (sums, last)
+                }),
+                DriverKind::Factor(_) => None,
+            })
+            .collect();
         Plan {
             regime_cumulative,
             drawn_rows,
+            initial_cumulative,
             n_targets: scenario.targets.len(),
             n_channels: scenario.channels.len(),
             n_slots,

@@ -336,21 +336,12 @@ impl<'a> Worker<'a> {
                 rng::stream(seed, source_run(first_driver + d), plan.driver_keys[d]);
             match &driver.kind {
                 DriverKind::Regime(regime) => {
-                    self.regimes[d] = match &regime.initial_chances {
+                    self.regimes[d] = match &plan.initial_cumulative[d] {
                         None => regime.initial,
                         // An uncertain start: the driver's first uniform picks the state.
-                        Some(chances) => {
+                        Some((sums, last)) => {
                             let u = rng::uniform(&mut self.driver_streams[d]);
-                            let mut cumulative = 0.0;
-                            chances
-                                .iter()
-                                .position(|p| {
-                                    cumulative += p;
-                                    u < cumulative
-                                })
-                                .unwrap_or_else(|| {
-                                    chances.iter().rposition(|p| *p > 0.0).unwrap_or(0)
-                                })
+                            sums.iter().position(|c| u < *c).unwrap_or(*last)
                         }
                     }
                 }

@@ -72,31 +72,11 @@ pub struct CompileError {
     pub hint: Option<String>,
 }
 
-/// Resolves and type-checks `ast`. Returns every error found, not only the first.
-///
-/// `starts` is the scenario's list of start expressions, shared by every expression of the
-/// scenario: each `start(x)` adds the compiled `x` to it (unless an equal one is there
-/// already) and compiles to [`Expr::Start`] with its index. An expression refused adds
-/// nothing. `start(start(x))` is refused: the inner call is already at the start.
-pub fn compile(
-    ast: &Ast,
-    names: &Names,
-    starts: &mut Vec<Expr>,
-) -> Result<(Expr, Type), Vec<CompileError>> {
-    let mut history = History {
-        starts: std::mem::take(starts),
-        ..History::default()
-    };
-    let result = compile_with_history(ast, names, &mut history);
-    *starts = history.starts;
-    result
-}
-
 /// What expressions read of a run's past, shared by every expression of a scenario: the
 /// `x` of each `start(x)`, and the windows of `lag`, `mean_over`, `min_over` and `max_over`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct History {
-    /// Start expressions (see [`compile`]).
+    /// Start expressions: the `x` of each `start(x)`, each distinct one once.
     pub starts: Vec<Expr>,
     /// Windows over the last points of an expression, each distinct one once.
     pub windows: Vec<Window>,
@@ -140,9 +120,14 @@ pub enum WindowKind {
     Max,
 }
 
-/// As [`compile`], with windows registered in `history` too (an expression refused
-/// registers nothing).
-pub fn compile_with_history(
+/// Resolves and type-checks `ast`. Returns every error found, not only the first.
+///
+/// `history` is shared by every expression of the scenario: each `start(x)` adds the compiled
+/// `x` to its start expressions (unless an equal one is there already) and compiles to
+/// [`Expr::Start`] with its index; each window function adds its [`Window`] likewise and
+/// compiles to [`Expr::Window`]. An expression refused adds nothing. `start(start(x))` and a
+/// window inside `start` or another window are refused.
+pub fn compile(
     ast: &Ast,
     names: &Names,
     history: &mut History,

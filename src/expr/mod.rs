@@ -14,10 +14,7 @@ mod compile;
 mod lex;
 pub mod parse;
 
-pub use compile::{
-    CompileError, FUNCTIONS, History, Names, Type, Window, WindowKind, compile,
-    compile_with_history,
-};
+pub use compile::{CompileError, FUNCTIONS, History, Names, Type, Window, WindowKind, compile};
 pub use parse::{BinaryOp, Span};
 
 /// What an expression can see of one run at one step. The engine's state implements it.
@@ -344,16 +341,18 @@ mod tests {
 
     fn value(text: &str) -> Result<f64, Vec<CompileError>> {
         let ast = parse::parse(text).expect("parses");
-        let mut starts = Vec::new();
-        let (e, _) = compile(&ast, &Names::default(), &mut starts)?;
-        Ok(e.eval(&Empty { starts: &starts }))
+        let mut history = History::default();
+        let (e, _) = compile(&ast, &Names::default(), &mut history)?;
+        Ok(e.eval(&Empty {
+            starts: &history.starts,
+        }))
     }
 
     /// The compiled expression, its type and the start expressions it registered.
     fn compiled(text: &str) -> Result<(Expr, Type, Vec<Expr>), Vec<CompileError>> {
         let ast = parse::parse(text).expect("parses");
-        let mut starts = Vec::new();
-        compile(&ast, &Names::default(), &mut starts).map(|(e, ty)| (e, ty, starts))
+        let mut history = History::default();
+        compile(&ast, &Names::default(), &mut history).map(|(e, ty)| (e, ty, history.starts))
     }
 
     #[test]
@@ -413,10 +412,13 @@ mod tests {
             )]
         );
         // The shared list keeps only what expressions that compiled registered.
-        let mut starts = vec![Expr::Const(7.0)];
+        let mut history = History {
+            starts: vec![Expr::Const(7.0)],
+            ..History::default()
+        };
         let ast = parse::parse("start(year) + start(1, 2)").unwrap();
-        assert!(compile(&ast, &Names::default(), &mut starts).is_err());
-        assert_eq!(starts, [Expr::Const(7.0)]);
+        assert!(compile(&ast, &Names::default(), &mut history).is_err());
+        assert_eq!(history.starts, [Expr::Const(7.0)]);
     }
 
     #[test]

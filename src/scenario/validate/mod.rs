@@ -109,7 +109,7 @@ struct Validator<'a> {
     /// How many inline distributions have been given each name so far (see `inline_name`).
     inline_names: HashMap<String, usize>,
     /// The expressions of every `start(x)` and the windows compiled so far, each distinct one
-    /// once (see [`expr::compile_with_history`]).
+    /// once (see [`expr::compile`]).
     history: expr::History,
 }
 
@@ -338,7 +338,7 @@ impl Validator<'_> {
                 return None;
             }
         };
-        match expr::compile_with_history(&ast, names, &mut self.history) {
+        match expr::compile(&ast, names, &mut self.history) {
             Ok(compiled) => Some(compiled),
             Err(errors) => {
                 for error in errors {
