@@ -209,11 +209,18 @@ pub fn compare(runs: &[Run], years: &[i32], order: Order) -> Comparison {
             MetricKind::At { year, .. } => Some(year),
             _ => None,
         };
+        // A leader metric's category (`NAME.CATEGORY`) is compared as a probability.
+        let leader = runs.iter().any(|r| {
+            r.scenario
+                .metrics
+                .iter()
+                .any(|m| m.name == name && m.category.is_some())
+        });
         quantities.push(quantity(
             runs,
             name.to_string(),
             result,
-            kind.name(),
+            if leader { "leader" } else { kind.name() },
             year,
             None,
             &values,

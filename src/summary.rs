@@ -111,16 +111,21 @@ pub struct MetricSummary {
     pub name: String,
     /// Its `description` (empty when not given).
     pub description: String,
-    /// Its `kind` as written: `at`, `first`, `ever`, `min` or `max`.
+    /// Its `kind` as written: `at`, `first`, `ever`, `always`, `duration`, `count`, `leader`,
+    /// `min` or `max`.
     pub kind: &'static str,
     /// Its `expr` as written.
     pub expr: String,
-    /// `year` of an `at` metric; `None` (left out of the JSON) for the other kinds.
+    /// `year` of an `at` or `leader` metric; `None` (left out of the JSON) for the other kinds.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub year: Option<i32>,
     /// The statistics, by type (flattened into this object, `type` naming it).
     #[serde(flatten)]
     pub result: MetricResult,
+    /// The scenario's metrics (and the outcome's columns) this summarises: one, or a leader
+    /// metric's categories.
+    #[serde(skip)]
+    pub columns: std::ops::Range<usize>,
 }
 
 /// A metric's statistics, by what its runs give (`type` in the JSON).
@@ -135,6 +140,14 @@ pub enum MetricResult {
         probability: f64,
         /// Its standard error: √(p(1−p)/n), or the spread of the replicates under a design.
         se: f64,
+    },
+    /// `categorical`: kind `leader`, which category has the largest value.
+    Categorical {
+        /// Each category's chance of leading, in the metric's order.
+        categories: Vec<CategoryProbability>,
+        /// Fraction of runs in which some category's value was not a number, so that none
+        /// leads; the categories' probabilities and this sum to 1.
+        undefined: f64,
     },
     /// `first_year`: kind `first`, the year a condition first holds.
     FirstYear {
@@ -175,6 +188,17 @@ pub struct Distribution {
     pub max: f64,
     /// Runs whose value was not a finite number (e.g. `ln` of 0); left out of the statistics.
     pub invalid_runs: u64,
+}
+
+/// One category of a `leader` metric.
+#[derive(Debug, Clone, Serialize)]
+pub struct CategoryProbability {
+    /// The category: an actor's name, or `autonomy`.
+    pub name: String,
+    /// Fraction of runs in which it has the largest value.
+    pub probability: f64,
+    /// Its standard error: √(p(1−p)/n), or the spread of the replicates under a design.
+    pub se: f64,
 }
 
 /// One year of a `first` metric's `by_year`.
@@ -242,22 +266,7 @@ pub fn summarize(scenario: &Scenario, file: &str, outcome: &Outcome) -> Summary 
             });
         }
     }
-    let metrics = scenario
-        .metrics
-        .iter()
-        .zip(&outcome.metric_values)
-        .map(|(metric, values)| MetricSummary {
-            name: metric.name.clone(),
-            description: metric.description.clone(),
-            kind: metric.kind.name(),
-            expr: metric.expr_text.clone(),
-            year: match metric.kind {
-                MetricKind::At { year, .. } => Some(year),
-                _ => None,
-            },
-            result: metric_result(scenario, metric.kind, values),
-        })
-        .collect();
+    let metrics = metric_summaries(scenario, outcome);
     let params = scenario
         .params
         .iter()
@@ -291,6 +300,77 @@ pub fn summarize(scenario: &Scenario, file: &str, outcome: &Outcome) -> Summary 
         series,
         metrics,
         params,
+    }
+}
+
+/// One summary per metric as written: a leader metric's categories together.
+fn metric_summaries(scenario: &Scenario, outcome: &Outcome) -> Vec<MetricSummary> {
+    let mut out = Vec::new();
+    let mut m = 0;
+    while m < scenario.metrics.len() {
+        let metric = &scenario.metrics[m];
+        let year = match metric.kind {
+            MetricKind::At { year, .. } => Some(year),
+            _ => None,
+        };
+        let (name, kind, columns, result) = match &metric.category {
+            Some(category) => {
+                let columns = m..m + category.of;
+                let result = categorical(scenario, outcome, columns.clone());
+                (category.leader.clone(), "leader", columns, result)
+            }
+            None => (
+                metric.name.clone(),
+                metric.kind.name(),
+                m..m + 1,
+                metric_result(scenario, metric.kind, &outcome.metric_values[m]),
+            ),
+        };
+        m = columns.end;
+        out.push(MetricSummary {
+            name,
+            description: metric.description.clone(),
+            kind,
+            expr: metric.expr_text.clone(),
+            year,
+            result,
+            columns,
+        });
+    }
+    out
+}
+
+/// A leader metric's distribution, from the yes/no metrics of its categories (`columns`).
+fn categorical(
+    scenario: &Scenario,
+    outcome: &Outcome,
+    columns: std::ops::Range<usize>,
+) -> MetricResult {
+    let mut led = 0;
+    let mut n = 0;
+    let categories = columns
+        .map(|c| {
+            let values = &outcome.metric_values[c];
+            let MetricResult::Probability { probability, se } =
+                metric_result(scenario, scenario.metrics[c].kind, values)
+            else {
+                unreachable!("a leader's category is a yes/no metric")
+            };
+            led += values.nonzero();
+            n = values.n();
+            CategoryProbability {
+                name: scenario.metrics[c]
+                    .category
+                    .as_ref()
+                    .map_or_else(String::new, |k| k.name.clone()),
+                probability,
+                se,
+            }
+        })
+        .collect();
+    MetricResult::Categorical {
+        categories,
+        undefined: n.saturating_sub(led) as f64 / n.max(1) as f64,
     }
 }
 

@@ -158,34 +158,48 @@ pub struct Headline {
 
 /// Every metric's headline number in `summary`, in its order.
 pub fn headlines(summary: &Summary) -> Vec<Headline> {
-    summary
-        .metrics
-        .iter()
-        .map(|m| {
-            let (statistic, value, se) = match &m.result {
-                MetricResult::Number(d) => ("mean", d.mean, d.se),
-                MetricResult::Probability { probability, se } => ("probability", *probability, *se),
-                // The share of runs in which it happened by the horizon, as counted (1 − never
-                // would round: 0.43999999999999995 for 22 of 50).
-                MetricResult::FirstYear {
-                    never,
-                    never_se,
-                    by_year,
-                    ..
-                } => (
-                    "by_horizon",
-                    by_year.last().map_or(1.0 - never, |y| y.cumulative),
-                    *never_se,
-                ),
-            };
-            Headline {
-                name: m.name.clone(),
+    let mut out = Vec::new();
+    for m in &summary.metrics {
+        let mut push = |name: String, statistic, value, se| {
+            out.push(Headline {
+                name,
                 statistic,
                 value,
                 se,
+            });
+        };
+        match &m.result {
+            MetricResult::Number(d) => push(m.name.clone(), "mean", d.mean, d.se),
+            MetricResult::Probability { probability, se } => {
+                push(m.name.clone(), "probability", *probability, *se);
             }
-        })
-        .collect()
+            // The share of runs in which it happened by the horizon, as counted (1 − never
+            // would round: 0.43999999999999995 for 22 of 50).
+            MetricResult::FirstYear {
+                never,
+                never_se,
+                by_year,
+                ..
+            } => push(
+                m.name.clone(),
+                "by_horizon",
+                by_year.last().map_or(1.0 - never, |y| y.cumulative),
+                *never_se,
+            ),
+            // One headline per category, named as the scenario's metrics are (`NAME.CATEGORY`).
+            MetricResult::Categorical { categories, .. } => {
+                for c in categories {
+                    push(
+                        format!("{}.{}", m.name, c.name),
+                        "probability",
+                        c.probability,
+                        c.se,
+                    );
+                }
+            }
+        }
+    }
+    out
 }
 
 /// The headline with the largest standard error among `names` (all when empty), a

@@ -297,6 +297,18 @@ pub fn metric_index(scenario: &Scenario, name: &str, flag: &str) -> Result<usize
         .iter()
         .position(|m| m.name == name)
         .ok_or_else(|| {
+            let categories: Vec<&str> = scenario
+                .metrics
+                .iter()
+                .filter(|m| m.category.as_ref().is_some_and(|c| c.leader == name))
+                .map(|m| m.name.as_str())
+                .collect();
+            if !categories.is_empty() {
+                return Error::Usage(format!(
+                    "{flag}: `{name}` is a leader metric, a distribution over categories; name one of them: {}",
+                    categories.join(", ")
+                ));
+            }
             let names: Vec<&str> = scenario.metrics.iter().map(|m| m.name.as_str()).collect();
             Error::Usage(format!(
                 "{flag}: {} has no metric `{name}`; {}",

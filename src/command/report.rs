@@ -99,16 +99,14 @@ fn section(
             report::charts::fan(scenario, summary, t),
         ));
     }
-    for (m, metric) in scenario.metrics.iter().enumerate() {
+    for (m, metric) in summary.metrics.iter().enumerate() {
         let caption = if metric.description.is_empty() {
             metric.name.clone()
         } else {
             metric.description.clone()
         };
-        charts.push((
-            caption,
-            report::charts::metric(summary, &outcome.metric_values[m], m),
-        ));
+        let values = &outcome.metric_values[metric.columns.start];
+        charts.push((caption, report::charts::metric(summary, values, m)));
     }
     report::html::Section {
         heading: scenario.heading(),

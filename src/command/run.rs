@@ -149,10 +149,10 @@ impl Rendered for RunResult {
                 report::charts::fan(scenario, summary, t),
             ));
         }
-        for (m, metric) in scenario.metrics.iter().enumerate() {
+        for (m, metric) in summary.metrics.iter().enumerate() {
             files.push((
                 format!("charts/metric_{}.svg", metric.name),
-                report::charts::metric(summary, &outcome.metric_values[m], m),
+                report::charts::metric(summary, &outcome.metric_values[metric.columns.start], m),
             ));
         }
         files

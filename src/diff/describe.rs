@@ -526,9 +526,9 @@ pub fn event_clauses(scenario: &Scenario, event: &scenario::Event) -> Vec<EventC
 /// What a metric asks.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MetricClause {
-    /// `at`, `first`, `ever`, `min`, `max`.
+    /// The kind as written: `at`, `first`, `leader`, ….
     pub kind: &'static str,
-    /// The year of an `at` metric.
+    /// The year of an `at` or `leader` metric.
     pub year: Option<i32>,
     /// The expression as written.
     pub expr: String,
@@ -543,6 +543,24 @@ impl MetricClause {
                 _ => None,
             },
             expr: m.expr_text.clone(),
+        }
+    }
+
+    /// A leader metric, from its first category `m`: its expression with the categories it
+    /// compares.
+    pub(super) fn leader(s: &Scenario, m: &scenario::Metric) -> MetricClause {
+        let leader = m.category.as_ref().map(|c| c.leader.as_str());
+        let among: Vec<&str> = s
+            .metrics
+            .iter()
+            .filter_map(|x| x.category.as_ref())
+            .filter(|c| Some(c.leader.as_str()) == leader)
+            .map(|c| c.name.as_str())
+            .collect();
+        MetricClause {
+            kind: "leader",
+            expr: format!("{} among {}", m.expr_text, among.join(", ")),
+            ..MetricClause::of(m)
         }
     }
 }

@@ -107,7 +107,11 @@ pub fn changes(parent: &Scenario, child: &Scenario) -> Vec<Change> {
     let metrics = |s: &Scenario| -> Vec<(String, Vec<MetricClause>)> {
         s.metrics
             .iter()
-            .map(|m| (m.name.clone(), vec![MetricClause::of(m)]))
+            .filter(|m| m.category.as_ref().is_none_or(|c| c.index == 0))
+            .map(|m| match &m.category {
+                Some(c) => (c.leader.clone(), vec![MetricClause::leader(s, m)]),
+                None => (m.name.clone(), vec![MetricClause::of(m)]),
+            })
             .collect()
     };
     out.extend(items(metrics(parent), metrics(child)).map(Change::Metric));

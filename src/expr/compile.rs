@@ -148,6 +148,9 @@ pub fn compile(
     result
 }
 
+/// The hint for the bare name `actor` where no leader metric gives it a meaning.
+const ACTOR_OUTSIDE_LEADER: &str = "`actor` stands for each actor in turn only in a metric of kind \"leader\"; elsewhere name one in quotes, e.g. region(\"china\")";
+
 /// Intermediate results: strings and regimes exist only as arguments and comparison operands.
 enum Typed {
     Value(Expr, Type),
@@ -211,6 +214,8 @@ impl Compiler<'_> {
                 _ => {
                     let hint = if self.names.params.iter().any(|p| p == name) {
                         format!("parameters are read with param(\"{name}\")")
+                    } else if name == "actor" {
+                        ACTOR_OUTSIDE_LEADER.to_string()
                     } else {
                         "names in expressions are `year`, `true`, `false`; everything else is a function call such as share(\"kazakhstan\", \"russia\")".to_string()
                     };
@@ -762,10 +767,18 @@ impl Compiler<'_> {
     /// A string literal naming one of `candidates`; returns its index.
     fn name_arg(&mut self, ast: &Ast, kind: &str, candidates: &[String]) -> Option<usize> {
         let Ast::Str { value, span } = ast else {
-            let hint = format!("write the {kind}'s name in quotes");
+            let hint = match ast {
+                Ast::Ident { name, .. } if name == "actor" => ACTOR_OUTSIDE_LEADER.to_string(),
+                _ => format!("write the {kind}'s name in quotes"),
+            };
+            let a = if kind.starts_with(['a', 'e', 'i', 'o', 'u']) {
+                "an"
+            } else {
+                "a"
+            };
             self.error(
                 ast.span(),
-                format!("expected a {kind} name in quotes"),
+                format!("expected {a} {kind} name in quotes"),
                 Some(hint),
             );
             return None;

@@ -137,6 +137,14 @@ pub enum Expr {
     Min(Vec<Expr>),
     /// `max(a, b, …)`.
     Max(Vec<Expr>),
+    /// 1 when `values[index]` is the largest of `values` (the first of equal largest ones), 0
+    /// when another is, and 0 when any value is not a number: one category of a leader metric.
+    Leads {
+        /// Every category's value, in the metric's order.
+        values: Vec<Expr>,
+        /// The category this node asks about.
+        index: usize,
+    },
 }
 
 /// A function of one number (`abs`, `exp`, `ln`, `sqrt`, `sin`, `cos`).
@@ -210,6 +218,19 @@ impl Expr {
                 .iter()
                 .map(|e| e.eval(ctx))
                 .fold(f64::NEG_INFINITY, f64::max),
+            Expr::Leads { values, index } => {
+                let (mut best, mut top) = (0, f64::NEG_INFINITY);
+                for (i, e) in values.iter().enumerate() {
+                    let v = e.eval(ctx);
+                    if v.is_nan() {
+                        return 0.0;
+                    }
+                    if i == 0 || v > top {
+                        (best, top) = (i, v);
+                    }
+                }
+                truth(best == *index)
+            }
         }
     }
 
@@ -246,7 +267,9 @@ impl Expr {
                 first.visit(f);
                 rest.iter().for_each(|(_, e)| e.visit(f));
             }
-            Expr::Min(args) | Expr::Max(args) => args.iter().for_each(|e| e.visit(f)),
+            Expr::Min(args) | Expr::Max(args) | Expr::Leads { values: args, .. } => {
+                args.iter().for_each(|e| e.visit(f));
+            }
             Expr::If(parts) => parts.iter().for_each(|e| e.visit(f)),
             _ => {}
         }
@@ -262,7 +285,9 @@ impl Expr {
             Expr::Chain(first, rest) => {
                 first.depends_on_state() || rest.iter().any(|(_, e)| e.depends_on_state())
             }
-            Expr::Min(args) | Expr::Max(args) => args.iter().any(Expr::depends_on_state),
+            Expr::Min(args) | Expr::Max(args) | Expr::Leads { values: args, .. } => {
+                args.iter().any(Expr::depends_on_state)
+            }
             _ => true,
         }
     }

@@ -158,6 +158,55 @@ impl Ast {
         }
     }
 
+    /// The expression with every bare name `ident` replaced by the string `value`, written at
+    /// the name's place; `None` when `ident` does not occur (a leader metric's `actor`).
+    pub fn with_name_as_string(&self, ident: &str, value: &str) -> Option<Ast> {
+        let mut found = false;
+        let replaced = self.replace(ident, value, &mut found);
+        found.then_some(replaced)
+    }
+
+    fn replace(&self, ident: &str, value: &str, found: &mut bool) -> Ast {
+        let mut go = |a: &Ast| a.replace(ident, value, found);
+        match self {
+            Ast::Ident { name, span } if name == ident => {
+                *found = true;
+                Ast::Str {
+                    value: value.to_string(),
+                    span: *span,
+                }
+            }
+            Ast::Number { .. } | Ast::Str { .. } | Ast::Ident { .. } => self.clone(),
+            Ast::Call {
+                name,
+                name_span,
+                args,
+                span,
+            } => Ast::Call {
+                name: name.clone(),
+                name_span: *name_span,
+                args: args.iter().map(go).collect(),
+                span: *span,
+            },
+            Ast::Unary { op, operand, span } => Ast::Unary {
+                op: *op,
+                operand: Box::new(go(operand)),
+                span: *span,
+            },
+            Ast::Binary { op, lhs, rhs, span } => Ast::Binary {
+                op: *op,
+                lhs: Box::new(go(lhs)),
+                rhs: Box::new(go(rhs)),
+                span: *span,
+            },
+            Ast::Chain { first, rest, span } => Ast::Chain {
+                first: Box::new(go(first)),
+                rest: rest.iter().map(|(op, s, a)| (*op, *s, go(a))).collect(),
+                span: *span,
+            },
+        }
+    }
+
     /// The first thing the expression reads that changes during a run — a share, a regime, a
     /// factor, an event, the year — or that is known only once the run has started
     /// (`start(...)`), as its name and where it is written; `None` when it reads only numbers

@@ -88,6 +88,16 @@ pub fn metrics(summary: &Summary) -> String {
                 row("probability", None, *probability);
                 row("se", None, *se);
             }
+            MetricResult::Categorical {
+                categories,
+                undefined,
+            } => {
+                for c in categories {
+                    row(&format!("probability:{}", c.name), None, c.probability);
+                    row(&format!("se:{}", c.name), None, c.se);
+                }
+                row("undefined", None, *undefined);
+            }
             MetricResult::FirstYear {
                 never,
                 never_se,
@@ -108,12 +118,17 @@ pub fn metrics(summary: &Summary) -> String {
 
 /// `run,<param>...,<metric>...`: each run's parameter draws and metric values, for analyses of
 /// one's own. A `first` metric's column holds the year, empty when the condition never held,
-/// and is followed by `<metric>_never` (`true`/`false`), so the year column stays numeric.
+/// and is followed by `<metric>_never` (`true`/`false`), so the year column stays numeric. A
+/// `leader` metric has one column, the leading category's name (empty when none leads).
 pub fn runs(scenario: &Scenario, outcome: &Outcome) -> String {
     let mut header = vec!["run".to_string()];
     header.extend(scenario.params.iter().map(|p| p.name.clone()));
     for m in &scenario.metrics {
-        header.push(m.name.clone());
+        match &m.category {
+            Some(c) if c.index == 0 => header.push(c.leader.clone()),
+            Some(_) => {}
+            None => header.push(m.name.clone()),
+        }
         if m.kind == MetricKind::First {
             header.push(format!("{}_never", m.name));
         }
@@ -124,11 +139,21 @@ pub fn runs(scenario: &Scenario, outcome: &Outcome) -> String {
         record.clear();
         record.push(run.to_string());
         record.extend(outcome.params.iter().map(|values| number(values[run])));
+        let mut leader = None;
         for (metric, values) in scenario.metrics.iter().zip(&outcome.metrics) {
             let v = values[run];
-            record.push(number(v));
-            if metric.kind == MetricKind::First {
-                record.push(v.is_nan().to_string());
+            let Some(c) = &metric.category else {
+                record.push(number(v));
+                if metric.kind == MetricKind::First {
+                    record.push(v.is_nan().to_string());
+                }
+                continue;
+            };
+            if v != 0.0 {
+                leader = Some(c.name.clone());
+            }
+            if c.index + 1 == c.of {
+                record.push(leader.take().unwrap_or_default());
             }
         }
         out.row(&record);

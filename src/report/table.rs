@@ -168,6 +168,31 @@ pub fn render(scenario: &Scenario, summary: &Summary) -> String {
                         format::probability(*probability, *se, summary.runs)
                     );
                 }
+                MetricResult::Categorical {
+                    categories,
+                    undefined,
+                } => {
+                    let width = categories.iter().map(|c| c.name.chars().count()).max();
+                    let width = width
+                        .unwrap_or(0)
+                        .max("none (not a number)".len() * usize::from(*undefined > 0.0));
+                    for c in categories {
+                        let _ = writeln!(
+                            out,
+                            "  {:<width$}  {}",
+                            c.name,
+                            format::probability(c.probability, c.se, summary.runs)
+                        );
+                    }
+                    if *undefined > 0.0 {
+                        let _ = writeln!(
+                            out,
+                            "  {:<width$}  {}",
+                            "none (not a number)",
+                            percent(*undefined, 1)
+                        );
+                    }
+                }
                 MetricResult::FirstYear {
                     never,
                     never_se,

@@ -488,6 +488,23 @@ pub struct Metric {
     pub expr: Expr,
     /// The expression as written.
     pub expr_text: String,
+    /// For one category of a `kind = "leader"` metric: which. A leader metric is loaded as one
+    /// yes/no metric per category (named `NAME.CATEGORY`, kind `at` of a condition), in a run
+    /// of consecutive metrics, so every command treats each category as a probability.
+    pub category: Option<Category>,
+}
+
+/// One category of a `kind = "leader"` metric: "this one has the largest value".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Category {
+    /// The leader metric's name as written under `[metrics]`.
+    pub leader: String,
+    /// The category: an actor's name, or `autonomy`.
+    pub name: String,
+    /// Its place among the metric's categories, from 0.
+    pub index: usize,
+    /// How many categories the metric has.
+    pub of: usize,
 }
 
 /// `kind`: how a metric turns a run's steps into one value.

@@ -292,6 +292,7 @@ pub struct RawMetric {
     pub expr: Option<Spanned<String>>,
     pub year: Option<Spanned<i64>>,
     pub event: Option<Name>,
+    pub among: Option<Spanned<Vec<Name>>>,
     pub description: Text,
     pub source: Text,
 }

@@ -300,9 +300,10 @@ fn metric() -> Value {
         "type": "object",
         "additionalProperties": false,
         "properties": {
-            "kind": { "enum": ["at", "first", "ever", "always", "duration", "count", "min", "max"] },
-            "expr": { "type": "string", "description": "Expression over share(), region(), regime(), factor(), param(), fired(), start(), year (every kind but count)." },
-            "year": { "type": "integer", "description": "Kind \"at\": the year (default: end)." },
+            "kind": { "enum": ["at", "first", "ever", "always", "duration", "count", "leader", "min", "max"] },
+            "expr": { "type": "string", "description": "Expression over share(), region(), regime(), factor(), param(), fired(), start(), year (every kind but count). Kind \"leader\": a number in which the bare name `actor` stands for each category, e.g. region(actor)." },
+            "year": { "type": "integer", "description": "Kinds \"at\" and \"leader\": the year (default: end)." },
+            "among": { "type": "array", "items": { "type": "string" }, "minItems": 2, "uniqueItems": true, "description": "Kind \"leader\": the categories compared, actors or \"autonomy\" (default: every actor, then autonomy)." },
             "event": { "type": "string", "description": "Kind \"count\": the event whose firings are counted." },
             "description": { "type": "string" },
             "source": { "type": "string" },

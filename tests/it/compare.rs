@@ -179,13 +179,13 @@ fn the_alternatives_differ_from_the_baseline_in_the_direction_of_their_stories()
         ("russia_rebound", "russia_kz_2035", 1.0),
         ("russia_rebound", "china_overtakes_russia_kz", 1.0), // more runs where China never overtakes
         ("russia_rebound", "coercion_ever", 1.0),
-        ("china_ascendant", "leads_region_2035_china", 1.0),
+        ("china_ascendant", "leads_region_2035.china", 1.0),
         ("china_ascendant", "region:china@2035", 1.0),
         ("middle_corridor", "turkey_gain_region", 1.0),
         ("middle_corridor", "west_gain_region", 1.0),
         ("frozen_conflict", "russia_century_low", 1.0),
         ("multivector_balance", "kz_autonomy_2035", 1.0),
-        ("multivector_balance", "leads_region_2035_china", -1.0),
+        ("multivector_balance", "leads_region_2035.china", -1.0),
     ];
     let quantities = json["quantities"].as_array().unwrap();
     for (scenario, name, sign) in stories {

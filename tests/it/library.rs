@@ -38,7 +38,7 @@ fn every_alternative_differs_from_the_baseline_by_more_than_monte_carlo_error() 
         "russia_kz_2035",
         "russia_century_low",
         "turkey_gain_region",
-        "leads_region_2035_russia",
+        "leads_region_2035.russia",
     ];
     let baseline = load("baseline.toml");
     let config = RunConfig {

@@ -66,8 +66,9 @@ fn sketched_statistics_agree_with_the_exact_statistics_of_the_same_runs() {
     };
     let outcome = simulate(&scenario, &kept);
     let summary = summarize(&scenario, "baseline.toml", &outcome);
-    let mut checked = [0; 3];
-    for (m, metric) in summary.metrics.iter().enumerate() {
+    let mut checked = [0; 4];
+    for metric in &summary.metrics {
+        let m = metric.columns.start;
         let values = &outcome.metrics[m];
         match &metric.result {
             MetricResult::Number(d) => {
@@ -94,6 +95,19 @@ fn sketched_statistics_agree_with_the_exact_statistics_of_the_same_runs() {
                 }
                 assert_eq!(*median_year, steppe::stats::median_first_year(values));
                 checked[2] += 1;
+            }
+            MetricResult::Categorical {
+                categories,
+                undefined,
+            } => {
+                let mut led = 0;
+                for (c, category) in metric.columns.clone().zip(categories) {
+                    let holds = outcome.metrics[c].iter().filter(|v| **v != 0.0).count();
+                    assert_eq!(category.probability, holds as f64 / runs as f64);
+                    led += holds;
+                }
+                assert_eq!(*undefined, (runs as usize - led) as f64 / runs as f64);
+                checked[3] += 1;
             }
         }
     }

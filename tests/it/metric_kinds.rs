@@ -304,3 +304,126 @@ fn a_window_off_the_step_grid_or_without_plain_years_is_refused_where_written() 
         assert!(error.contains("bad.toml:"), "{expr}: {error}");
     }
 }
+
+#[test]
+fn leader_follows_the_chance_an_event_has_fired_and_its_categories_sum_to_one() {
+    // a holds 0.3 against autonomy's 0.7 until an event of hazard 0.2 a year multiplies its
+    // strength by e³ (a then holds 0.9): a leads in 2030 exactly when the event has fired by
+    // then, with probability 1 − 0.8^10, at yearly and monthly steps. Listed autonomy first.
+    let n = 20_000;
+    let p = 1.0 - 0.8f64.powi(10);
+    for step in ["year", "month"] {
+        let text = one_cell(
+            &format!("start = 2020\nend = 2030\nstep = \"{step}\""),
+            "[events.e]\nhazard = 0.2\n[[events.e.effects]]\nactors = [\"a\"]\njump = 3.0\n\
+             [metrics.lead]\nkind = \"leader\"\nyear = 2030\namong = [\"autonomy\", \"a\"]\nexpr = 'share(\"t\", actor)'\n\
+             [metrics.fired]\nkind = \"at\"\nyear = 2030\nexpr = 'fired(\"e\")'\n",
+        );
+        let (s, outcome) = run(&text, n, 11);
+        let (a, autonomy) = (
+            metric(&s, &outcome, "lead.a"),
+            metric(&s, &outcome, "lead.autonomy"),
+        );
+        assert_eq!(a, metric(&s, &outcome, "fired"), "{step}");
+        assert!(a.iter().zip(autonomy).all(|(x, y)| x + y == 1.0), "{step}");
+        let summary = steppe::summary::summarize(&s, "t.toml", &outcome);
+        let lead = summary.metrics.iter().find(|m| m.name == "lead").unwrap();
+        assert_eq!((lead.kind, lead.year), ("leader", Some(2030)));
+        let steppe::summary::MetricResult::Categorical {
+            categories,
+            undefined,
+        } = &lead.result
+        else {
+            panic!("{:?}", lead.result)
+        };
+        let names: Vec<&str> = categories.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["autonomy", "a"]);
+        let se = (p * (1.0 - p) / n as f64).sqrt();
+        assert!(
+            (categories[1].probability - p).abs() < 4.0 * se,
+            "{step}: {}",
+            categories[1].probability
+        );
+        assert!((categories[1].se - se).abs() < 0.05 * se);
+        assert!((categories[0].probability + categories[1].probability - 1.0).abs() < 1e-12);
+        assert_eq!(*undefined, 0.0);
+    }
+}
+
+#[test]
+fn a_leader_with_a_value_that_is_not_a_number_counts_the_run_as_led_by_none() {
+    // Until the event fires the compared value is ln(−1), not a number: those runs (0.8^10 of
+    // them by 2030) have no leader; after it, a leads.
+    let n = 20_000;
+    let never = 0.8f64.powi(10);
+    let text = one_cell(
+        "start = 2020\nend = 2030",
+        "[events.e]\nhazard = 0.2\n[[events.e.effects]]\nactors = [\"a\"]\njump = 3.0\n\
+         [metrics.lead]\nkind = \"leader\"\nexpr = 'if(fired(\"e\"), share(\"t\", actor), ln(0 - 1))'\n",
+    );
+    let (s, outcome) = run(&text, n, 12);
+    let summary = steppe::summary::summarize(&s, "t.toml", &outcome);
+    let steppe::summary::MetricResult::Categorical {
+        categories,
+        undefined,
+    } = &summary.metrics[0].result
+    else {
+        panic!("{:?}", summary.metrics[0].result)
+    };
+    let se = (never * (1.0 - never) / n as f64).sqrt();
+    assert!((undefined - never).abs() < 4.0 * se, "{undefined}");
+    assert!((categories[0].probability + undefined - 1.0).abs() < 1e-12);
+    assert_eq!(categories[1].probability, 0.0);
+}
+
+#[test]
+fn leader_mistakes_are_refused_where_written() {
+    let base = "start = 2020\nend = 2030";
+    for (extra, message) in [
+        (
+            "[metrics.q]\nkind = \"leader\"\nexpr = 'share(\"t\", \"a\")'\n",
+            "does not name `actor`",
+        ),
+        (
+            "[metrics.q]\nkind = \"leader\"\namong = [\"a\", \"b\"]\nexpr = 'share(\"t\", actor)'\n",
+            "unknown actor `b`",
+        ),
+        (
+            "[metrics.q]\nkind = \"leader\"\namong = [\"a\"]\nexpr = 'share(\"t\", actor)'\n",
+            "at least two categories",
+        ),
+        (
+            "[metrics.q]\nkind = \"leader\"\namong = [\"a\", \"a\"]\nexpr = 'share(\"t\", actor)'\n",
+            "`a` is listed twice",
+        ),
+        (
+            "[metrics.q]\nkind = \"leader\"\nexpr = 'share(\"t\", actor) > 0.5'\n",
+            "compares numbers, but this is a condition",
+        ),
+        (
+            "[metrics.q]\nkind = \"leader\"\nyear = 2040\nexpr = 'share(\"t\", actor)'\n",
+            "year 2040 is outside the scenario's years 2020–2030",
+        ),
+        (
+            "[metrics.q]\nkind = \"at\"\namong = [\"a\", \"autonomy\"]\nexpr = 'share(\"t\", \"a\")'\n",
+            "`among` is only for metrics of kind \"leader\"",
+        ),
+        (
+            "[metrics.q]\nkind = \"at\"\nexpr = 'share(\"t\", actor)'\n",
+            "only in a metric of kind \"leader\"",
+        ),
+        (
+            "[metrics.q]\nkind = \"leader\"\nexpr = 'share(\"u\", actor)'\n",
+            "unknown target `u`",
+        ),
+    ] {
+        let error = steppe::scenario::load("bad.toml", &one_cell(base, extra))
+            .err()
+            .unwrap_or_else(|| panic!("accepted: {extra}"))
+            .to_string();
+        assert!(error.contains(message), "{extra}: {error}");
+        assert!(error.contains("bad.toml:"), "{extra}: {error}");
+        // A mistake in the expression is reported once, not once per category.
+        assert_eq!(error.matches("bad.toml:").count(), 1, "{extra}: {error}");
+    }
+}

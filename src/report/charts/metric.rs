@@ -1,6 +1,6 @@
 //! The distribution of one metric over the runs, as bars: a histogram for numbers, a bar per
 //! first year and one for "never" for first-year metrics, "holds" and "does not" for
-//! conditions.
+//! conditions, one per category for leader metrics.
 
 use std::fmt::Write as _;
 
@@ -34,6 +34,19 @@ pub fn metric(summary: &Summary, values: &ValuesAccumulator, m: usize) -> String
             ("holds".to_string(), *probability),
             ("does not".to_string(), 1.0 - probability),
         ],
+        MetricResult::Categorical {
+            categories,
+            undefined,
+        } => {
+            let mut bars: Vec<(String, f64)> = categories
+                .iter()
+                .map(|c| (c.name.clone(), c.probability))
+                .collect();
+            if *undefined > 0.0 {
+                bars.push(("none".to_string(), *undefined));
+            }
+            bars
+        }
         MetricResult::Number(_) => histogram(&values.weighted()),
     };
     let top = bars.iter().map(|(_, p)| *p).fold(0.0, f64::max).max(1e-9);
@@ -45,7 +58,7 @@ pub fn metric(summary: &Summary, values: &ValuesAccumulator, m: usize) -> String
     for (i, (label, p)) in bars.iter().enumerate() {
         let bx = LEFT + i as f64 * width;
         // "None of these" bars are grey, like autonomy.
-        let fill = if label == "never" || label == "does not" {
+        let fill = if label == "never" || label == "does not" || label == "none" {
             NEUTRAL
         } else {
             PRIMARY

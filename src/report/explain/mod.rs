@@ -383,6 +383,32 @@ fn metrics(out: &mut String, scenario: &Scenario) {
     }
     section(out, "Questions (metrics)");
     for metric in &scenario.metrics {
+        if let Some(category) = &metric.category {
+            // A leader metric, once, at its first category.
+            if category.index == 0
+                && let MetricKind::At { year, .. } = metric.kind
+            {
+                let among: Vec<&str> = scenario
+                    .metrics
+                    .iter()
+                    .filter_map(|m| m.category.as_ref())
+                    .filter(|c| c.leader == category.leader)
+                    .map(|c| c.name.as_str())
+                    .collect();
+                out.push_str(&wrap(
+                    &format!(
+                        "{}: which of {} has the largest {} in {year}",
+                        category.leader,
+                        among.join(", "),
+                        metric.expr_text
+                    ),
+                    "  ",
+                    WIDTH,
+                ));
+                note(out, &metric.description, &metric.source);
+            }
+            continue;
+        }
         let kind = match metric.kind {
             MetricKind::At {
                 year,

@@ -328,17 +328,32 @@ impl Validator<'_> {
 
     /// Parses and compiles an expression, reporting errors at their place in the file.
     fn expression(&mut self, written: &Spanned<String>, names: &Names) -> Option<(Expr, Type)> {
-        let span = written.span();
+        let ast = self.parsed(written)?;
+        self.compiled(written, &ast, names)
+    }
+
+    /// Parses an expression, reporting a syntax error at its place in the file.
+    fn parsed(&mut self, written: &Spanned<String>) -> Option<expr::parse::Ast> {
         let source = written.get_ref();
-        let ast = match expr::parse::parse(source) {
-            Ok(ast) => ast,
+        match expr::parse::parse(source) {
+            Ok(ast) => Some(ast),
             Err(error) => {
-                let at = self.inner_span(&span, source, error.span.start..error.span.end);
+                let at = self.inner_span(&written.span(), source, error.span.start..error.span.end);
                 self.error(at, error.message);
-                return None;
+                None
             }
-        };
-        match expr::compile(&ast, names, &mut self.history) {
+        }
+    }
+
+    /// Compiles `ast`, parsed from `written`, reporting errors at their place in the file.
+    fn compiled(
+        &mut self,
+        written: &Spanned<String>,
+        ast: &expr::parse::Ast,
+        names: &Names,
+    ) -> Option<(Expr, Type)> {
+        let (span, source) = (written.span(), written.get_ref());
+        match expr::compile(ast, names, &mut self.history) {
             Ok(compiled) => Some(compiled),
             Err(errors) => {
                 for error in errors {
