@@ -225,6 +225,30 @@ pub fn compare(runs: &[Run], years: &[i32], order: Order) -> Comparison {
             None,
             &values,
         ));
+        // A first-year question is also compared as the chance it has happened by each year
+        // compared: run by run, 1 if its first year is at or before it, 0 if later or never.
+        if kind == MetricKind::First {
+            for &by in years {
+                let happened: Vec<Vec<f64>> = values
+                    .iter()
+                    .map(|v| {
+                        v.iter()
+                            .map(|y| f64::from(u8::from(*y <= f64::from(by))))
+                            .collect()
+                    })
+                    .collect();
+                let happened: Vec<&[f64]> = happened.iter().map(Vec::as_slice).collect();
+                quantities.push(quantity(
+                    runs,
+                    format!("{name}@{by}"),
+                    "probability",
+                    kind.name(),
+                    Some(by),
+                    None,
+                    &happened,
+                ));
+            }
+        }
     }
 
     // Composite shares of every target and the region, per actor, at each year.

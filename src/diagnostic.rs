@@ -59,6 +59,8 @@ pub struct SourceFile {
     pub text: String,
     /// Global offset of the file's first byte.
     pub start: usize,
+    /// Whether it is a piece of another file (see [`Sources::add_piece`]), not laid end to end.
+    pub piece: bool,
 }
 
 impl Sources {
@@ -74,6 +76,7 @@ impl Sources {
         let start = self
             .files
             .iter()
+            .filter(|f| !f.piece)
             .map(|f| f.start + f.text.len() + 1)
             .max()
             .unwrap_or(0);
@@ -81,8 +84,19 @@ impl Sources {
             path: path.to_string(),
             text: text.to_string(),
             start,
+            piece: false,
         });
         start
+    }
+
+    /// The concatenation global offsets index: every file but the pieces, one newline between.
+    pub fn text(&self) -> String {
+        self.files
+            .iter()
+            .filter(|f| !f.piece)
+            .map(|f| f.text.as_str())
+            .collect::<Vec<_>>()
+            .join("\n")
     }
 
     /// Names a piece of the file added last — text a command wrote around a user's words —
@@ -95,6 +109,7 @@ impl Sources {
             path: path.to_string(),
             text: text.to_string(),
             start,
+            piece: true,
         });
     }
 

@@ -143,6 +143,7 @@ pub struct InitArgs {
 steppe run scenarios/baseline.toml\n  \
 steppe run scenarios/baseline.toml --runs 100000 --seed 7\n  \
 steppe run scenarios/baseline.toml --json > result.json\n  \
+steppe run scenarios/baseline.toml --metric 'ahead=at@2030: region(\"china\") > region(\"russia\")'\n  \
 steppe run scenarios/baseline.toml --out results/baseline")]
 pub struct RunArgs {
     /// The scenario file (TOML), or `-` to read it from standard input.
@@ -158,6 +159,14 @@ pub struct RunArgs {
     /// 0.005 years of a year): name the metrics it is meant for with --precision-metric.
     #[arg(long, value_name = "E", value_parser = parse_precision, conflicts_with = "shard")]
     pub precision: Option<f64>,
+    /// A question to ask (repeatable; only the metrics asked are shown): a metric of the file
+    /// by NAME (a leader metric's name asks every category), or a new one, NAME=[KIND[@YEAR]:]EXPR
+    /// with the kinds and expressions of a [metrics] table — e.g.
+    /// 'ahead=at@2030: region("china") > region("russia")', 'pass=first: share("kazakhstan",
+    /// "china") > share("kazakhstan", "russia")', 'lead=leader: region(actor)',
+    /// 'squeezes=count: energy_pressure'. Without KIND it is `at` of the horizon.
+    #[arg(long = "metric", value_name = "QUESTION")]
+    pub metric: Vec<String>,
     /// Apply --precision only to this metric (repeatable) [default: every metric].
     #[arg(long, value_name = "NAME", requires = "precision")]
     pub precision_metric: Vec<String>,
@@ -261,6 +270,11 @@ pub struct CompareArgs {
     /// Years at which composite shares are compared [default: multiples of 5 and the end].
     #[arg(long, value_name = "Y,Y,...", value_delimiter = ',')]
     pub years: Vec<i32>,
+    /// Compare only what is asked (repeatable): a metric by NAME, a new one as
+    /// NAME=[KIND[@YEAR]:]EXPR (see `steppe run --help`), or a composite share as TARGET:ACTOR
+    /// (`region` for the region) [default: every metric and share].
+    #[arg(long = "metric", value_name = "QUESTION")]
+    pub metric: Vec<String>,
     /// Order of the quantities: `largest` difference first (by Kolmogorov–Smirnov distance),
     /// or `file` order.
     #[arg(long, value_enum, default_value = "largest")]

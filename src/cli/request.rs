@@ -8,6 +8,7 @@ use super::args::{
 };
 use super::context::Running;
 use steppe::command::discover::{DiscoverRequest, Question};
+use steppe::command::question::Questions;
 use steppe::command::report::ReportRequest;
 use steppe::command::run::{Precision, RunRequest};
 use steppe::command::sensitivity::{self, SensitivityRequest};
@@ -52,6 +53,7 @@ impl RunArgs {
                 max_runs: self.max_runs,
                 metrics: self.precision_metric.clone(),
             }),
+            questions: Questions(self.metric.clone()),
         }
     }
 }
@@ -66,6 +68,7 @@ impl CompareArgs {
                 SortOrder::Largest => Order::Largest,
                 SortOrder::File => Order::File,
             },
+            questions: Questions(self.metric.clone()),
         }
     }
 }

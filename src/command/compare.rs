@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Environment, Rendered, Simulation, check_years, load_all, step_of_year};
+use super::{Environment, Rendered, Simulation, check_years, question, step_of_year};
 use crate::compare::{self, Comparison, Order};
 use crate::engine::{Outcome, RunConfig};
 use crate::error::Error;
@@ -24,6 +24,10 @@ pub struct CompareRequest {
     pub years: Vec<i32>,
     /// `--sort`: how quantities are ordered.
     pub order: Order,
+    /// `--metric`: the metrics (named, or defined on the command line) and composite shares
+    /// (`TARGET:ACTOR`) compared; every metric and share when empty.
+    #[serde(default)]
+    pub questions: question::Questions,
 }
 
 /// Several scenarios simulated over the same runs, with their composite shares tracked at
@@ -76,9 +80,17 @@ pub fn simulate_compared(
     files: &[String],
     simulation: &Simulation,
     years: &[i32],
+    questions: &question::Questions,
 ) -> Result<Option<Compared>, Error> {
-    let scenarios = load_all(env, files, &simulation.overrides)?;
+    let scenarios = question::load_all(env, files, &simulation.overrides, questions)?;
     let reference = &scenarios[0];
+    for share in questions.shares() {
+        if super::series_index(reference, &share).is_none() {
+            return Err(Error::Usage(format!(
+                "--metric {share}: no such target and actor (write TARGET:ACTOR, e.g. kazakhstan:russia or region:china)"
+            )));
+        }
+    }
     // Paired runs are only the same futures if they cover the same years in the same steps
     // (noise is drawn per step; `first`, `ever`, `min`, `max` look at the whole horizon).
     for (scenario, file) in scenarios.iter().zip(files).skip(1) {
@@ -135,12 +147,23 @@ pub fn compare(
     request: &CompareRequest,
     env: &dyn Environment,
 ) -> Result<Option<CompareResult>, Error> {
-    let Some(compared) =
-        simulate_compared(env, &request.files, &request.simulation, &request.years)?
+    let Some(compared) = simulate_compared(
+        env,
+        &request.files,
+        &request.simulation,
+        &request.years,
+        &request.questions,
+    )?
     else {
         return Ok(None);
     };
-    let comparison = compared.comparison(request.order);
+    let shares = request.questions.shares();
+    let mut comparison = compared.comparison(request.order);
+    if !request.questions.is_empty() {
+        comparison.quantities.retain(|q| {
+            q.source != "share" || shares.iter().any(|s| q.name.split('@').next() == Some(s))
+        });
+    }
     Ok(Some(CompareResult {
         compared,
         comparison,

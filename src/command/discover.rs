@@ -52,7 +52,11 @@ fn where_metric(condition: &str, year: Option<i32>) -> scenario::Added {
     if let Some(y) = year {
         text.push_str("year = ");
         let y = y.to_string();
-        pieces.push(("--year".to_string(), text.len()..text.len() + y.len()));
+        pieces.push(scenario::Piece {
+            flag: "--year".to_string(),
+            shown: y.clone(),
+            start: text.len(),
+        });
         text.push_str(&y);
         text.push('\n');
     }
@@ -60,10 +64,11 @@ fn where_metric(condition: &str, year: Option<i32>) -> scenario::Added {
     let quoted = toml::Value::String(condition.to_string()).to_string();
     // The condition is a piece of its own when TOML writes it unescaped between quotes.
     if quoted.get(1..quoted.len() - 1) == Some(condition) {
-        pieces.push((
-            "--where".to_string(),
-            text.len() + 1..text.len() + 1 + condition.len(),
-        ));
+        pieces.push(scenario::Piece {
+            flag: "--where".to_string(),
+            shown: condition.to_string(),
+            start: text.len() + 1,
+        });
     }
     text.push_str(&quoted);
     text.push('\n');
@@ -71,6 +76,7 @@ fn where_metric(condition: &str, year: Option<i32>) -> scenario::Added {
         label: "--where".to_string(),
         text,
         pieces,
+        fresh: false,
     }
 }
 

@@ -52,6 +52,7 @@ pub mod discover;
 mod environment;
 pub mod explain;
 pub mod input;
+pub mod question;
 pub mod report;
 pub mod run;
 pub mod sensitivity;
@@ -231,20 +232,7 @@ pub fn load_all(
     files: &[String],
     overrides: &[String],
 ) -> Result<Vec<Scenario>, Error> {
-    let mut scenarios = Vec::new();
-    let mut invalid = Vec::new();
-    for file in files {
-        match load(env, file, overrides, &[]) {
-            Ok(s) => scenarios.push(s),
-            Err(Error::Invalid(mut d)) => invalid.append(&mut d),
-            Err(other) => return Err(other),
-        }
-    }
-    if invalid.is_empty() {
-        Ok(scenarios)
-    } else {
-        Err(Error::Invalid(invalid))
-    }
+    question::load_all(env, files, overrides, &question::Questions::default())
 }
 
 /// The step of `scenario` at which calendar year `year` begins (its first step); `year` must

@@ -26,7 +26,14 @@ pub struct ReportRequest {
 pub fn report(request: &ReportRequest, env: &dyn Environment) -> Result<Option<String>, Error> {
     let files = &request.files;
     let (scenarios, outcomes, comparison) = if files.len() > 1 {
-        let Some(compared) = simulate_compared(env, files, &request.simulation, &[])? else {
+        let Some(compared) = simulate_compared(
+            env,
+            files,
+            &request.simulation,
+            &[],
+            &super::question::Questions::default(),
+        )?
+        else {
             return Ok(None);
         };
         let c = compared.comparison(Order::File);

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Environment, Rendered, Simulation, load, metric_index};
+use super::{Environment, Rendered, Simulation, metric_index, question};
 use crate::engine::Outcome;
 use crate::error::Error;
 use crate::report;
@@ -21,6 +21,10 @@ pub struct RunRequest {
     pub keep_runs: bool,
     /// Run until precise (`--precision`); `None` for the given run count.
     pub precision: Option<Precision>,
+    /// `--metric`: the metrics asked (named, or defined on the command line); every metric
+    /// of the scenario when empty.
+    #[serde(default)]
+    pub questions: question::Questions,
 }
 
 impl RunRequest {
@@ -31,6 +35,7 @@ impl RunRequest {
             simulation: Simulation::default(),
             keep_runs: false,
             precision: None,
+            questions: question::Questions::default(),
         }
     }
 }
@@ -60,7 +65,13 @@ pub struct RunResult {
 
 /// Simulates the scenario (doubling the runs until precise, if asked); `None` for a shard.
 pub fn run(request: &RunRequest, env: &dyn Environment) -> Result<Option<RunResult>, Error> {
-    let scenario = load(env, &request.file, &request.simulation.overrides, &[])?;
+    request.questions.only_metrics()?;
+    let scenario = question::load(
+        env,
+        &request.file,
+        &request.simulation.overrides,
+        &request.questions,
+    )?;
     let mut config = request.simulation.config(&scenario, env);
     config.keep_runs = request.keep_runs;
     let (outcome, summary) = match &request.precision {

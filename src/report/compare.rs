@@ -164,6 +164,8 @@ pub fn table(comparison: &Comparison) -> String {
 fn heading(q: &Quantity) -> String {
     let text = match (&q.target, &q.actor, q.year) {
         (Some(t), Some(a), Some(y)) => format!("share of {a} in {t}, {y}"),
+        // A first-year question asked as "has it happened by this year?".
+        (_, _, Some(y)) if q.source == "first" => format!("{} (first, by {y})", q.name),
         (_, _, Some(y)) => format!("{} ({}, {y})", q.name, q.source),
         _ => format!("{} ({})", q.name, q.source),
     };

@@ -4,6 +4,7 @@
 //! overrides, then a command's own metrics — and keeps every file's text in one [`Sources`], so
 //! that each problem can point at its file, line and column.
 
+use std::ops::Range;
 use std::path::Path;
 
 use indexmap::IndexMap;
@@ -79,8 +80,25 @@ pub struct Added {
     pub label: String,
     /// The TOML text, laid on top of the scenario as one more layer.
     pub text: String,
-    /// The flag each piece of `text` came from, and its byte range; in order, not overlapping.
-    pub pieces: Vec<(String, std::ops::Range<usize>)>,
+    /// The user's words inside `text`, in order of `start`.
+    pub pieces: Vec<Piece>,
+    /// Whether the layer's metrics must be new: one the scenario already has is then a
+    /// problem at its name instead of being changed (`--metric NAME=...`).
+    pub fresh: bool,
+}
+
+/// Words of the user's inside an [`Added`] layer: a problem at offset `start + i` of the
+/// layer's text is shown at byte `i` of `shown`, under `flag`. A piece lasts until the next
+/// one starts; nothing of the layer after a piece's last byte should be where a problem is.
+#[derive(Debug, Clone)]
+pub struct Piece {
+    /// The flag that gave the words, such as `--where`.
+    pub flag: String,
+    /// What is shown: the flag's whole value, of which the layer holds some bytes.
+    pub shown: String,
+    /// Where byte 0 of `shown` would sit in the layer's text (the bytes the layer holds sit
+    /// at their own offsets from it).
+    pub start: usize,
 }
 
 /// Like [`load_with_overrides`], with every layer a command can add: how a command asks its
@@ -100,6 +118,8 @@ pub fn load_with_layers(
     let mut chain = vec![normalize(path)];
     // The scenario's own files (the one named and those it extends), before the overrides.
     let mut n_files = 1;
+    // Where each added layer starts among the sources.
+    let mut layer_starts = Vec::new();
     let resolved = parse_file(text, 0)
         .and_then(|raw| resolve(raw, path, &mut sources, read, &mut chain))
         .and_then(|(raw, extends, problems)| {
@@ -114,10 +134,27 @@ pub fn load_with_layers(
             }
             for added in extra_metrics {
                 let start = sources.add(&added.label, &added.text);
-                for (flag, range) in &added.pieces {
-                    sources.add_piece(flag, &added.text[range.clone()], start + range.start);
+                layer_starts.push(start);
+                for piece in &added.pieces {
+                    sources.add_piece(&piece.flag, &piece.shown, start + piece.start);
                 }
                 let layer = parse_file(&added.text, start)?;
+                if added.fresh {
+                    for name in layer.metrics.keys() {
+                        if raw.metrics.keys().any(|k| k.get_ref() == name.get_ref()) {
+                            problems.push(
+                                Diagnostic::new(
+                                    name.span(),
+                                    format!("the scenario already has a metric `{}`", name.get_ref()),
+                                )
+                                .with_hint(format!(
+                                    "choose another name, or ask the scenario's own with --metric {}",
+                                    name.get_ref()
+                                )),
+                            );
+                        }
+                    }
+                }
                 let (merged, more) = merge::merge(layer, raw, merge::Layer::Override);
                 raw = merged;
                 problems.extend(more);
@@ -140,7 +177,43 @@ pub fn load_with_layers(
             scenario.overrides = set.iter().chain(vary).cloned().collect();
             Ok(scenario)
         }
-        Err(list) => Err(Diagnostics { sources, list }),
+        Err(mut list) => {
+            for (added, start) in extra_metrics.iter().zip(&layer_starts) {
+                for d in &mut list {
+                    d.span = inside_quotes(added, *start, d.span.clone());
+                }
+            }
+            Err(Diagnostics { sources, list })
+        }
+    }
+}
+
+/// A problem at a string the layer `added` (from global offset `start`) quotes around the
+/// user's words is shown on the words: those are the user's, the quotes are not (quotes the
+/// user wrote, inside an expression, stay).
+fn inside_quotes(added: &Added, start: usize, span: Range<usize>) -> Range<usize> {
+    let Some(local) = span.start.checked_sub(start) else {
+        return span;
+    };
+    let Some(written) = added.text.get(local..local + span.len()) else {
+        return span;
+    };
+    let quote = written.chars().next().filter(|c| *c == '"' || *c == '\'');
+    let Some(quote) = quote.filter(|q| written.len() >= 2 && written.ends_with(*q)) else {
+        return span;
+    };
+    // The piece holding the words after the quote, and whether the quote is the user's too.
+    let piece = added.pieces.iter().rev().find(|p| p.start <= local + 1);
+    let users = piece.is_some_and(|p| {
+        local
+            .checked_sub(p.start)
+            .and_then(|i| p.shown.get(i..i + 1))
+            .is_some_and(|c| c.starts_with(quote))
+    });
+    if piece.is_some() && !users {
+        span.start + 1..span.end - 1
+    } else {
+        span
     }
 }
 

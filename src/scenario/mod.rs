@@ -18,7 +18,8 @@ use crate::expr::Expr;
 
 pub use derived::{Derived, derive};
 pub use loader::{
-    Added, Layers, ReadFile, STDIN_NAME, load, load_with, load_with_layers, load_with_overrides,
+    Added, Layers, Piece, ReadFile, STDIN_NAME, load, load_with, load_with_layers,
+    load_with_overrides,
 };
 
 /// A new, commented scenario called `name` (what `steppe init` writes). It validates and runs

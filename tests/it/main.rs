@@ -20,6 +20,7 @@ mod metric_kinds;
 mod output_safety;
 mod overrides;
 mod properties;
+mod questions;
 mod reproducibility;
 mod schema_check;
 mod sensitivity;

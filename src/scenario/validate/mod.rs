@@ -47,13 +47,7 @@ pub fn scenario(
     precedence: Vec<usize>,
     problems: Vec<Diagnostic>,
 ) -> Result<Scenario, Vec<Diagnostic>> {
-    // Global offsets index this concatenation of every file, one newline between files.
-    let all_text = sources
-        .files()
-        .iter()
-        .map(|f| f.text.as_str())
-        .collect::<Vec<_>>()
-        .join("\n");
+    let all_text = sources.text();
     let mut validator = Validator {
         text: &all_text,
         sources,
