@@ -81,12 +81,11 @@ impl Questions {
     /// metric's name keeps all its categories. A name the scenario does not have is a usage
     /// error with the nearest name. Nothing asked keeps every metric.
     pub fn keep(&self, scenario: &mut Scenario) -> Result<(), Error> {
-        let names = self.metric_names();
         if self.is_empty() {
             return Ok(());
         }
         let mut kept: Vec<usize> = Vec::new();
-        for name in &names {
+        for name in &self.metric_names() {
             let found: Vec<usize> = (0..scenario.metrics.len())
                 .filter(|&i| {
                     let m = &scenario.metrics[i];

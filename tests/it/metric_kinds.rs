@@ -12,6 +12,18 @@ fn variance(v: &[f64]) -> f64 {
     v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (v.len() - 1) as f64
 }
 
+/// The problems of a one-cell scenario with `extra`, which must be refused with `message`, at
+/// a place in the file.
+fn refusal(base: &str, extra: &str, message: &str) -> String {
+    let error = steppe::scenario::load("bad.toml", &one_cell(base, extra))
+        .err()
+        .unwrap_or_else(|| panic!("accepted: {extra}"))
+        .to_string();
+    assert!(error.contains(message), "{extra}: {error}");
+    assert!(error.contains("bad.toml:"), "{extra}: {error}");
+    error
+}
+
 #[test]
 fn duration_of_a_deterministic_fall_counts_the_grid_points_past_the_crossing() {
     // a starts at 0.3 against autonomy's 0.7 and loses 0.1 a year in log-strength, nothing
@@ -150,12 +162,7 @@ fn the_new_kinds_refuse_what_does_not_fit_where_it_is_written() {
             "did you mean `always`",
         ),
     ] {
-        let error = steppe::scenario::load("bad.toml", &one_cell(base, extra))
-            .err()
-            .unwrap_or_else(|| panic!("accepted: {extra}"))
-            .to_string();
-        assert!(error.contains(message), "{extra}: {error}");
-        assert!(error.contains("bad.toml:"), "{extra}: {error}");
+        refusal(base, extra, message);
     }
     // And a good one loads.
     load(&one_cell(
@@ -417,12 +424,7 @@ fn leader_mistakes_are_refused_where_written() {
             "unknown target `u`",
         ),
     ] {
-        let error = steppe::scenario::load("bad.toml", &one_cell(base, extra))
-            .err()
-            .unwrap_or_else(|| panic!("accepted: {extra}"))
-            .to_string();
-        assert!(error.contains(message), "{extra}: {error}");
-        assert!(error.contains("bad.toml:"), "{extra}: {error}");
+        let error = refusal(base, extra, message);
         // A mistake in the expression is reported once, not once per category.
         assert_eq!(error.matches("bad.toml:").count(), 1, "{extra}: {error}");
     }

@@ -30,36 +30,40 @@ impl Validator<'_> {
     ) -> Vec<Metric> {
         let mut out = Vec::new();
         for (name, metric) in metrics {
-            if metric.get_ref().kind.as_ref().map(|k| k.get_ref().as_str()) == Some("leader") {
-                out.extend(self.leader_metric(name, metric, names, horizon));
-            } else if let Some(metric) = self.metric(name, metric, names, horizon) {
-                out.push(metric);
+            self.identifier(&name);
+            let span = metric.span();
+            let metric: RawMetric = metric.into_inner();
+            let mname = name.into_inner();
+            let kind = metric.kind.as_ref().map(|k| k.get_ref().as_str());
+            if kind == Some("count") {
+                out.extend(self.count_metric(mname, &metric, span, names));
+                continue;
+            }
+            if let Some(event) = &metric.event {
+                self.error_hint(
+                    event.span(),
+                    "`event` is only for metrics of kind \"count\"",
+                    "remove it, or set kind = \"count\"",
+                );
+            }
+            if kind == Some("leader") {
+                out.extend(self.leader_metric(mname, &metric, span, names, horizon));
+            } else {
+                out.extend(self.metric(mname, &metric, span, names, horizon));
             }
         }
         out
     }
 
+    /// A metric of any kind but `count` and `leader`, named `mname`, its table at `span`.
     fn metric(
         &mut self,
-        name: Name,
-        metric: Spanned<RawMetric>,
+        mname: String,
+        metric: &RawMetric,
+        span: Range<usize>,
         names: &Names,
         horizon: &Horizon,
     ) -> Option<Metric> {
-        self.identifier(&name);
-        let span = metric.span();
-        let metric: RawMetric = metric.into_inner();
-        let mname = name.into_inner();
-        if metric.kind.as_ref().map(|k| k.get_ref().as_str()) == Some("count") {
-            return self.count_metric(mname, &metric, span, names);
-        }
-        if let Some(event) = &metric.event {
-            self.error_hint(
-                event.span(),
-                "`event` is only for metrics of kind \"count\"",
-                "remove it, or set kind = \"count\"",
-            );
-        }
         let Some(expr_text) = &metric.expr else {
             self.error_hint(
                 span,
@@ -77,13 +81,13 @@ impl Validator<'_> {
                 "remove it, or set kind = \"at\"",
             );
         }
-        self.no_among(&metric);
+        self.no_among(metric);
         let (expr, ty) = compiled?;
-        let kind = self.metric_kind(&mname, &metric, expr_text.span(), span, ty, horizon)?;
+        let kind = self.metric_kind(&mname, metric, expr_text.span(), span, ty, horizon)?;
         Some(Metric {
             name: mname,
-            description: text(metric.description),
-            source: text(metric.source),
+            description: text(metric.description.clone()),
+            source: text(metric.source.clone()),
             kind,
             expr,
             expr_text: expr_text.get_ref().clone(),
@@ -134,24 +138,14 @@ impl Validator<'_> {
     /// one yes/no metric per category, `NAME.CATEGORY` (see [`Category`]).
     fn leader_metric(
         &mut self,
-        name: Name,
-        metric: Spanned<RawMetric>,
+        mname: String,
+        metric: &RawMetric,
+        span: Range<usize>,
         names: &Names,
         horizon: &Horizon,
     ) -> Vec<Metric> {
-        self.identifier(&name);
-        let span = metric.span();
-        let metric: RawMetric = metric.into_inner();
-        let mname = name.into_inner();
-        if let Some(event) = &metric.event {
-            self.error_hint(
-                event.span(),
-                "`event` is only for metrics of kind \"count\"",
-                "remove it: a leader metric compares an expression across actors",
-            );
-        }
-        let categories = self.categories(&metric, names);
-        let year = self.metric_year(&metric, horizon);
+        let categories = self.categories(metric, names);
+        let year = self.metric_year(metric, horizon);
         let Some(written) = &metric.expr else {
             self.error_hint(
                 span,
